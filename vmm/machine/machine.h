@@ -1,0 +1,92 @@
+#ifndef VMM_MACHINE_MACHINE_H_
+#define VMM_MACHINE_MACHINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace vmm {
+
+// The seam between the worker process and a machine. The worker turns the
+// API's VmSpec into a MachineSpec (no protobuf below this line), builds a
+// machine, and drives it. One Machine object is one boot: a guest reboot
+// ends it with kReboot and the worker builds a fresh one.
+
+enum class GuestArch { kX86_64, kRiscv64 };
+enum class AccelKind { kAuto, kKvm, kTcg };
+
+struct MachineSpec {
+  GuestArch arch = GuestArch::kX86_64;
+  AccelKind accel = AccelKind::kAuto;
+  uint32_t vcpus = 1;
+  uint64_t memory_bytes = 0;
+
+  // Exactly one of these boot forms is used: a payload when payload_path is
+  // set, else a kernel.
+  std::string payload_path;
+  std::string kernel_path;
+  std::string initrd_path;
+  std::string cmdline;
+  std::string firmware_path;
+};
+
+// Why a machine stopped running.
+struct MachineExit {
+  enum class Kind {
+    kPowerOff,  // The guest asked to power off.
+    kReboot,    // The guest asked to reboot.
+    kCrash,     // Triple fault, emulation failure, unhandled exit...
+    kStopped,   // The host called Stop().
+  };
+  Kind kind = Kind::kStopped;
+  std::string message;  // Detail for logs and the API's status message.
+};
+
+// Receives guest serial output. Called from vCPU threads; must not block
+// for long.
+using ConsoleOutput = std::function<void(absl::string_view bytes)>;
+
+class Machine {
+ public:
+  virtual ~Machine() = default;
+
+  // The accelerator chosen (never kAuto once built).
+  virtual AccelKind accel() const = 0;
+
+  // Starts the vCPU threads. Called once.
+  virtual absl::Status Start() = 0;
+
+  // Stops every vCPU and returns once none is executing guest code.
+  virtual absl::Status Pause() = 0;
+  virtual absl::Status Resume() = 0;
+
+  // Asks the guest to power off (ACPI power button, SBI, or the payload's
+  // power device). The guest may ignore it; the caller enforces a deadline.
+  virtual void RequestPowerOff() = 0;
+
+  // Ends the machine from the host side: vCPU threads are stopped and
+  // WaitForExit() returns kStopped. Safe to call from any thread, any time.
+  virtual void Stop() = 0;
+
+  // Blocks until the machine has stopped running for good and all vCPU
+  // threads have been joined.
+  virtual MachineExit WaitForExit() = 0;
+
+  // Bytes typed at the serial console.
+  virtual void SendConsoleInput(absl::string_view bytes) = 0;
+};
+
+// Builds the machine for `spec` (memory, accelerator, devices, loaded boot
+// image). Errors name what to fix ("payload /x: No such file or directory").
+absl::StatusOr<std::unique_ptr<Machine>> BuildMachine(const MachineSpec& spec,
+                                                      ConsoleOutput console);
+
+}  // namespace vmm
+
+#endif  // VMM_MACHINE_MACHINE_H_
