@@ -1,0 +1,59 @@
+#include "vmm/worker/spec_convert.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace vmm::worker {
+
+absl::StatusOr<MachineSpec> ToMachineSpec(const v1::VmSpec& spec) {
+  MachineSpec out;
+  switch (spec.arch()) {
+    case v1::X86_64:
+      out.arch = GuestArch::kX86_64;
+      break;
+    case v1::RISCV64:
+      out.arch = GuestArch::kRiscv64;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("spec.arch=", v1::Arch_Name(spec.arch()), ": must be X86_64 or RISCV64"));
+  }
+  switch (spec.accelerator()) {
+    case v1::AUTO:
+      out.accel = AccelKind::kAuto;
+      break;
+    case v1::KVM:
+      out.accel = AccelKind::kKvm;
+      break;
+    case v1::TCG:
+      out.accel = AccelKind::kTcg;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("spec.accelerator=", spec.accelerator(), ": unknown"));
+  }
+  out.vcpus = spec.vcpus();
+  // memory_mib is bounded by the host's memory at validation; the shift
+  // cannot overflow for any value below 2^44 MiB.
+  if (spec.memory_mib() == 0 || spec.memory_mib() >= (uint64_t{1} << 44)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.memory_mib=", spec.memory_mib(), ": out of range"));
+  }
+  out.memory_bytes = spec.memory_mib() << 20;
+  switch (spec.boot().source_case()) {
+    case v1::BootSource::kPayload:
+      out.payload_path = spec.boot().payload().path();
+      break;
+    case v1::BootSource::kKernel:
+      out.kernel_path = spec.boot().kernel().kernel_path();
+      out.initrd_path = spec.boot().kernel().initrd_path();
+      out.cmdline = spec.boot().kernel().cmdline();
+      out.firmware_path = spec.boot().kernel().firmware_path();
+      break;
+    default:
+      return absl::InvalidArgumentError("spec.boot: set a kernel or a payload");
+  }
+  // TODO(devices): disks, nics and vsock join MachineSpec with their devices.
+  return out;
+}
+
+}  // namespace vmm::worker

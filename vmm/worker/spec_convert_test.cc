@@ -1,0 +1,60 @@
+#include "vmm/worker/spec_convert.h"
+
+#include "gtest/gtest.h"
+
+namespace vmm::worker {
+namespace {
+
+TEST(ToMachineSpec, Payload) {
+  v1::VmSpec spec;
+  spec.set_arch(v1::X86_64);
+  spec.set_vcpus(2);
+  spec.set_memory_mib(16);
+  spec.mutable_boot()->mutable_payload()->set_path("/x/hello.bin");
+  absl::StatusOr<MachineSpec> m = ToMachineSpec(spec);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->arch, GuestArch::kX86_64);
+  EXPECT_EQ(m->accel, AccelKind::kAuto);
+  EXPECT_EQ(m->vcpus, 2u);
+  EXPECT_EQ(m->memory_bytes, 16u << 20);
+  EXPECT_EQ(m->payload_path, "/x/hello.bin");
+  EXPECT_TRUE(m->kernel_path.empty());
+}
+
+TEST(ToMachineSpec, Kernel) {
+  v1::VmSpec spec;
+  spec.set_arch(v1::RISCV64);
+  spec.set_accelerator(v1::TCG);
+  spec.set_vcpus(1);
+  spec.set_memory_mib(128);
+  auto* k = spec.mutable_boot()->mutable_kernel();
+  k->set_kernel_path("/k");
+  k->set_initrd_path("/i");
+  k->set_cmdline("console=ttyS0");
+  k->set_firmware_path("/fw");
+  absl::StatusOr<MachineSpec> m = ToMachineSpec(spec);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->arch, GuestArch::kRiscv64);
+  EXPECT_EQ(m->accel, AccelKind::kTcg);
+  EXPECT_EQ(m->kernel_path, "/k");
+  EXPECT_EQ(m->initrd_path, "/i");
+  EXPECT_EQ(m->cmdline, "console=ttyS0");
+  EXPECT_EQ(m->firmware_path, "/fw");
+}
+
+TEST(ToMachineSpec, RejectsWhatItCannotExpress) {
+  v1::VmSpec spec;
+  spec.set_vcpus(1);
+  spec.set_memory_mib(1);
+  spec.mutable_boot()->mutable_payload()->set_path("/p");
+  EXPECT_TRUE(absl::IsInvalidArgument(ToMachineSpec(spec).status()));  // No arch.
+  spec.set_arch(v1::X86_64);
+  spec.set_memory_mib(uint64_t{1} << 50);
+  EXPECT_TRUE(absl::IsInvalidArgument(ToMachineSpec(spec).status()));
+  spec.set_memory_mib(1);
+  spec.clear_boot();
+  EXPECT_EQ(ToMachineSpec(spec).status().message(), "spec.boot: set a kernel or a payload");
+}
+
+}  // namespace
+}  // namespace vmm::worker

@@ -1,0 +1,167 @@
+#include "vmm/worker/vm_runner.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "vmm/base/log.h"
+
+namespace vmm::worker {
+
+VmRunner::VmRunner(MachineSpec spec, MachineFactory factory, ConsoleOutput console)
+    : spec_(std::move(spec)), factory_(std::move(factory)), console_(std::move(console)) {}
+
+void VmRunner::SetPhase(RunnerStatus::Phase phase) {
+  status_.phase = phase;
+  ++status_.version;
+}
+
+RunnerExit VmRunner::Run() {
+  RunnerExit result;
+  for (;;) {
+    absl::StatusOr<std::unique_ptr<Machine>> built = factory_(spec_, console_);
+    std::shared_ptr<Machine> machine;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!built.ok()) {
+        result.kind = RunnerExit::Kind::kStartFailed;
+        result.message = status_.boot_count == 0
+                             ? std::string(built.status().message())
+                             : absl::StrCat("rebuilding the machine for boot ",
+                                            status_.boot_count + 1, ": ",
+                                            built.status().message());
+        break;
+      }
+      machine = std::shared_ptr<Machine>(std::move(built).value());
+      if (kill_requested_) {
+        result.kind = RunnerExit::Kind::kStopped;
+        break;
+      }
+      absl::Status started = machine->Start();
+      if (!started.ok()) {
+        result.kind = RunnerExit::Kind::kStartFailed;
+        result.message = absl::StrCat("starting the machine: ", started.message());
+        break;
+      }
+      machine_ = machine;
+      reboot_requested_ = false;
+      ++status_.boot_count;
+      status_.accel = machine->accel();
+      SetPhase(RunnerStatus::Phase::kRunning);
+    }
+    Log(LogLevel::kInfo, "worker", "machine_started",
+        {{"boot", absl::StrCat(status().boot_count)}});
+
+    MachineExit exit = machine->WaitForExit();
+    bool rebuild = false;
+    {
+      absl::MutexLock lock(&mu_);
+      machine_.reset();
+      switch (exit.kind) {
+        case MachineExit::Kind::kPowerOff:
+          result.kind = RunnerExit::Kind::kPowerOff;
+          break;
+        case MachineExit::Kind::kReboot:
+          rebuild = !kill_requested_;
+          result.kind = RunnerExit::Kind::kStopped;
+          break;
+        case MachineExit::Kind::kCrash:
+          result.kind = RunnerExit::Kind::kGuestCrash;
+          break;
+        case MachineExit::Kind::kStopped:
+          rebuild = reboot_requested_ && !kill_requested_;
+          result.kind = RunnerExit::Kind::kStopped;
+          break;
+      }
+      result.message = exit.message;
+      if (rebuild) SetPhase(RunnerStatus::Phase::kStarting);
+    }
+    Log(LogLevel::kInfo, "worker", "machine_exited",
+        {{"message", exit.message}, {"rebuild", rebuild ? "true" : "false"}});
+    // Destroy the machine (joins its threads) before building the next one.
+    machine.reset();
+    if (!rebuild) break;
+  }
+  absl::MutexLock lock(&mu_);
+  result.boot_count = status_.boot_count;
+  status_.message = result.message;
+  SetPhase(RunnerStatus::Phase::kExiting);
+  return result;
+}
+
+absl::Status VmRunner::RequireMachine() const {
+  if (machine_ == nullptr) {
+    return absl::FailedPreconditionError("the machine is not running");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status VmRunner::Pause() {
+  absl::MutexLock lock(&mu_);
+  absl::Status s = RequireMachine();
+  if (!s.ok()) return s;
+  if (status_.phase == RunnerStatus::Phase::kPaused) return absl::OkStatus();
+  s = machine_->Pause();
+  if (!s.ok()) return s;
+  SetPhase(RunnerStatus::Phase::kPaused);
+  return absl::OkStatus();
+}
+
+absl::Status VmRunner::Resume() {
+  absl::MutexLock lock(&mu_);
+  absl::Status s = RequireMachine();
+  if (!s.ok()) return s;
+  if (status_.phase != RunnerStatus::Phase::kPaused) return absl::OkStatus();
+  s = machine_->Resume();
+  if (!s.ok()) return s;
+  SetPhase(RunnerStatus::Phase::kRunning);
+  return absl::OkStatus();
+}
+
+absl::Status VmRunner::RequestPowerOff() {
+  absl::MutexLock lock(&mu_);
+  absl::Status s = RequireMachine();
+  if (!s.ok()) return s;
+  if (status_.phase == RunnerStatus::Phase::kPaused) {
+    s = machine_->Resume();
+    if (!s.ok()) return s;
+    SetPhase(RunnerStatus::Phase::kRunning);
+  }
+  machine_->RequestPowerOff();
+  return absl::OkStatus();
+}
+
+absl::Status VmRunner::Reboot() {
+  absl::MutexLock lock(&mu_);
+  absl::Status s = RequireMachine();
+  if (!s.ok()) return s;
+  reboot_requested_ = true;
+  machine_->Stop();
+  return absl::OkStatus();
+}
+
+void VmRunner::Kill() {
+  absl::MutexLock lock(&mu_);
+  kill_requested_ = true;
+  if (machine_ != nullptr) machine_->Stop();
+}
+
+void VmRunner::SendConsoleInput(absl::string_view bytes) {
+  absl::MutexLock lock(&mu_);
+  if (machine_ != nullptr) machine_->SendConsoleInput(bytes);
+}
+
+RunnerStatus VmRunner::status() const {
+  absl::MutexLock lock(&mu_);
+  return status_;
+}
+
+RunnerStatus VmRunner::WaitForChange(uint64_t seen, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return status_.version != seen;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+  return status_;
+}
+
+}  // namespace vmm::worker
