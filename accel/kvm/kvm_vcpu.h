@@ -1,0 +1,85 @@
+#ifndef ACCEL_KVM_KVM_VCPU_H_
+#define ACCEL_KVM_KVM_VCPU_H_
+
+#include <linux/kvm.h>
+#include <pthread.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "accel/accelerator.h"
+#include "vmm/base/fd.h"
+
+namespace vmm {
+
+// The kvm_run structure shared with the kernel, unmapped on destruction.
+class KvmRunMapping {
+ public:
+  static absl::StatusOr<KvmRunMapping> Map(int vcpu_fd, size_t size);
+  KvmRunMapping() = default;
+  ~KvmRunMapping();
+  KvmRunMapping(KvmRunMapping&& other) noexcept;
+  KvmRunMapping& operator=(KvmRunMapping&& other) noexcept;
+  KvmRunMapping(const KvmRunMapping&) = delete;
+  KvmRunMapping& operator=(const KvmRunMapping&) = delete;
+
+  kvm_run* run() const { return run_; }
+  size_t size() const { return size_; }
+
+ private:
+  kvm_run* run_ = nullptr;
+  size_t size_ = 0;
+};
+
+// One KVM vCPU. Kicking uses kvm_run.immediate_exit plus a real-time signal
+// (with a no-op handler) sent to the thread inside KVM_RUN, so there is no
+// window where a kick is lost: set before the ioctl, it makes the ioctl
+// return at once; during it, the signal interrupts it (KVM API docs,
+// "immediate_exit").
+class KvmVcpu : public Vcpu {
+ public:
+  static absl::StatusOr<std::unique_ptr<KvmVcpu>> Create(int vm_fd, uint32_t id,
+                                                         size_t mmap_size);
+
+  uint32_t id() const override { return id_; }
+  absl::StatusOr<VcpuExit> Run() override;
+  void Kick() override;
+  std::string DescribeState() override;
+
+  int fd() const { return fd_.get(); }
+
+  // x86 setup, before the first Run().
+  // CPUID from `supported` with this vCPU's APIC id patched in.
+  absl::Status SetCpuid(const std::vector<kvm_cpuid_entry2>& supported, uint32_t num_vcpus);
+  // LINT0 = ExtINT (the 8259 output reaches this CPU; BSP only) or masked,
+  // LINT1 = NMI, as a PC BIOS leaves them (Intel MP spec §3.6.2.2).
+  absl::Status SetupLapicLints(bool extint);
+  // 16-bit real mode at CS:IP = cs:ip, flat 64 KiB segments, interrupts off.
+  absl::Status SetRealModeEntry(uint16_t cs, uint16_t ip);
+  // KVM_MP_STATE_*: APs wait in UNINITIALIZED for INIT/SIPI.
+  absl::Status SetMpState(uint32_t state);
+
+  // The kick signal number (a real-time signal). Exposed for tests.
+  static int KickSignal();
+
+ private:
+  KvmVcpu(uint32_t id, Fd fd, KvmRunMapping run)
+      : id_(id), fd_(std::move(fd)), run_(std::move(run)) {}
+  VcpuExit TranslateExit();
+
+  const uint32_t id_;
+  Fd fd_;
+  KvmRunMapping run_;
+  absl::Mutex mu_;
+  bool in_run_ ABSL_GUARDED_BY(mu_) = false;
+  pthread_t thread_ ABSL_GUARDED_BY(mu_){};
+};
+
+}  // namespace vmm
+
+#endif  // ACCEL_KVM_KVM_VCPU_H_
