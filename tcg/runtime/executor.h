@@ -1,0 +1,96 @@
+#ifndef TCG_RUNTIME_EXECUTOR_H_
+#define TCG_RUNTIME_EXECUTOR_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "tcg/ir/ir.h"
+#include "tcg/runtime/exec_context.h"
+#include "tcg/runtime/guest_memory_interface.h"
+#include "tcg/runtime/tb_cache.h"
+
+namespace tcg {
+
+// Reads guest code for a translator, marking each page it touches as a code
+// page before reading it (TbCache::MarkCodePage).
+class CodeFetcher {
+ public:
+  CodeFetcher(GuestMemoryInterface* mem, TbCache* cache, uint64_t start_pc)
+      : mem_(mem), cache_(cache), first_page_(start_pc & ~kGuestPageMask),
+        last_page_(first_page_) {}
+
+  // Reads the 2-byte parcel at `addr` (must be 2-byte aligned). False if it
+  // is not RAM (instruction access fault).
+  bool Read16(uint64_t addr, uint16_t* out);
+
+  uint64_t first_page() const { return first_page_; }
+  uint64_t last_page() const { return last_page_; }
+
+ private:
+  GuestMemoryInterface* mem_;
+  TbCache* cache_;
+  uint64_t first_page_;
+  uint64_t last_page_;
+  uint64_t marked_[2] = {~uint64_t{0}, ~uint64_t{0}};
+};
+
+// Turns guest code at `pc` into an IR block (a guest frontend).
+using TranslateFn =
+    std::function<absl::StatusOr<ir::Block>(uint64_t pc, uint32_t flags, CodeFetcher&)>;
+
+// Runs translated blocks (a host backend: interpreter or native code).
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Prepares `tb` for execution (e.g. emits host code). Called once, before
+  // the block is shared.
+  virtual absl::Status Compile(TranslationBlock& tb) = 0;
+  // Runs `tb` on `ctx`; writes the next guest PC to the state block.
+  virtual ExitInfo Execute(const TranslationBlock& tb, ExecContext& ctx) = 0;
+};
+
+// One vCPU's dispatch loop: find (or translate) the block at the current
+// guest PC, run it, repeat until a block exits with a reason. Owns a small
+// direct-mapped lookup cache in front of the shared TbCache.
+class Executor {
+ public:
+  Executor(TbCache* cache, Backend* backend, TranslateFn translate,
+           ExecContext* ctx);
+
+  // Runs until an exit (returned) or until `max_blocks` blocks ran or a stop
+  // was requested (returned with reason kNone and the current pc).
+  // A translation error is returned as a status (a bug, not a guest fault:
+  // frontends turn undecodable guest code into exception exits).
+  absl::StatusOr<ExitInfo> Run(uint32_t flags, uint64_t max_blocks);
+
+  // Thread-safe: makes Run return after the current block.
+  void RequestStop() { stop_.store(true, std::memory_order_release); }
+
+  uint64_t blocks_executed() const { return blocks_executed_; }
+
+ private:
+  struct JumpEntry {
+    uint64_t pc = ~uint64_t{0};
+    uint32_t flags = 0;
+    TbPtr tb;
+  };
+  static constexpr size_t kJumpCacheSize = 1024;
+
+  absl::StatusOr<TbPtr> FindOrTranslate(uint64_t pc, uint32_t flags);
+
+  TbCache* cache_;
+  Backend* backend_;
+  TranslateFn translate_;
+  ExecContext* ctx_;
+  std::atomic<bool> stop_{false};
+  uint64_t generation_ = 0;
+  uint64_t blocks_executed_ = 0;
+  std::array<JumpEntry, kJumpCacheSize> jump_cache_;
+};
+
+}  // namespace tcg
+
+#endif  // TCG_RUNTIME_EXECUTOR_H_

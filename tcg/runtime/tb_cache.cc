@@ -1,0 +1,115 @@
+#include "tcg/runtime/tb_cache.h"
+
+#include <utility>
+
+namespace tcg {
+
+TbCache::TbCache(size_t max_blocks) : max_blocks_(max_blocks == 0 ? 1 : max_blocks) {}
+
+TbPtr TbCache::Lookup(uint64_t pc, uint32_t flags) {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = blocks_.find(Key{pc, flags});
+  if (it == blocks_.end()) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  return it->second;
+}
+
+void TbCache::MarkCodePage(uint64_t page) {
+  absl::MutexLock lock(&mu_);
+  if (code_pages_.insert(page).second) {
+    // Other vCPUs may hold write TLB entries for this page; make them
+    // refill (and so notice the code) before their next block.
+    code_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token) {
+  absl::MutexLock lock(&mu_);
+  if (invalidations_.load(std::memory_order_acquire) != token) {
+    // Some store or flush happened while we translated: the bytes we read
+    // may be stale. Run this copy once, but do not cache it.
+    ++stats_.discarded_races;
+    return TbPtr(std::move(tb));
+  }
+  const Key key{tb->pc, tb->flags};
+  if (auto it = blocks_.find(key); it != blocks_.end()) return it->second;
+  if (blocks_.size() >= max_blocks_) {
+    FlushLocked();
+    // The flush bumped the token; this block was read before it, but a
+    // capacity flush does not make guest code stale, so keep it. Pages must
+    // be re-marked because the flush forgot them.
+    code_pages_.insert(tb->first_page);
+    code_pages_.insert(tb->last_page);
+    code_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  TbPtr ptr(std::move(tb));
+  blocks_.emplace(key, ptr);
+  page_index_[ptr->first_page].push_back(key);
+  if (ptr->last_page != ptr->first_page) page_index_[ptr->last_page].push_back(key);
+  ++stats_.inserts;
+  return ptr;
+}
+
+void TbCache::InvalidatePageLocked(uint64_t page) {
+  code_pages_.erase(page);
+  auto it = page_index_.find(page);
+  if (it == page_index_.end()) return;
+  for (const Key& key : it->second) {
+    auto b = blocks_.find(key);
+    if (b == blocks_.end()) continue;
+    const TranslationBlock& tb = *b->second;
+    // The key may since have been reused by a block from other pages.
+    if (tb.first_page == page || tb.last_page == page) blocks_.erase(b);
+  }
+  page_index_.erase(it);
+  ++stats_.page_invalidations;
+}
+
+void TbCache::InvalidatePage(uint64_t page) {
+  absl::MutexLock lock(&mu_);
+  InvalidatePageLocked(page);
+  BumpGeneration();
+}
+
+void TbCache::FlushLocked() {
+  blocks_.clear();
+  page_index_.clear();
+  code_pages_.clear();
+  ++stats_.flushes;
+  BumpGeneration();
+}
+
+void TbCache::Flush() {
+  absl::MutexLock lock(&mu_);
+  FlushLocked();
+}
+
+size_t TbCache::size() {
+  absl::ReaderMutexLock lock(&mu_);
+  return blocks_.size();
+}
+
+TbCache::Stats TbCache::stats() {
+  absl::ReaderMutexLock lock(&mu_);
+  Stats s = stats_;
+  s.lookups_hit = hits_.load(std::memory_order_relaxed);
+  s.lookups_miss = misses_.load(std::memory_order_relaxed);
+  return s;
+}
+
+bool TbCache::IsCodePage(uint64_t page_addr) {
+  absl::ReaderMutexLock lock(&mu_);
+  return code_pages_.contains(page_addr);
+}
+
+void TbCache::OnCodeWrite(uint64_t page_addr) {
+  absl::MutexLock lock(&mu_);
+  if (!code_pages_.contains(page_addr)) return;  // another vCPU got here first
+  InvalidatePageLocked(page_addr);
+  BumpGeneration();
+}
+
+}  // namespace tcg

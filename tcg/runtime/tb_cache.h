@@ -1,0 +1,113 @@
+#ifndef TCG_RUNTIME_TB_CACHE_H_
+#define TCG_RUNTIME_TB_CACHE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "tcg/runtime/guest_memory_interface.h"
+#include "tcg/runtime/translation_block.h"
+
+namespace tcg {
+
+// The translation-block cache shared by all vCPU threads of a VM, keyed by
+// (guest PC, translation flags).
+//
+// Concurrency: lookups take a reader lock; inserts, invalidations and flushes
+// a writer lock. Translation itself runs unlocked, so two vCPUs may translate
+// the same block at once; the first insert wins and the other copy is
+// dropped. A translation that raced with an invalidation is not cached (see
+// BeginTranslation), so the cache never holds code older than a store that
+// invalidated it. Blocks are shared_ptrs: invalidation removes them from the
+// cache while threads still running them keep them alive.
+class TbCache : public CodeWriteObserver {
+ public:
+  struct Stats {
+    uint64_t inserts = 0;
+    uint64_t lookups_hit = 0;
+    uint64_t lookups_miss = 0;
+    uint64_t page_invalidations = 0;
+    uint64_t flushes = 0;
+    uint64_t discarded_races = 0;
+  };
+
+  // `max_blocks`: when an insert finds the cache this full, everything is
+  // flushed first (simpler and safer than partial eviction of chained code).
+  explicit TbCache(size_t max_blocks = 1 << 16);
+
+  TbPtr Lookup(uint64_t pc, uint32_t flags);
+
+  // Call before reading guest code for a translation; pass the token to
+  // Insert.
+  uint64_t BeginTranslation() const {
+    return invalidations_.load(std::memory_order_acquire);
+  }
+  // Marks `page` as holding code about to be translated. Must happen before
+  // the translator reads the page's bytes, so that a racing store either
+  // lands before the read or invalidates (and so bumps the token).
+  void MarkCodePage(uint64_t page);
+
+  // Caches `tb` unless an invalidation happened since `token` or another
+  // thread inserted the same key first; returns the block to run.
+  TbPtr Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token);
+
+  // Drops every block built from guest page `page`.
+  void InvalidatePage(uint64_t page);
+  // Drops everything (FENCE.I, cache full).
+  void Flush();
+
+  // Changes on every invalidation or flush: per-vCPU lookup caches holding
+  // blocks compare it and drop their entries when it moves.
+  uint64_t Generation() const {
+    return generation_.load(std::memory_order_acquire);
+  }
+
+  size_t size();
+  Stats stats();
+
+  // CodeWriteObserver.
+  bool IsCodePage(uint64_t page_addr) override;
+  void OnCodeWrite(uint64_t page_addr) override;
+  uint64_t CodeEpoch() override {
+    return code_epoch_.load(std::memory_order_acquire);
+  }
+
+ private:
+  struct Key {
+    uint64_t pc;
+    uint32_t flags;
+    bool operator==(const Key& o) const { return pc == o.pc && flags == o.flags; }
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.pc, k.flags);
+    }
+  };
+
+  void InvalidatePageLocked(uint64_t page) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void BumpGeneration() {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+    invalidations_.fetch_add(1, std::memory_order_acq_rel);
+  }
+
+  const size_t max_blocks_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<Key, TbPtr> blocks_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::vector<Key>> page_index_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<uint64_t> code_pages_ ABSL_GUARDED_BY(mu_);
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> invalidations_{0};
+  std::atomic<uint64_t> code_epoch_{0};
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+};
+
+}  // namespace tcg
+
+#endif  // TCG_RUNTIME_TB_CACHE_H_

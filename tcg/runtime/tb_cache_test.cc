@@ -1,0 +1,119 @@
+#include "tcg/runtime/tb_cache.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace tcg {
+namespace {
+
+std::unique_ptr<TranslationBlock> MakeTb(uint64_t pc, uint32_t flags = 0,
+                                         uint64_t last_page = 0) {
+  auto tb = std::make_unique<TranslationBlock>();
+  tb->pc = pc;
+  tb->flags = flags;
+  tb->first_page = pc & ~kGuestPageMask;
+  tb->last_page = last_page ? last_page : tb->first_page;
+  return tb;
+}
+
+TEST(TbCacheTest, KeyedByPcAndFlags) {
+  TbCache cache;
+  EXPECT_EQ(cache.Lookup(0x1000, 0), nullptr);
+  TbPtr a = cache.Insert(MakeTb(0x1000, 0), cache.BeginTranslation());
+  TbPtr b = cache.Insert(MakeTb(0x1000, 1), cache.BeginTranslation());
+  EXPECT_EQ(cache.Lookup(0x1000, 0), a);
+  EXPECT_EQ(cache.Lookup(0x1000, 1), b);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(TbCacheTest, FirstInsertWins) {
+  TbCache cache;
+  const uint64_t token = cache.BeginTranslation();
+  TbPtr a = cache.Insert(MakeTb(0x1000), token);
+  TbPtr b = cache.Insert(MakeTb(0x1000), token);
+  EXPECT_EQ(a, b);
+}
+
+TEST(TbCacheTest, WritesToCodePagesInvalidateBlocksOnBothPages) {
+  TbCache cache;
+  const uint64_t epoch0 = cache.CodeEpoch();
+  cache.MarkCodePage(0x1000);
+  cache.MarkCodePage(0x2000);
+  EXPECT_GT(cache.CodeEpoch(), epoch0);
+  cache.Insert(MakeTb(0x1ffe, 0, 0x2000), cache.BeginTranslation());  // straddles
+  cache.Insert(MakeTb(0x1000), cache.BeginTranslation());
+  ASSERT_TRUE(cache.IsCodePage(0x2000));
+  const uint64_t gen = cache.Generation();
+  cache.OnCodeWrite(0x2000);
+  EXPECT_NE(cache.Generation(), gen);
+  EXPECT_EQ(cache.Lookup(0x1ffe, 0), nullptr);
+  EXPECT_NE(cache.Lookup(0x1000, 0), nullptr);
+  EXPECT_FALSE(cache.IsCodePage(0x2000));
+}
+
+TEST(TbCacheTest, TranslationRacingAnInvalidationIsNotCached) {
+  TbCache cache;
+  const uint64_t token = cache.BeginTranslation();
+  cache.MarkCodePage(0x1000);
+  cache.OnCodeWrite(0x1000);  // guest store lands mid-translation
+  TbPtr tb = cache.Insert(MakeTb(0x1000), token);
+  EXPECT_NE(tb, nullptr);  // still runnable once
+  EXPECT_EQ(cache.Lookup(0x1000, 0), nullptr);
+  EXPECT_EQ(cache.stats().discarded_races, 1u);
+}
+
+TEST(TbCacheTest, FlushesWhenFullAndKeepsRunningBlocksAlive) {
+  TbCache cache(4);
+  TbPtr held = cache.Insert(MakeTb(0x1000), cache.BeginTranslation());
+  for (uint64_t pc = 0x1004; pc < 0x1010; pc += 4) {
+    cache.Insert(MakeTb(pc), cache.BeginTranslation());
+  }
+  EXPECT_EQ(cache.size(), 4u);
+  cache.Insert(MakeTb(0x2000), cache.BeginTranslation());
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.stats().flushes, 1u);
+  EXPECT_EQ(held->pc, 0x1000u);  // a thread running it is unaffected
+  EXPECT_TRUE(cache.IsCodePage(0x2000));
+}
+
+TEST(TbCacheTest, ConcurrentTranslateLookupInvalidate) {
+  TbCache cache(256);
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> found{0};
+  std::vector<std::thread> vcpus;
+  for (int t = 0; t < 3; ++t) {
+    vcpus.emplace_back([&, t] {
+      for (int i = 0; i < 20000; ++i) {
+        const uint64_t pc = 0x10000 + ((i * 7 + t) % 512) * 64;
+        TbPtr tb = cache.Lookup(pc, 0);
+        if (!tb) {
+          const uint64_t token = cache.BeginTranslation();
+          cache.MarkCodePage(pc & ~kGuestPageMask);
+          tb = cache.Insert(MakeTb(pc), token);
+        }
+        ASSERT_EQ(tb->pc, pc);
+        found.fetch_add(1);
+      }
+    });
+  }
+  std::thread writer([&] {
+    while (!done.load()) {
+      for (uint64_t page = 0x10000; page < 0x18000; page += kGuestPageSize) {
+        if (cache.IsCodePage(page)) cache.OnCodeWrite(page);
+      }
+      cache.Flush();
+    }
+  });
+  for (auto& t : vcpus) t.join();
+  done = true;
+  writer.join();
+  EXPECT_EQ(found.load(), 60000u);
+  EXPECT_LE(cache.size(), 256u);
+}
+
+}  // namespace
+}  // namespace tcg

@@ -1,0 +1,35 @@
+#ifndef TCG_RUNTIME_TRANSLATION_BLOCK_H_
+#define TCG_RUNTIME_TRANSLATION_BLOCK_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "tcg/ir/ir.h"
+
+namespace tcg {
+
+// Backend-specific compiled form of a block (e.g. x86-64 code); owned by the
+// TranslationBlock so it lives exactly as long as any thread can run it.
+class CompiledCode {
+ public:
+  virtual ~CompiledCode() = default;
+};
+
+// An immutable translated block, shared between vCPU threads through
+// std::shared_ptr: an invalidated block stays alive until the last thread
+// running it lets go.
+struct TranslationBlock {
+  uint64_t pc = 0;
+  uint32_t flags = 0;
+  // Guest pages the code came from (a block can straddle two pages).
+  uint64_t first_page = 0;
+  uint64_t last_page = 0;
+  ir::Block block;
+  std::unique_ptr<CompiledCode> compiled;
+};
+
+using TbPtr = std::shared_ptr<const TranslationBlock>;
+
+}  // namespace tcg
+
+#endif  // TCG_RUNTIME_TRANSLATION_BLOCK_H_
