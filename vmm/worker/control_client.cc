@@ -3,7 +3,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include <google/protobuf/text_format.h>
+
 #include "vmm/worker/control.grpc.pb.h"
+#include "vmm/worker/files.h"
+#include "vmm/worker/layout.h"
 
 namespace vmm::worker {
 namespace {
@@ -205,6 +209,37 @@ class GrpcWorkerClient : public WorkerClient {
 };
 
 }  // namespace
+
+absl::StatusOr<WorkerExit> ReadWorkerExit(const std::string& vm_dir) {
+  std::string path = absl::StrCat(vm_dir, "/", kExitFile);
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  ExitRecord record;
+  if (!google::protobuf::TextFormat::ParseFromString(*text, &record)) {
+    return absl::DataLossError(absl::StrCat(path, ": not an ExitRecord"));
+  }
+  WorkerExit out;
+  switch (record.kind()) {
+    case ExitRecord::POWER_OFF:
+      out.kind = WorkerExit::Kind::kPowerOff;
+      break;
+    case ExitRecord::STOPPED:
+      out.kind = WorkerExit::Kind::kStopped;
+      break;
+    case ExitRecord::GUEST_CRASH:
+      out.kind = WorkerExit::Kind::kGuestCrash;
+      break;
+    case ExitRecord::START_FAILED:
+      out.kind = WorkerExit::Kind::kStartFailed;
+      break;
+    default:
+      return absl::DataLossError(absl::StrCat(path, ": unknown kind ", record.kind()));
+  }
+  out.message = record.message();
+  out.boot_count = record.boot_count();
+  out.pid = record.pid();
+  return out;
+}
 
 std::unique_ptr<WorkerClient> WorkerClient::Create(const std::string& socket_path) {
   return std::make_unique<GrpcWorkerClient>(socket_path);

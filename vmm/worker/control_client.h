@@ -64,6 +64,17 @@ class WorkerClient {
       bool replay, absl::Duration connect_timeout) = 0;
 };
 
+// Why a worker ended, from the record it writes just before exiting
+// (<vm dir>/exit.txtpb). NotFound when it wrote none (it was killed).
+struct WorkerExit {
+  enum class Kind { kPowerOff, kStopped, kGuestCrash, kStartFailed };
+  Kind kind = Kind::kStopped;
+  std::string message;
+  uint32_t boot_count = 0;
+  int pid = 0;
+};
+absl::StatusOr<WorkerExit> ReadWorkerExit(const std::string& vm_dir);
+
 }  // namespace vmm::worker
 
 #endif  // VMM_WORKER_CONTROL_CLIENT_H_
