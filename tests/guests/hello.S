@@ -1,0 +1,92 @@
+/* hello: real mode -> long mode, touches the test MMIO device, powers off.
+   Expected console output:
+     hello from real mode
+     long mode ok
+     mmio magic=0x444d4d56 vcpus=N scratch=0x12345678
+     bye
+*/
+#include "tests/guests/payload.h"
+
+	.text
+	.globl _start
+.code16
+_start:
+	cli
+	mov %cs, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	xor %ax, %ax
+	mov %ax, %ss
+	mov $RM_STACK_TOP, %sp
+	call uart_init16
+	mov $R(msg_real), %si
+	call rm_puts
+
+	/* Straight from real mode to long mode (SDM vol. 3, §10.8.5): PAE,
+	   CR3, EFER.LME, then PE and PG together, then a far jump into the
+	   64-bit code segment. */
+	lgdtl R(gdt_ptr)
+	mov %cr4, %eax
+	or $0x20, %eax /* PAE */
+	mov %eax, %cr4
+	mov $pml4, %eax
+	mov %eax, %cr3
+	mov $0xc0000080, %ecx /* IA32_EFER */
+	rdmsr
+	or $0x100, %eax /* LME */
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000001, %eax /* PG | PE */
+	mov %eax, %cr0
+	ljmpl $SEL_CODE64, $long_mode
+
+.code64
+long_mode:
+	mov $SEL_DATA, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	mov $0x80000, %rsp
+	lea msg_long(%rip), %rsi
+	call lm_puts
+
+	/* MMIO through the page tables. A 32-bit absolute address would be
+	   sign-extended, so go through a register. */
+	mov $TESTDEV, %ebx
+	lea msg_magic(%rip), %rsi
+	call lm_puts
+	mov TESTDEV_MAGIC(%rbx), %eax
+	call lm_puthex32
+	lea msg_vcpus(%rip), %rsi
+	call lm_puts
+	mov TESTDEV_VCPUS(%rbx), %eax
+	call lm_putdec
+	movl $0x12345678, TESTDEV_SCRATCH(%rbx)
+	lea msg_scratch(%rip), %rsi
+	call lm_puts
+	mov TESTDEV_SCRATCH(%rbx), %eax
+	call lm_puthex32
+	mov $'\n', %al
+	call lm_putc
+
+	lea msg_bye(%rip), %rsi
+	call lm_puts
+	mov $POWER_PORT, %dx
+	mov $POWER_OFF, %al
+	out %al, %dx
+1:	cli
+	hlt
+	jmp 1b
+
+#include "tests/guests/rm_lib.inc"
+#include "tests/guests/lm_lib.inc"
+#include "tests/guests/gdt.inc"
+
+msg_real:	.asciz "hello from real mode\n"
+msg_long:	.asciz "long mode ok\n"
+msg_magic:	.asciz "mmio magic="
+msg_vcpus:	.asciz " vcpus="
+msg_scratch:	.asciz " scratch="
+msg_bye:	.asciz "bye\n"
+
+#include "tests/guests/page_tables.inc"

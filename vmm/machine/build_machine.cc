@@ -1,0 +1,31 @@
+// BuildMachine(): picks the machine for a spec's arch and accelerator.
+#include "absl/strings/str_cat.h"
+#include "vmm/machine/machine.h"
+#include "vmm/machine/x86/x86_kvm_machine.h"
+
+namespace vmm {
+
+absl::StatusOr<std::unique_ptr<Machine>> BuildMachine(const MachineSpec& spec,
+                                                      ConsoleOutput console) {
+  switch (spec.arch) {
+    case GuestArch::kRiscv64:
+      return absl::UnimplementedError(
+          "arch=riscv64: the riscv64 machine and the TCG accelerator are not available yet");
+    case GuestArch::kX86_64:
+      break;
+  }
+  switch (spec.accel) {
+    case AccelKind::kTcg:
+      return absl::UnimplementedError(
+          "accel=tcg: the TCG accelerator is not available yet; use kvm or auto for x86_64");
+    case AccelKind::kAuto:  // x86_64 on this x86_64 host: KVM (no TCG fallback yet).
+    case AccelKind::kKvm:
+      break;
+  }
+  absl::StatusOr<std::unique_ptr<X86KvmMachine>> machine =
+      X86KvmMachine::Create(spec, std::move(console));
+  if (!machine.ok()) return machine.status();
+  return std::unique_ptr<Machine>(std::move(*machine));
+}
+
+}  // namespace vmm

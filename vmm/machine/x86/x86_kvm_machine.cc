@@ -1,0 +1,276 @@
+#include "vmm/machine/x86/x86_kvm_machine.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "devices/testdev/test_mmio_device.h"
+#include "vmm/base/errno_status.h"
+#include "vmm/base/fd.h"
+#include "vmm/base/log.h"
+#include "vmm/base/status_macros.h"
+#include "vmm/machine/accel_irq_line.h"
+
+namespace vmm {
+namespace {
+
+// Reads a whole regular file of at most `max_bytes`.
+absl::StatusOr<std::string> ReadPayloadFile(const std::string& path, uint64_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return ErrnoStatus(absl::StrCat("payload ", path));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0) return ErrnoStatus(absl::StrCat("payload ", path, ": fstat"));
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat("payload ", path, ": not a regular file"));
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size == 0) return absl::InvalidArgumentError(absl::StrCat("payload ", path, ": empty file"));
+  if (size > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "payload %s: %d bytes does not fit in guest RAM above 0x%x (%d bytes available); "
+        "raise memory_bytes",
+        path, size, X86KvmMachine::kPayloadAddress, max_bytes));
+  }
+  std::string data(size, '\0');
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(fd.get(), &data[done], size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(absl::StrCat("payload ", path, ": read"));
+    if (n == 0) break;  // Shrunk while reading: load what is there.
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  return data;
+}
+
+}  // namespace
+
+absl::Status X86KvmMachine::ValidateSpec(const MachineSpec& spec) {
+  if (spec.arch != GuestArch::kX86_64) {
+    return absl::InvalidArgumentError("x86 KVM machine: arch must be x86_64");
+  }
+  if (spec.vcpus < 1 || spec.vcpus > kMaxVcpus) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("vcpus=%d: must be 1..%d", spec.vcpus, kMaxVcpus));
+  }
+  if (spec.memory_bytes < kMinMemoryBytes || spec.memory_bytes > kMaxMemoryBytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "memory_bytes=%d: must be %d (1 MiB) .. %d (3 GiB) for x86_64 payload boot (RAM above "
+        "the 32-bit PCI hole is not supported yet)",
+        spec.memory_bytes, kMinMemoryBytes, kMaxMemoryBytes));
+  }
+  if (spec.memory_bytes % 4096 != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "memory_bytes=%d: must be a multiple of 4096", spec.memory_bytes));
+  }
+  if (spec.payload_path.empty()) {
+    if (!spec.kernel_path.empty()) {
+      return absl::UnimplementedError(absl::StrCat(
+          "x86_64 kernel boot (kernel_path=", spec.kernel_path,
+          ") is not available yet; use a payload"));
+    }
+    return absl::InvalidArgumentError("no boot source: set payload_path (or kernel_path)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<X86KvmMachine>> X86KvmMachine::Create(const MachineSpec& spec,
+                                                                     ConsoleOutput console) {
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  std::unique_ptr<X86KvmMachine> machine(new X86KvmMachine(spec));
+  RETURN_IF_ERROR(machine->Build(std::move(console)));
+  return machine;
+}
+
+absl::Status X86KvmMachine::Build(ConsoleOutput console) {
+  ASSIGN_OR_RETURN(memory_, GuestMemory::Create({{GuestAddress(0), spec_.memory_bytes}}));
+  RETURN_IF_ERROR(LoadPayload());
+
+  absl::StatusOr<std::unique_ptr<Kvm>> kvm = Kvm::Open();
+  if (!kvm.ok()) {
+    return absl::Status(kvm.status().code(),
+                        absl::StrCat("KVM is required for x86_64 guests: ", kvm.status().message()));
+  }
+  kvm_ = std::move(*kvm);
+  if (spec_.vcpus > kvm_->max_vcpus()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "vcpus=%d: this host's KVM allows at most %d", spec_.vcpus, kvm_->max_vcpus()));
+  }
+  ASSIGN_OR_RETURN(vm_, KvmVm::Create(kvm_.get()));
+  RETURN_IF_ERROR(vm_->MapMemory(*memory_));
+
+  std::vector<Vcpu*> raw;
+  for (uint32_t id = 0; id < spec_.vcpus; ++id) {
+    ASSIGN_OR_RETURN(std::unique_ptr<KvmVcpu> vcpu,
+                     KvmVcpu::Create(vm_->fd(), id, kvm_->vcpu_mmap_size()));
+    RETURN_IF_ERROR(vcpu->SetCpuid(kvm_->supported_cpuid(), spec_.vcpus));
+    // Only the BSP takes 8259 interrupts, as a PC BIOS sets things up.
+    RETURN_IF_ERROR(vcpu->SetupLapicLints(/*extint=*/id == 0));
+    if (id == 0) {
+      RETURN_IF_ERROR(vcpu->SetRealModeEntry(kPayloadAddress >> 4, 0));
+    } else {
+      RETURN_IF_ERROR(vcpu->SetMpState(KVM_MP_STATE_UNINITIALIZED));
+    }
+    raw.push_back(vcpu.get());
+    vcpus_.push_back(std::move(vcpu));
+  }
+  control_ = std::make_unique<RunControl>(std::move(raw));
+  return SetupDevices(std::move(console));
+}
+
+absl::Status X86KvmMachine::LoadPayload() {
+  ASSIGN_OR_RETURN(std::string payload,
+                   ReadPayloadFile(spec_.payload_path, spec_.memory_bytes - kPayloadAddress));
+  absl::Status status = memory_->Write(
+      GuestAddress(kPayloadAddress),
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()));
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("payload ", spec_.payload_path, ": ", status.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
+  uart_ = std::make_shared<Uart16550>(std::make_shared<AccelIrqLine>(vm_.get(), kCom1Irq),
+                                      std::move(console));
+  RETURN_IF_ERROR(pio_bus_.Register(kCom1Port, 8, uart_));
+  power_ = std::make_shared<PowerControl>(
+      [this](GuestPowerAction a) { OnGuestPowerAction(a, "power control port 0x600"); });
+  RETURN_IF_ERROR(pio_bus_.Register(PowerControl::kDefaultPort, 1, power_));
+  i8042_ = std::make_unique<I8042>(
+      [this](GuestPowerAction a) { OnGuestPowerAction(a, "i8042 reset (0xfe to port 0x64)"); });
+  RETURN_IF_ERROR(pio_bus_.Register(I8042::kDataPort, 1, i8042_->data_port()));
+  RETURN_IF_ERROR(pio_bus_.Register(I8042::kCommandPort, 1, i8042_->command_port()));
+  RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
+                                     std::make_shared<TestMmioDevice>(spec_.vcpus)));
+  return absl::OkStatus();
+}
+
+void X86KvmMachine::OnGuestPowerAction(GuestPowerAction action, absl::string_view source) {
+  MachineExit exit;
+  if (action == GuestPowerAction::kPowerOff) {
+    exit.kind = MachineExit::Kind::kPowerOff;
+    exit.message = absl::StrCat("guest powered off via ", source);
+  } else {
+    exit.kind = MachineExit::Kind::kReboot;
+    exit.message = absl::StrCat("guest requested reboot via ", source);
+  }
+  control_->RequestExit(std::move(exit));
+}
+
+X86KvmMachine::~X86KvmMachine() {
+  if (control_ == nullptr) return;  // Build() failed early: no threads.
+  Stop();
+  WaitForExit();
+}
+
+absl::Status X86KvmMachine::Start() {
+  absl::MutexLock lock(&threads_mu_);
+  if (started_) return absl::FailedPreconditionError("Start: the machine was already started");
+  if (control_->exit_reason().has_value()) {
+    return absl::FailedPreconditionError("Start: the machine was stopped before it started");
+  }
+  started_ = true;
+  for (auto& vcpu : vcpus_) {
+    KvmVcpu* v = vcpu.get();
+    threads_.emplace_back([this, v] { VcpuThread(v); });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status X86KvmMachine::Pause() { return control_->Pause(); }
+absl::Status X86KvmMachine::Resume() { return control_->Resume(); }
+void X86KvmMachine::RequestPowerOff() { power_->RequestPowerOff(); }
+
+void X86KvmMachine::Stop() {
+  control_->RequestExit({MachineExit::Kind::kStopped, "stopped by the host"});
+}
+
+MachineExit X86KvmMachine::WaitForExit() {
+  {
+    absl::MutexLock lock(&threads_mu_);
+    if (!started_) {
+      std::optional<MachineExit> exit = control_->exit_reason();
+      if (exit.has_value()) return *exit;
+      return {MachineExit::Kind::kStopped, "the machine was never started"};
+    }
+  }
+  MachineExit exit = control_->WaitForExitReason();
+  absl::MutexLock lock(&threads_mu_);
+  if (!joined_) {
+    for (std::thread& t : threads_) t.join();
+    joined_ = true;
+  }
+  return exit;
+}
+
+void X86KvmMachine::SendConsoleInput(absl::string_view bytes) { uart_->ReceiveInput(bytes); }
+
+void X86KvmMachine::VcpuThread(KvmVcpu* vcpu) {
+  while (control_->WaitUntilRunnable()) {
+    absl::StatusOr<VcpuExit> exit = vcpu->Run();
+    if (!exit.ok()) {
+      Crash(vcpu, exit.status().message());
+      break;
+    }
+    if (!HandleExit(vcpu, *exit)) break;
+  }
+  control_->ThreadExited();
+}
+
+bool X86KvmMachine::HandleExit(KvmVcpu* vcpu, const VcpuExit& exit) {
+  switch (exit.kind) {
+    case VcpuExit::Kind::kIoIn:
+    case VcpuExit::Kind::kIoOut:
+      // String I/O (rep ins/outs) arrives as `count` accesses of `size`.
+      for (uint32_t i = 0; i < exit.count; ++i) {
+        absl::Span<uint8_t> chunk = exit.data.subspan(size_t{i} * exit.size, exit.size);
+        if (exit.kind == VcpuExit::Kind::kIoIn) {
+          pio_bus_.Read(exit.address, chunk);
+        } else {
+          pio_bus_.Write(exit.address, chunk);
+        }
+      }
+      return true;
+    case VcpuExit::Kind::kMmioRead:
+      mmio_bus_.Read(exit.address, exit.data);
+      return true;
+    case VcpuExit::Kind::kMmioWrite:
+      mmio_bus_.Write(exit.address, exit.data);
+      return true;
+    case VcpuExit::Kind::kInterrupted:
+    case VcpuExit::Kind::kHalt:
+      // Kicks are handled by WaitUntilRunnable; HLT only exits without an
+      // in-kernel irqchip, and then just retrying is a (busy) idle.
+      return true;
+    case VcpuExit::Kind::kShutdown:
+      Crash(vcpu, "triple fault (KVM_EXIT_SHUTDOWN)");
+      return false;
+    case VcpuExit::Kind::kSystemOff:
+      OnGuestPowerAction(GuestPowerAction::kPowerOff, exit.detail);
+      return false;
+    case VcpuExit::Kind::kSystemReset:
+      OnGuestPowerAction(GuestPowerAction::kReboot, exit.detail);
+      return false;
+    case VcpuExit::Kind::kInternalError:
+    case VcpuExit::Kind::kUnknown:
+      Crash(vcpu, exit.detail);
+      return false;
+  }
+  Crash(vcpu, "unhandled vCPU exit");
+  return false;
+}
+
+void X86KvmMachine::Crash(KvmVcpu* vcpu, absl::string_view reason) {
+  std::string message = absl::StrCat(reason, ": ", vcpu->DescribeState());
+  Log(LogLevel::kError, "machine", "guest_crashed", {{"reason", message}});
+  control_->RequestExit({MachineExit::Kind::kCrash, std::move(message)});
+}
+
+}  // namespace vmm

@@ -1,0 +1,93 @@
+#ifndef VMM_MACHINE_X86_X86_KVM_MACHINE_H_
+#define VMM_MACHINE_X86_X86_KVM_MACHINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "accel/kvm/kvm_vcpu.h"
+#include "accel/kvm/kvm_vm.h"
+#include "devices/bus/bus.h"
+#include "devices/legacy/i8042.h"
+#include "devices/legacy/power_control.h"
+#include "devices/legacy/uart16550.h"
+#include "vmm/machine/machine.h"
+#include "vmm/machine/run_control.h"
+#include "vmm/memory/guest_memory.h"
+
+namespace vmm {
+
+// The x86_64 machine on KVM, payload boot (see tests/guests/README.md for the
+// payload ABI):
+//   RAM          [0, memory_bytes), at most 3 GiB (the 32-bit PCI hole and
+//                high RAM come with kernel boot)
+//   payload      loaded at 0x10000; vCPU 0 starts in real mode at 1000:0000
+//   vCPUs 1..n   wait for INIT/SIPI in the in-kernel LAPIC
+//   COM1         16550A at PIO 0x3f8, IRQ 4
+//   i8042        PIO 0x60/0x64 (0xFE to 0x64 = reboot)
+//   power ctl    PIO 0x600
+//   test device  MMIO 0xd0000000, 4 KiB
+//   PIC, IOAPIC, LAPICs, PIT: in the kernel
+class X86KvmMachine : public Machine {
+ public:
+  static constexpr uint64_t kPayloadAddress = 0x10000;
+  static constexpr uint64_t kMaxMemoryBytes = 3ull << 30;
+  static constexpr uint64_t kMinMemoryBytes = 1ull << 20;
+  static constexpr uint32_t kMaxVcpus = 64;
+  static constexpr uint16_t kCom1Port = 0x3f8;
+  static constexpr uint32_t kCom1Irq = 4;
+
+  // Checks `spec` without touching KVM or files. Errors name the field.
+  static absl::Status ValidateSpec(const MachineSpec& spec);
+
+  static absl::StatusOr<std::unique_ptr<X86KvmMachine>> Create(const MachineSpec& spec,
+                                                               ConsoleOutput console);
+  ~X86KvmMachine() override;
+
+  AccelKind accel() const override { return AccelKind::kKvm; }
+  absl::Status Start() override;
+  absl::Status Pause() override;
+  absl::Status Resume() override;
+  void RequestPowerOff() override;
+  void Stop() override;
+  MachineExit WaitForExit() override;
+  void SendConsoleInput(absl::string_view bytes) override;
+
+ private:
+  explicit X86KvmMachine(const MachineSpec& spec) : spec_(spec) {}
+  absl::Status Build(ConsoleOutput console);
+  absl::Status LoadPayload();
+  absl::Status SetupDevices(ConsoleOutput console);
+  void OnGuestPowerAction(GuestPowerAction action, absl::string_view source);
+  void VcpuThread(KvmVcpu* vcpu);
+  // Returns false when the vCPU loop must end.
+  bool HandleExit(KvmVcpu* vcpu, const VcpuExit& exit);
+  void Crash(KvmVcpu* vcpu, absl::string_view reason);
+
+  const MachineSpec spec_;
+  std::unique_ptr<Kvm> kvm_;
+  std::unique_ptr<GuestMemory> memory_;
+  std::unique_ptr<KvmVm> vm_;
+  std::vector<std::unique_ptr<KvmVcpu>> vcpus_;
+  std::unique_ptr<RunControl> control_;
+  Bus pio_bus_{"pio"};
+  Bus mmio_bus_{"mmio"};
+  std::shared_ptr<Uart16550> uart_;
+  std::shared_ptr<PowerControl> power_;
+  std::unique_ptr<I8042> i8042_;
+
+  absl::Mutex threads_mu_;
+  bool started_ ABSL_GUARDED_BY(threads_mu_) = false;
+  bool joined_ ABSL_GUARDED_BY(threads_mu_) = false;
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(threads_mu_);
+};
+
+}  // namespace vmm
+
+#endif  // VMM_MACHINE_X86_X86_KVM_MACHINE_H_
