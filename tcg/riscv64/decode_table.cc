@@ -1,0 +1,202 @@
+// The RV64 base encodings as data: (mask, match, operand format, handler).
+// Unprivileged spec ch. 24 (RV32/64G instruction listings) and the
+// privileged spec for MRET/WFI.
+
+#include "tcg/riscv64/decode.h"
+#include "tcg/riscv64/semantics.h"
+
+namespace tcg::riscv64 {
+namespace {
+
+using ir::Cond;
+
+constexpr uint32_t kOpLoad = 0x03, kOpMiscMem = 0x0f, kOpImm = 0x13, kOpAuipc = 0x17,
+                   kOpImm32 = 0x1b, kOpStore = 0x23, kOpAmo = 0x2f, kOpReg = 0x33,
+                   kOpLui = 0x37, kOpReg32 = 0x3b, kOpBranch = 0x63, kOpJalr = 0x67,
+                   kOpJal = 0x6f, kOpSystem = 0x73;
+
+constexpr uint32_t kMaskOpcode = 0x7f;
+constexpr uint32_t kMaskF3 = 0x707f;
+constexpr uint32_t kMaskF7 = 0xfe00707f;
+constexpr uint32_t kMaskF6 = 0xfc00707f;
+constexpr uint32_t kMaskAmo = 0xf800707f;
+constexpr uint32_t kMaskLr = 0xf9f0707f;  // rs2 must be zero
+constexpr uint32_t kMaskAll = 0xffffffff;
+
+constexpr uint32_t F3(uint32_t f3, uint32_t op) { return (f3 << 12) | op; }
+constexpr uint32_t F7(uint32_t f7, uint32_t f3, uint32_t op) { return (f7 << 25) | F3(f3, op); }
+constexpr uint32_t F6(uint32_t f6, uint32_t f3, uint32_t op) { return (f6 << 26) | F3(f3, op); }
+constexpr uint32_t A5(uint32_t f5, uint32_t f3) { return (f5 << 27) | F3(f3, kOpAmo); }
+
+constexpr InsnDesc kTable[] = {
+    // RV64I
+    {"lui", kMaskOpcode, kOpLui, Format::kU, &Lui},
+    {"auipc", kMaskOpcode, kOpAuipc, Format::kU, &Auipc},
+    {"jal", kMaskOpcode, kOpJal, Format::kJ, &Jal},
+    {"jalr", kMaskF3, F3(0, kOpJalr), Format::kI, &Jalr},
+    {"beq", kMaskF3, F3(0, kOpBranch), Format::kB, &Branch<Cond::kEq>},
+    {"bne", kMaskF3, F3(1, kOpBranch), Format::kB, &Branch<Cond::kNe>},
+    {"blt", kMaskF3, F3(4, kOpBranch), Format::kB, &Branch<Cond::kLtS>},
+    {"bge", kMaskF3, F3(5, kOpBranch), Format::kB, &Branch<Cond::kGeS>},
+    {"bltu", kMaskF3, F3(6, kOpBranch), Format::kB, &Branch<Cond::kLtU>},
+    {"bgeu", kMaskF3, F3(7, kOpBranch), Format::kB, &Branch<Cond::kGeU>},
+    {"lb", kMaskF3, F3(0, kOpLoad), Format::kI, &LoadOp<0, true>},
+    {"lh", kMaskF3, F3(1, kOpLoad), Format::kI, &LoadOp<1, true>},
+    {"lw", kMaskF3, F3(2, kOpLoad), Format::kI, &LoadOp<2, true>},
+    {"ld", kMaskF3, F3(3, kOpLoad), Format::kI, &LoadOp<3, true>},
+    {"lbu", kMaskF3, F3(4, kOpLoad), Format::kI, &LoadOp<0, false>},
+    {"lhu", kMaskF3, F3(5, kOpLoad), Format::kI, &LoadOp<1, false>},
+    {"lwu", kMaskF3, F3(6, kOpLoad), Format::kI, &LoadOp<2, false>},
+    {"sb", kMaskF3, F3(0, kOpStore), Format::kS, &StoreOp<0>},
+    {"sh", kMaskF3, F3(1, kOpStore), Format::kS, &StoreOp<1>},
+    {"sw", kMaskF3, F3(2, kOpStore), Format::kS, &StoreOp<2>},
+    {"sd", kMaskF3, F3(3, kOpStore), Format::kS, &StoreOp<3>},
+    {"addi", kMaskF3, F3(0, kOpImm), Format::kI, &AluImm<Opcode::Add64>},
+    {"slti", kMaskF3, F3(2, kOpImm), Format::kI, &SetLessImm<Cond::kLtS>},
+    {"sltiu", kMaskF3, F3(3, kOpImm), Format::kI, &SetLessImm<Cond::kLtU>},
+    {"xori", kMaskF3, F3(4, kOpImm), Format::kI, &AluImm<Opcode::Xor64>},
+    {"ori", kMaskF3, F3(6, kOpImm), Format::kI, &AluImm<Opcode::Or64>},
+    {"andi", kMaskF3, F3(7, kOpImm), Format::kI, &AluImm<Opcode::And64>},
+    {"slli", kMaskF6, F6(0x00, 1, kOpImm), Format::kIShift, &AluImm<Opcode::Shl64>},
+    {"srli", kMaskF6, F6(0x00, 5, kOpImm), Format::kIShift, &AluImm<Opcode::Shr64>},
+    {"srai", kMaskF6, F6(0x10, 5, kOpImm), Format::kIShift, &AluImm<Opcode::Sar64>},
+    {"add", kMaskF7, F7(0x00, 0, kOpReg), Format::kR, &AluReg<Opcode::Add64>},
+    {"sub", kMaskF7, F7(0x20, 0, kOpReg), Format::kR, &AluReg<Opcode::Sub64>},
+    {"sll", kMaskF7, F7(0x00, 1, kOpReg), Format::kR, &AluReg<Opcode::Shl64>},
+    {"slt", kMaskF7, F7(0x00, 2, kOpReg), Format::kR, &SetLessReg<Cond::kLtS>},
+    {"sltu", kMaskF7, F7(0x00, 3, kOpReg), Format::kR, &SetLessReg<Cond::kLtU>},
+    {"xor", kMaskF7, F7(0x00, 4, kOpReg), Format::kR, &AluReg<Opcode::Xor64>},
+    {"srl", kMaskF7, F7(0x00, 5, kOpReg), Format::kR, &AluReg<Opcode::Shr64>},
+    {"sra", kMaskF7, F7(0x20, 5, kOpReg), Format::kR, &AluReg<Opcode::Sar64>},
+    {"or", kMaskF7, F7(0x00, 6, kOpReg), Format::kR, &AluReg<Opcode::Or64>},
+    {"and", kMaskF7, F7(0x00, 7, kOpReg), Format::kR, &AluReg<Opcode::And64>},
+    {"addiw", kMaskF3, F3(0, kOpImm32), Format::kI, &AluImmW<Opcode::Add32>},
+    {"slliw", kMaskF7, F7(0x00, 1, kOpImm32), Format::kIShiftW, &AluImmW<Opcode::Shl32>},
+    {"srliw", kMaskF7, F7(0x00, 5, kOpImm32), Format::kIShiftW, &AluImmW<Opcode::Shr32>},
+    {"sraiw", kMaskF7, F7(0x20, 5, kOpImm32), Format::kIShiftW, &AluImmW<Opcode::Sar32>},
+    {"addw", kMaskF7, F7(0x00, 0, kOpReg32), Format::kR, &AluRegW<Opcode::Add32>},
+    {"subw", kMaskF7, F7(0x20, 0, kOpReg32), Format::kR, &AluRegW<Opcode::Sub32>},
+    {"sllw", kMaskF7, F7(0x00, 1, kOpReg32), Format::kR, &AluRegW<Opcode::Shl32>},
+    {"srlw", kMaskF7, F7(0x00, 5, kOpReg32), Format::kR, &AluRegW<Opcode::Shr32>},
+    {"sraw", kMaskF7, F7(0x20, 5, kOpReg32), Format::kR, &AluRegW<Opcode::Sar32>},
+
+    // M (ch. 7)
+    {"mul", kMaskF7, F7(0x01, 0, kOpReg), Format::kR, &AluReg<Opcode::Mul64>},
+    {"mulh", kMaskF7, F7(0x01, 1, kOpReg), Format::kR, &AluReg<Opcode::MulHiS64>},
+    {"mulhsu", kMaskF7, F7(0x01, 2, kOpReg), Format::kR, &AluReg<Opcode::MulHiSU64>},
+    {"mulhu", kMaskF7, F7(0x01, 3, kOpReg), Format::kR, &AluReg<Opcode::MulHiU64>},
+    {"div", kMaskF7, F7(0x01, 4, kOpReg), Format::kR, &AluReg<Opcode::DivS64>},
+    {"divu", kMaskF7, F7(0x01, 5, kOpReg), Format::kR, &AluReg<Opcode::DivU64>},
+    {"rem", kMaskF7, F7(0x01, 6, kOpReg), Format::kR, &AluReg<Opcode::RemS64>},
+    {"remu", kMaskF7, F7(0x01, 7, kOpReg), Format::kR, &AluReg<Opcode::RemU64>},
+    {"mulw", kMaskF7, F7(0x01, 0, kOpReg32), Format::kR, &AluRegW<Opcode::Mul32>},
+    {"divw", kMaskF7, F7(0x01, 4, kOpReg32), Format::kR, &AluRegW<Opcode::DivS32>},
+    {"divuw", kMaskF7, F7(0x01, 5, kOpReg32), Format::kR, &AluRegW<Opcode::DivU32>},
+    {"remw", kMaskF7, F7(0x01, 6, kOpReg32), Format::kR, &AluRegW<Opcode::RemS32>},
+    {"remuw", kMaskF7, F7(0x01, 7, kOpReg32), Format::kR, &AluRegW<Opcode::RemU32>},
+
+    // A (ch. 8): funct5 in bits 31:27, aq/rl in 26:25.
+    {"lr.w", kMaskLr, A5(0x02, 2), Format::kAmo, &LoadReserved<2>},
+    {"sc.w", kMaskAmo, A5(0x03, 2), Format::kAmo, &StoreCond<2>},
+    {"amoswap.w", kMaskAmo, A5(0x01, 2), Format::kAmo, &Amo<Opcode::AtomicXchg, 2>},
+    {"amoadd.w", kMaskAmo, A5(0x00, 2), Format::kAmo, &Amo<Opcode::AtomicAdd, 2>},
+    {"amoxor.w", kMaskAmo, A5(0x04, 2), Format::kAmo, &Amo<Opcode::AtomicXor, 2>},
+    {"amoand.w", kMaskAmo, A5(0x0c, 2), Format::kAmo, &Amo<Opcode::AtomicAnd, 2>},
+    {"amoor.w", kMaskAmo, A5(0x08, 2), Format::kAmo, &Amo<Opcode::AtomicOr, 2>},
+    {"amomin.w", kMaskAmo, A5(0x10, 2), Format::kAmo, &Amo<Opcode::AtomicMinS, 2>},
+    {"amomax.w", kMaskAmo, A5(0x14, 2), Format::kAmo, &Amo<Opcode::AtomicMaxS, 2>},
+    {"amominu.w", kMaskAmo, A5(0x18, 2), Format::kAmo, &Amo<Opcode::AtomicMinU, 2>},
+    {"amomaxu.w", kMaskAmo, A5(0x1c, 2), Format::kAmo, &Amo<Opcode::AtomicMaxU, 2>},
+    {"lr.d", kMaskLr, A5(0x02, 3), Format::kAmo, &LoadReserved<3>},
+    {"sc.d", kMaskAmo, A5(0x03, 3), Format::kAmo, &StoreCond<3>},
+    {"amoswap.d", kMaskAmo, A5(0x01, 3), Format::kAmo, &Amo<Opcode::AtomicXchg, 3>},
+    {"amoadd.d", kMaskAmo, A5(0x00, 3), Format::kAmo, &Amo<Opcode::AtomicAdd, 3>},
+    {"amoxor.d", kMaskAmo, A5(0x04, 3), Format::kAmo, &Amo<Opcode::AtomicXor, 3>},
+    {"amoand.d", kMaskAmo, A5(0x0c, 3), Format::kAmo, &Amo<Opcode::AtomicAnd, 3>},
+    {"amoor.d", kMaskAmo, A5(0x08, 3), Format::kAmo, &Amo<Opcode::AtomicOr, 3>},
+    {"amomin.d", kMaskAmo, A5(0x10, 3), Format::kAmo, &Amo<Opcode::AtomicMinS, 3>},
+    {"amomax.d", kMaskAmo, A5(0x14, 3), Format::kAmo, &Amo<Opcode::AtomicMaxS, 3>},
+    {"amominu.d", kMaskAmo, A5(0x18, 3), Format::kAmo, &Amo<Opcode::AtomicMinU, 3>},
+    {"amomaxu.d", kMaskAmo, A5(0x1c, 3), Format::kAmo, &Amo<Opcode::AtomicMaxU, 3>},
+
+    // Fences (ch. 2.7, Zifencei ch. 3), system (privileged spec 3.3).
+    {"fence", kMaskF3, F3(0, kOpMiscMem), Format::kFence, &Fence},
+    {"fence.i", kMaskF3, F3(1, kOpMiscMem), Format::kI, &FenceI},
+    {"ecall", kMaskAll, 0x00000073, Format::kNone, &Ecall},
+    {"ebreak", kMaskAll, 0x00100073, Format::kNone, &Ebreak},
+    {"mret", kMaskAll, 0x30200073, Format::kNone, &Mret},
+    {"wfi", kMaskAll, 0x10500073, Format::kNone, &Wfi},
+
+    // Zicsr (ch. 9)
+    {"csrrw", kMaskF3, F3(1, kOpSystem), Format::kCsr, &Csr<CsrOp::kWrite, false>},
+    {"csrrs", kMaskF3, F3(2, kOpSystem), Format::kCsr, &Csr<CsrOp::kSet, false>},
+    {"csrrc", kMaskF3, F3(3, kOpSystem), Format::kCsr, &Csr<CsrOp::kClear, false>},
+    {"csrrwi", kMaskF3, F3(5, kOpSystem), Format::kCsr, &Csr<CsrOp::kWrite, true>},
+    {"csrrsi", kMaskF3, F3(6, kOpSystem), Format::kCsr, &Csr<CsrOp::kSet, true>},
+    {"csrrci", kMaskF3, F3(7, kOpSystem), Format::kCsr, &Csr<CsrOp::kClear, true>},
+};
+
+int64_t SignExtend(uint64_t v, int bits) {
+  const int shift = 64 - bits;
+  return static_cast<int64_t>(v << shift) >> shift;
+}
+
+uint32_t Bits(uint32_t v, int hi, int lo) { return (v >> lo) & ((1u << (hi - lo + 1)) - 1); }
+
+}  // namespace
+
+absl::Span<const InsnDesc> InsnTable() { return kTable; }
+
+const InsnDesc* Decode(uint32_t raw) {
+  for (const InsnDesc& d : kTable) {
+    if ((raw & d.mask) == d.match) return &d;
+  }
+  return nullptr;
+}
+
+void ExtractOperands(Format format, Insn& insn) {
+  const uint32_t r = insn.raw;
+  insn.rd = Bits(r, 11, 7);
+  insn.rs1 = Bits(r, 19, 15);
+  insn.rs2 = Bits(r, 24, 20);
+  switch (format) {
+    case Format::kR:
+    case Format::kNone:
+      insn.imm = 0;
+      break;
+    case Format::kI:
+      insn.imm = SignExtend(Bits(r, 31, 20), 12);
+      break;
+    case Format::kIShift:
+      insn.imm = Bits(r, 25, 20);
+      break;
+    case Format::kIShiftW:
+      insn.imm = Bits(r, 24, 20);
+      break;
+    case Format::kS:
+      insn.imm = SignExtend((Bits(r, 31, 25) << 5) | Bits(r, 11, 7), 12);
+      break;
+    case Format::kB:
+      insn.imm = SignExtend((Bits(r, 31, 31) << 12) | (Bits(r, 7, 7) << 11) |
+                                (Bits(r, 30, 25) << 5) | (Bits(r, 11, 8) << 1),
+                            13);
+      break;
+    case Format::kU:
+      insn.imm = SignExtend(r & 0xfffff000u, 32);
+      break;
+    case Format::kJ:
+      insn.imm = SignExtend((Bits(r, 31, 31) << 20) | (Bits(r, 19, 12) << 12) |
+                                (Bits(r, 20, 20) << 11) | (Bits(r, 30, 21) << 1),
+                            21);
+      break;
+    case Format::kCsr:
+    case Format::kFence:
+      insn.imm = Bits(r, 31, 20);
+      break;
+    case Format::kAmo:
+      insn.imm = Bits(r, 26, 25);  // aq = bit 1, rl = bit 0
+      break;
+  }
+}
+
+}  // namespace tcg::riscv64

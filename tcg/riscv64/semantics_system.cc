@@ -1,0 +1,142 @@
+// FENCE, FENCE.I, ECALL/EBREAK, MRET, WFI, Zicsr and SC: the instructions
+// that need helpers or end the block.
+
+#include "tcg/riscv64/csr.h"
+#include "tcg/riscv64/semantics.h"
+#include "tcg/runtime/softmmu.h"
+
+namespace tcg::riscv64 {
+namespace {
+
+CpuState& State(ExecContext* ctx) { return *reinterpret_cast<CpuState*>(ctx->state); }
+
+Value HelperAddr(HelperFn fn) { return Value::Imm(reinterpret_cast<uintptr_t>(fn)); }
+
+// a = csr | op << 12 | read << 14 | write << 15; b = operand; c = raw insn.
+uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
+  CpuState& s = State(ctx);
+  const uint32_t csr = a & 0xfff;
+  const auto op = static_cast<CsrOp>((a >> 12) & 3);
+  const bool write = (a >> 15) & 1;
+  uint64_t old = 0;
+  if (!ReadCsr(s, ctx->insns_retired, csr, &old) || (write && CsrIsReadOnly(csr))) {
+    ctx->RaiseExit(ir::ExitReason::kException, kCauseIllegalInsn, c);
+    return 0;
+  }
+  if (write) {
+    uint64_t v = b;
+    if (op == CsrOp::kSet) v = old | b;
+    if (op == CsrOp::kClear) v = old & ~b;
+    WriteCsr(s, csr, v);
+  }
+  return old;
+}
+
+uint64_t MretHelper(ExecContext* ctx, uint64_t, uint64_t, uint64_t) {
+  return ReturnFromTrap(State(ctx));
+}
+
+// SC.W/SC.D (8.2): succeeds only if this hart holds a reservation on exactly
+// `addr` and memory still holds the value LR read, checked and stored by one
+// host compare-and-swap. Like QEMU, this accepts an ABA change of the value
+// as "no intervening store"; it can never livelock, since a CAS only fails
+// when another hart's store succeeded. Any SC clears the reservation.
+uint64_t ScHelper(ExecContext* ctx, uint64_t addr, uint64_t value, uint64_t log2) {
+  CpuState& s = State(ctx);
+  const uint64_t res_addr = s.res_addr;
+  s.res_addr = kNoReservation;
+  const uint64_t size = uint64_t{1} << log2;
+  if ((addr & (size - 1)) != 0) {
+    ctx->RaiseExit(ir::ExitReason::kException, kCauseStoreMisaligned, addr);
+    return 1;
+  }
+  if (addr != res_addr) return 1;
+  uint64_t old = 0;
+  MemFault fault;
+  const ir::MemOp op{static_cast<uint8_t>(log2), true, true};
+  if (!ctx->mmu->Atomic(AtomicOp::kCmpXchg, addr, op, value, s.res_val, &old, &fault)) {
+    ctx->RaiseExit(ir::ExitReason::kException,
+                   fault.misaligned ? kCauseStoreMisaligned : kCauseStoreAccessFault, addr);
+    return 1;
+  }
+  return old == s.res_val ? 0 : 1;
+}
+
+}  // namespace
+
+bool StoreConditional(Translator& t, const Insn& i, uint8_t log2) {
+  AmoBefore(t, i);
+  Value r = t.ir().CallHelper(HelperAddr(&ScHelper), t.X(i.rs1), t.X(i.rs2),
+                              Value::I64(log2));
+  AmoAfter(t, i);
+  t.SetX(i.rd, r);
+  return true;
+}
+
+// FENCE pred/succ (2.7): I and O are folded into R and W since device
+// accesses are synchronous calls, already ordered with everything else.
+bool Fence(Translator& t, const Insn& i) {
+  const uint32_t fm = (i.imm >> 8) & 0xf;
+  const uint32_t pred = (i.imm >> 4) & 0xf, succ = i.imm & 0xf;
+  const bool pr = pred & 0xa, pw = pred & 0x5;  // bits: I O R W
+  const bool sr = succ & 0xa, sw = succ & 0x5;
+  uint8_t o = 0;
+  if (pr && sr) o |= ir::kOrderLoadLoad;
+  if (pr && sw) o |= ir::kOrderLoadStore;
+  if (pw && sr) o |= ir::kOrderStoreLoad;
+  if (pw && sw) o |= ir::kOrderStoreStore;
+  // FENCE.TSO (fm=1000, RW,RW) orders all but store->load (2.7).
+  if (fm == 0x8 && (pred & 3) == 3 && (succ & 3) == 3) {
+    o = ir::kOrderLoadLoad | ir::kOrderLoadStore | ir::kOrderStoreStore;
+  }
+  if (o != 0) t.ir().Mb(o);
+  return true;
+}
+
+// FENCE.I: this hart's later fetches must see its earlier stores (Zifencei,
+// ch. 3). Stores already invalidate code pages; the exit lets the
+// dispatcher flush all translations, which also covers stores from other
+// harts made visible to us by a preceding FENCE.
+bool FenceI(Translator& t, const Insn& i) {
+  t.End(ir::Terminal::Exit(ir::ExitReason::kFlushCode, i.pc + i.len));
+  return true;
+}
+
+bool Ecall(Translator& t, const Insn& i) {
+  t.End(ir::Terminal::Exit(ir::ExitReason::kException, i.pc, kCauseEcallM, 0));
+  return true;
+}
+
+bool Ebreak(Translator& t, const Insn& i) {
+  t.End(ir::Terminal::Exit(ir::ExitReason::kException, i.pc, kCauseBreakpoint, i.pc));
+  return true;
+}
+
+bool Mret(Translator& t, const Insn&) {
+  Value pc = t.ir().CallHelper(HelperAddr(&MretHelper), Value::I64(0), Value::I64(0),
+                               Value::I64(0));
+  t.End(ir::Terminal::Indirect(pc));
+  return true;
+}
+
+bool Wfi(Translator& t, const Insn& i) {
+  t.End(ir::Terminal::Exit(ir::ExitReason::kHalt, i.pc + i.len));
+  return true;
+}
+
+// Zicsr (9.1): CSRRW reads only if rd != x0; CSRRS/CSRRC write only if the
+// operand register (or uimm) is nonzero, so read-only CSRs stay readable.
+bool CsrAccess(Translator& t, const Insn& i, CsrOp op, bool imm) {
+  const bool write = op == CsrOp::kWrite || i.rs1 != 0;
+  const bool read = op != CsrOp::kWrite || i.rd != 0;
+  const uint64_t a = (i.imm & 0xfff) | (static_cast<uint64_t>(op) << 12) |
+                     (uint64_t{read} << 14) | (uint64_t{write} << 15);
+  Value src = imm ? Value::I64(i.rs1) : t.X(i.rs1);
+  Value old = t.ir().CallHelper(HelperAddr(&CsrHelper), Value::I64(a), src, Value::I64(i.raw));
+  t.SetX(i.rd, old);
+  // CSR writes can change state later translation depends on; resync.
+  t.End(ir::Terminal::Jump(i.pc + i.len));
+  return true;
+}
+
+}  // namespace tcg::riscv64
