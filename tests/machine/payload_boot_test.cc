@@ -60,6 +60,25 @@ TEST(PayloadBootTest, TripleFaultIsACrashWithRip) {
   EXPECT_EQ(console.text(), "faulting\n");
 }
 
+TEST(PayloadBootTest, I8042ResetIsAReboot) {
+  ConsoleCapture console;
+  auto machine = Boot(PayloadSpec("reboot"), &console);
+  ASSERT_NE(machine, nullptr);
+  MachineExit exit = machine->WaitForExit();
+  EXPECT_EQ(exit.kind, MachineExit::Kind::kReboot) << exit.message;
+  EXPECT_NE(exit.message.find("i8042"), std::string::npos) << exit.message;
+  EXPECT_EQ(console.text(), "rebooting\n");
+}
+
+TEST(PayloadBootTest, HelloOnFourVcpusLeavesApsWaiting) {
+  ConsoleCapture console;
+  auto machine = Boot(PayloadSpec("hello", 4), &console);
+  ASSERT_NE(machine, nullptr);
+  MachineExit exit = machine->WaitForExit();
+  EXPECT_EQ(exit.kind, MachineExit::Kind::kPowerOff) << exit.message;
+  EXPECT_NE(console.text().find("vcpus=4 "), std::string::npos) << console.text();
+}
+
 void RunSmp(uint32_t vcpus) {
   ConsoleCapture console;
   auto machine = Boot(PayloadSpec("smp", vcpus), &console);
@@ -98,6 +117,20 @@ TEST(PayloadBootTest, TickerPauseResumeEchoAndPowerOffRequest) {
   MachineExit exit = machine->WaitForExit();
   EXPECT_EQ(exit.kind, MachineExit::Kind::kPowerOff) << exit.message;
   EXPECT_NE(console.text().find("poweroff requested\n"), std::string::npos);
+}
+
+TEST(PayloadBootTest, PauseWithApsWaitingForSipi) {
+  ConsoleCapture console;
+  auto machine = Boot(PayloadSpec("ticker", 3), &console);
+  ASSERT_NE(machine, nullptr);
+  ASSERT_TRUE(console.WaitFor("tick 0\n", absl::Seconds(10))) << console.text();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(machine->Pause().ok());
+    ASSERT_TRUE(machine->Resume().ok());
+  }
+  ASSERT_TRUE(console.WaitFor("tick 2\n", absl::Seconds(10))) << console.text();
+  machine->RequestPowerOff();
+  EXPECT_EQ(machine->WaitForExit().kind, MachineExit::Kind::kPowerOff);
 }
 
 TEST(PayloadBootTest, StubbornNeedsStop) {
