@@ -1,0 +1,124 @@
+#include "api/validation.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "gtest/gtest.h"
+#include "vmm/worker/files.h"
+
+namespace vmm::api {
+namespace {
+
+class ValidateSpecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/validation_test.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    ASSERT_TRUE(AtomicWriteFile(dir_ + "/p.bin", "x").ok());
+    limits_.max_vcpus = 16;
+    limits_.memory_mib = 1024;
+    spec_.set_name("web1");
+    spec_.set_arch(v1::X86_64);
+    spec_.set_vcpus(2);
+    spec_.set_memory_mib(64);
+    spec_.mutable_boot()->mutable_payload()->set_path(dir_ + "/p.bin");
+  }
+  absl::Status Check() { return ValidateSpec(spec_, limits_); }
+
+  std::string dir_;
+  HostLimits limits_;
+  v1::VmSpec spec_;
+};
+
+TEST_F(ValidateSpecTest, GoodSpecPasses) { EXPECT_TRUE(Check().ok()) << Check(); }
+
+TEST_F(ValidateSpecTest, Vcpus) {
+  spec_.set_vcpus(0);
+  EXPECT_EQ(Check().message(), "spec.vcpus=0: must be 1..16");
+  EXPECT_TRUE(absl::IsInvalidArgument(Check()));
+  spec_.set_vcpus(17);
+  EXPECT_EQ(Check().message(), "spec.vcpus=17: must be 1..16");
+  spec_.set_vcpus(16);
+  EXPECT_TRUE(Check().ok());
+}
+
+TEST_F(ValidateSpecTest, Memory) {
+  spec_.set_memory_mib(0);
+  EXPECT_EQ(Check().message(), "spec.memory_mib=0: must be 1..1024 (the host's memory)");
+  spec_.set_memory_mib(1025);
+  EXPECT_TRUE(absl::IsInvalidArgument(Check()));
+}
+
+TEST_F(ValidateSpecTest, Names) {
+  for (const char* bad : {"", "-a", ".a", "a b", "a/b", "ä"}) {
+    spec_.set_name(bad);
+    EXPECT_TRUE(absl::IsInvalidArgument(Check())) << bad;
+  }
+  spec_.set_name(std::string(64, 'a'));
+  EXPECT_TRUE(absl::IsInvalidArgument(Check()));
+  spec_.set_name(std::string(63, 'a'));
+  EXPECT_TRUE(Check().ok());
+  spec_.set_name("A0._-z");
+  EXPECT_TRUE(Check().ok());
+}
+
+TEST_F(ValidateSpecTest, ArchAndAccelerator) {
+  spec_.set_arch(v1::ARCH_UNSPECIFIED);
+  EXPECT_EQ(Check().message(), "spec.arch=ARCH_UNSPECIFIED: set X86_64 or RISCV64");
+  spec_.set_arch(v1::X86_64);
+  spec_.set_accelerator(v1::TCG);
+  EXPECT_TRUE(absl::IsInvalidArgument(Check()));
+  spec_.set_accelerator(v1::KVM);
+  EXPECT_TRUE(Check().ok());
+  spec_.set_arch(v1::RISCV64);
+  EXPECT_TRUE(absl::IsInvalidArgument(Check()));
+  spec_.set_accelerator(v1::TCG);
+  EXPECT_TRUE(Check().ok());
+}
+
+TEST_F(ValidateSpecTest, BootFiles) {
+  spec_.mutable_boot()->mutable_payload()->set_path(dir_ + "/missing.bin");
+  absl::Status s = Check();
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_EQ(s.message(), "spec.boot.payload.path=" + dir_ +
+                             "/missing.bin: No such file or directory; give an existing, "
+                             "readable file");
+  spec_.mutable_boot()->mutable_payload()->set_path("relative.bin");
+  EXPECT_TRUE(absl::IsInvalidArgument(Check()));
+  spec_.mutable_boot()->mutable_payload()->set_path(dir_);
+  EXPECT_EQ(Check().message(), "spec.boot.payload.path=" + dir_ + ": not a regular file");
+  spec_.clear_boot();
+  EXPECT_EQ(Check().message(), "spec.boot: required; set kernel or payload");
+  auto* k = spec_.mutable_boot()->mutable_kernel();
+  EXPECT_EQ(Check().message(), "spec.boot.kernel.kernel_path: required; give an absolute path");
+  k->set_kernel_path(dir_ + "/p.bin");
+  EXPECT_TRUE(Check().ok());
+  k->set_initrd_path(dir_ + "/nope");
+  EXPECT_TRUE(absl::IsInvalidArgument(Check()));
+}
+
+TEST_F(ValidateSpecTest, DevicesAreNotSupportedYet) {
+  spec_.add_disks()->set_path("/x");
+  EXPECT_TRUE(absl::IsUnimplemented(Check()));
+}
+
+TEST(ValidateRef, ExactlyOne) {
+  v1::VmRef ref;
+  EXPECT_EQ(ValidateRef(ref, "vm").message(), "vm: set exactly one of id or name");
+  ref.set_name("");
+  EXPECT_TRUE(absl::IsInvalidArgument(ValidateRef(ref, "vm")));
+  ref.set_name("a");
+  EXPECT_TRUE(ValidateRef(ref, "vm").ok());
+  ref.set_id("abc");
+  EXPECT_TRUE(ValidateRef(ref, "vm").ok());
+}
+
+TEST(ProbeHostLimits, ReadsTheHost) {
+  HostLimits l = ProbeHostLimits();
+  EXPECT_GE(l.max_vcpus, 1u);
+  EXPECT_LE(l.max_vcpus, 64u);
+  EXPECT_GT(l.memory_mib, 0u);
+}
+
+}  // namespace
+}  // namespace vmm::api
