@@ -30,8 +30,12 @@ void InstallKickHandlerOnce() {
   });
 }
 
-// Makes sure the kick signal is not blocked on the calling thread.
+// Makes sure the kick signal is not blocked on the calling thread (once per
+// thread: this runs before every KVM_RUN).
 void UnblockKickSignal() {
+  static thread_local bool unblocked = false;
+  if (unblocked) return;
+  unblocked = true;
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, KvmVcpu::KickSignal());
