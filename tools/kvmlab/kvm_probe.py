@@ -86,6 +86,12 @@ def main():
   require_real = "--require-real" in sys.argv[1:]
   prov = provider()
   print("provider=%s" % prov)
+  # kvm_amd's nested (SVM inside the lab's guests) and npt (nested paging).
+  for param in ("nested", "npt", "ept"):
+    path = "/sys/module/%s/parameters/%s" % (prov, param)
+    if os.path.exists(path):
+      with open(path) as f:
+        print("%s=%s" % (param, f.read().strip()))
   signal.alarm(20)  # A KVM that never exits must not hang the caller.
   try:
     ok = probe()
