@@ -14,6 +14,7 @@
 #include "vmm/base/log.h"
 #include "vmm/base/status_macros.h"
 #include "vmm/machine/accel_irq_line.h"
+#include "vmm/machine/io_dispatch.h"
 
 namespace vmm {
 namespace {
@@ -228,21 +229,9 @@ bool X86KvmMachine::HandleExit(KvmVcpu* vcpu, const VcpuExit& exit) {
   switch (exit.kind) {
     case VcpuExit::Kind::kIoIn:
     case VcpuExit::Kind::kIoOut:
-      // String I/O (rep ins/outs) arrives as `count` accesses of `size`.
-      for (uint32_t i = 0; i < exit.count; ++i) {
-        absl::Span<uint8_t> chunk = exit.data.subspan(size_t{i} * exit.size, exit.size);
-        if (exit.kind == VcpuExit::Kind::kIoIn) {
-          pio_bus_.Read(exit.address, chunk);
-        } else {
-          pio_bus_.Write(exit.address, chunk);
-        }
-      }
-      return true;
     case VcpuExit::Kind::kMmioRead:
-      mmio_bus_.Read(exit.address, exit.data);
-      return true;
     case VcpuExit::Kind::kMmioWrite:
-      mmio_bus_.Write(exit.address, exit.data);
+      DispatchIoExit(exit, &pio_bus_, &mmio_bus_);
       return true;
     case VcpuExit::Kind::kInterrupted:
     case VcpuExit::Kind::kHalt:
