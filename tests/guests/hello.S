@@ -22,31 +22,7 @@ _start:
 	mov $R(msg_real), %si
 	call rm_puts
 
-	/* Straight from real mode to long mode (SDM vol. 3, §10.8.5): PAE,
-	   CR3, EFER.LME, then PE and PG together, then a far jump into the
-	   64-bit code segment. */
-	lgdtl R(gdt_ptr)
-	mov %cr4, %eax
-	or $0x20, %eax /* PAE */
-	mov %eax, %cr4
-	mov $pml4, %eax
-	mov %eax, %cr3
-	mov $0xc0000080, %ecx /* IA32_EFER */
-	rdmsr
-	or $0x100, %eax /* LME */
-	wrmsr
-	mov %cr0, %eax
-	or $0x80000001, %eax /* PG | PE */
-	mov %eax, %cr0
-	ljmpl $SEL_CODE64, $long_mode
-
-.code64
-long_mode:
-	mov $SEL_DATA, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
-	mov $0x80000, %rsp
+#include "tests/guests/enter_long_mode.inc"
 	lea msg_long(%rip), %rsi
 	call lm_puts
 

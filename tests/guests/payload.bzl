@@ -7,6 +7,7 @@ _LIBS = [
     "//tests/guests:lm_lib.inc",
     "//tests/guests:gdt.inc",
     "//tests/guests:page_tables.inc",
+    "//tests/guests:enter_long_mode.inc",
 ]
 
 def x86_payload(name, src, defines = []):
