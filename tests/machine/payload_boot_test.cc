@@ -234,8 +234,15 @@ TEST(BuildMachineTest, BadSpecsAreClearErrors) {
   m = BuildMachine(spec, console.Sink());
   EXPECT_EQ(m.status().code(), absl::StatusCode::kUnimplemented) << m.status();
 
+  spec = PayloadSpec("hello", 0);
+  EXPECT_NE(ValidateMachineSpec(spec).message().find("vcpus=0"), std::string::npos);
+  spec = PayloadSpec("hello");
+  spec.payload_path = "/not/checked/by/validate";
+  EXPECT_TRUE(ValidateMachineSpec(spec).ok());
+
   spec = PayloadSpec("hello");
   spec.accel = AccelKind::kTcg;
+  EXPECT_EQ(ValidateMachineSpec(spec).code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(BuildMachine(spec, console.Sink()).status().code(), absl::StatusCode::kUnimplemented);
   spec = PayloadSpec("hello");
   spec.arch = GuestArch::kRiscv64;

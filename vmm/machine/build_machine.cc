@@ -5,8 +5,10 @@
 
 namespace vmm {
 
-absl::StatusOr<std::unique_ptr<Machine>> BuildMachine(const MachineSpec& spec,
-                                                      ConsoleOutput console) {
+namespace {
+
+// Arch/accel combinations that have no machine yet.
+absl::Status CheckAvailable(const MachineSpec& spec) {
   switch (spec.arch) {
     case GuestArch::kRiscv64:
       return absl::UnimplementedError(
@@ -22,6 +24,21 @@ absl::StatusOr<std::unique_ptr<Machine>> BuildMachine(const MachineSpec& spec,
     case AccelKind::kKvm:
       break;
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateMachineSpec(const MachineSpec& spec) {
+  absl::Status status = CheckAvailable(spec);
+  if (!status.ok()) return status;
+  return X86KvmMachine::ValidateSpec(spec);
+}
+
+absl::StatusOr<std::unique_ptr<Machine>> BuildMachine(const MachineSpec& spec,
+                                                      ConsoleOutput console) {
+  absl::Status available = CheckAvailable(spec);
+  if (!available.ok()) return available;
   absl::StatusOr<std::unique_ptr<X86KvmMachine>> machine =
       X86KvmMachine::Create(spec, std::move(console));
   if (!machine.ok()) return machine.status();

@@ -87,6 +87,11 @@ class Machine {
 absl::StatusOr<std::unique_ptr<Machine>> BuildMachine(const MachineSpec& spec,
                                                       ConsoleOutput console);
 
+// Checks `spec` the way BuildMachine() would, without opening /dev/kvm or
+// any file: arch/accel availability, vcpus, memory size, boot source. For
+// early validation (e.g. at VM definition time). Provided by :build_machine.
+absl::Status ValidateMachineSpec(const MachineSpec& spec);
+
 }  // namespace vmm
 
 #endif  // VMM_MACHINE_MACHINE_H_
