@@ -62,10 +62,10 @@ absl::StatusOr<TbPtr> Executor::FindOrTranslate(uint64_t pc, uint32_t flags) {
 }
 
 absl::StatusOr<ExitInfo> Executor::Run(uint32_t flags, uint64_t max_blocks) {
-  stop_.store(false, std::memory_order_relaxed);
   ExitInfo exit;
   for (uint64_t n = 0; n < max_blocks; ++n) {
-    if (stop_.load(std::memory_order_acquire)) break;
+    // A stop requested before or during Run is consumed here, once.
+    if (stop_.exchange(false, std::memory_order_acq_rel)) break;
     ctx_->mmu->SyncCodeEpoch();
     uint64_t pc;
     std::memcpy(&pc, ctx_->state + ctx_->pc_offset, sizeof(pc));

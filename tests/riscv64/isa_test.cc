@@ -1,0 +1,50 @@
+// Runs each bare-metal instruction-test image on the TCG (interpreter
+// backend) and expects the finisher's pass code. On failure the test number
+// (gp at the failing check, or 0x100 + mcause for an unexpected trap) is
+// printed.
+
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "tcg/interp/interpreter.h"
+#include "tcg/riscv64/testing/bare_metal_machine.h"
+
+namespace tcg::riscv64 {
+namespace {
+
+using testing::BareMetalMachine;
+
+struct IsaCase {
+  const char* name;
+  int harts;
+};
+
+class IsaTest : public ::testing::TestWithParam<IsaCase> {};
+
+TEST_P(IsaTest, PassesOnInterpreter) {
+  const IsaCase& c = GetParam();
+  Interpreter interp;
+  BareMetalMachine::Options options;
+  options.harts = c.harts;
+  options.max_blocks = 20'000'000;
+  BareMetalMachine machine(options, &interp);
+  const std::string path = absl::StrFormat("tests/riscv64/%s.elf", c.name);
+  ASSERT_TRUE(machine.LoadElfFile(path).ok()) << machine.LoadElfFile(path);
+  absl::StatusOr<BareMetalMachine::Result> r = machine.Run();
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->finished) << c.name << ": finisher never written";
+  EXPECT_TRUE(r->passed) << absl::StrFormat("%s: failed test %d (0x%x)", c.name, r->fail_code,
+                                            r->fail_code);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Groups, IsaTest,
+    ::testing::Values(IsaCase{"rv64i_alu", 1}, IsaCase{"rv64i_w", 1}, IsaCase{"rv64i_branch", 1},
+                      IsaCase{"rv64i_mem", 1}, IsaCase{"rv64m", 1}, IsaCase{"rv64a", 1},
+                      IsaCase{"rvc", 1}, IsaCase{"zicsr", 1}, IsaCase{"fencei", 1},
+                      IsaCase{"faults", 1}, IsaCase{"smp_counter", 4}),
+    [](const ::testing::TestParamInfo<IsaCase>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace tcg::riscv64
