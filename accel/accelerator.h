@@ -80,6 +80,16 @@ class AcceleratorVm {
   virtual absl::Status SetIrqLine(uint32_t gsi, bool level) = 0;
 };
 
+// A CPU backend (KVM, later TCG): the factory for VMs. Selection (AUTO = KVM
+// when guest arch == host arch and /dev/kvm works, else TCG) happens in the
+// machine builder.
+class Accelerator {
+ public:
+  virtual ~Accelerator() = default;
+  virtual const char* name() const = 0;  // "kvm", "tcg"
+  virtual absl::StatusOr<std::unique_ptr<AcceleratorVm>> CreateVm() = 0;
+};
+
 }  // namespace vmm
 
 #endif  // ACCEL_ACCELERATOR_H_

@@ -117,6 +117,31 @@ TEST_F(KvmTest, IrqLine) {
   EXPECT_TRUE(vm_->SetIrqLine(4, false).ok());
 }
 
+TEST(KvmAcceleratorTest, RunsThroughTheInterfacesOnly) {
+  auto accel = KvmAccelerator::Open();
+  ASSERT_TRUE(accel.ok()) << accel.status();
+  Accelerator* a = accel->get();
+  EXPECT_STREQ(a->name(), "kvm");
+  auto vm = a->CreateVm();
+  ASSERT_TRUE(vm.ok()) << vm.status();
+  // Reset state: CS base 0xffff0000, IP 0xfff0, so the first instruction is
+  // at 0xfffffff0 (SDM vol. 3, §10.1.4). An `out %al, $0x80` there shows up
+  // as a port exit.
+  auto mem = GuestMemory::Create(
+      {{GuestAddress(0), 0x100000}, {GuestAddress(0xfffff000), 0x1000}});
+  ASSERT_TRUE(mem.ok());
+  const uint8_t code[] = {0xe6, 0x80, 0xf4};
+  ASSERT_TRUE((*mem)->Write(GuestAddress(0xfffffff0), code).ok());
+  ASSERT_TRUE((*vm)->MapMemory(**mem).ok());
+  auto vcpu = (*vm)->CreateVcpu(0);
+  ASSERT_TRUE(vcpu.ok()) << vcpu.status();
+  auto exit = (*vcpu)->Run();
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->kind, VcpuExit::Kind::kIoOut) << VcpuExitKindName(exit->kind) << " "
+                                                << exit->detail;
+  EXPECT_EQ(exit->address, 0x80u);
+}
+
 TEST(KvmOpenTest, MissingDeviceIsAClearError) {
   auto kvm = Kvm::Open("/nonexistent/kvm");
   ASSERT_FALSE(kvm.ok());

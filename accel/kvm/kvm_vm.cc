@@ -134,4 +134,14 @@ absl::Status KvmVm::SetIrqLine(uint32_t gsi, bool level) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<KvmAccelerator>> KvmAccelerator::Open(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Kvm> kvm, Kvm::Open(path));
+  return std::unique_ptr<KvmAccelerator>(new KvmAccelerator(std::move(kvm)));
+}
+
+absl::StatusOr<std::unique_ptr<AcceleratorVm>> KvmAccelerator::CreateVm() {
+  ASSIGN_OR_RETURN(std::unique_ptr<KvmVm> vm, KvmVm::Create(kvm_.get()));
+  return std::unique_ptr<AcceleratorVm>(std::move(vm));
+}
+
 }  // namespace vmm

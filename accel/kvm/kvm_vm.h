@@ -69,6 +69,21 @@ class KvmVm : public AcceleratorVm {
   uint32_t next_slot_ = 0;
 };
 
+// The Accelerator interface over KVM. Machines that need x86 vCPU setup use
+// KvmVm / KvmVcpu directly; generic code can stay on the interfaces.
+class KvmAccelerator : public Accelerator {
+ public:
+  static absl::StatusOr<std::unique_ptr<KvmAccelerator>> Open(
+      const std::string& path = "/dev/kvm");
+  const char* name() const override { return "kvm"; }
+  absl::StatusOr<std::unique_ptr<AcceleratorVm>> CreateVm() override;
+  const Kvm& kvm() const { return *kvm_; }
+
+ private:
+  explicit KvmAccelerator(std::unique_ptr<Kvm> kvm) : kvm_(std::move(kvm)) {}
+  std::unique_ptr<Kvm> kvm_;
+};
+
 }  // namespace vmm
 
 #endif  // ACCEL_KVM_KVM_VM_H_
