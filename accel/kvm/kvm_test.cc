@@ -16,9 +16,8 @@ namespace {
 // 16-bit code loaded at 0x10000 (assembled with GNU as):
 //   mov $0x3f8,%dx; mov $0x41,%al; out %al,(%dx); in (%dx),%al
 //   mov $0x9000,%ax; mov %ax,%ds; movw $0xbeef,(0x10); mov (0x20),%ax; hlt
-constexpr uint8_t kCode[] = {0xba, 0xf8, 0x03, 0xb0, 0x41, 0xee, 0xec, 0xb8,
-                             0x00, 0x90, 0x8e, 0xd8, 0xc7, 0x06, 0x10, 0x00,
-                             0xef, 0xbe, 0xa1, 0x20, 0x00, 0xf4};
+constexpr uint8_t kCode[] = {0xba, 0xf8, 0x03, 0xb0, 0x41, 0xee, 0xec, 0xb8, 0x00, 0x90, 0x8e,
+                             0xd8, 0xc7, 0x06, 0x10, 0x00, 0xef, 0xbe, 0xa1, 0x20, 0x00, 0xf4};
 
 class KvmTest : public ::testing::Test {
  protected:
@@ -127,8 +126,7 @@ TEST(KvmAcceleratorTest, RunsThroughTheInterfacesOnly) {
   // Reset state: CS base 0xffff0000, IP 0xfff0, so the first instruction is
   // at 0xfffffff0 (SDM vol. 3, §10.1.4). An `out %al, $0x80` there shows up
   // as a port exit.
-  auto mem = GuestMemory::Create(
-      {{GuestAddress(0), 0x100000}, {GuestAddress(0xfffff000), 0x1000}});
+  auto mem = GuestMemory::Create({{GuestAddress(0), 0x100000}, {GuestAddress(0xfffff000), 0x1000}});
   ASSERT_TRUE(mem.ok());
   const uint8_t code[] = {0xe6, 0x80, 0xf4};
   ASSERT_TRUE((*mem)->Write(GuestAddress(0xfffffff0), code).ok());
@@ -137,8 +135,8 @@ TEST(KvmAcceleratorTest, RunsThroughTheInterfacesOnly) {
   ASSERT_TRUE(vcpu.ok()) << vcpu.status();
   auto exit = (*vcpu)->Run();
   ASSERT_TRUE(exit.ok()) << exit.status();
-  EXPECT_EQ(exit->kind, VcpuExit::Kind::kIoOut) << VcpuExitKindName(exit->kind) << " "
-                                                << exit->detail;
+  EXPECT_EQ(exit->kind, VcpuExit::Kind::kIoOut)
+      << VcpuExitKindName(exit->kind) << " " << exit->detail;
   EXPECT_EQ(exit->address, 0x80u);
 }
 

@@ -71,8 +71,7 @@ KvmRunMapping& KvmRunMapping::operator=(KvmRunMapping&& other) noexcept {
   return *this;
 }
 
-absl::StatusOr<std::unique_ptr<KvmVcpu>> KvmVcpu::Create(int vm_fd, uint32_t id,
-                                                         size_t mmap_size) {
+absl::StatusOr<std::unique_ptr<KvmVcpu>> KvmVcpu::Create(int vm_fd, uint32_t id, size_t mmap_size) {
   InstallKickHandlerOnce();
   int fd = ::ioctl(vm_fd, KVM_CREATE_VCPU, static_cast<unsigned long>(id));
   if (fd < 0) return ErrnoStatus(absl::StrFormat("KVM_CREATE_VCPU id=%d", id));
@@ -117,8 +116,8 @@ VcpuExit KvmVcpu::TranslateExit() {
   VcpuExit exit;
   switch (run->exit_reason) {
     case KVM_EXIT_IO: {
-      exit.kind = run->io.direction == KVM_EXIT_IO_OUT ? VcpuExit::Kind::kIoOut
-                                                       : VcpuExit::Kind::kIoIn;
+      exit.kind =
+          run->io.direction == KVM_EXIT_IO_OUT ? VcpuExit::Kind::kIoOut : VcpuExit::Kind::kIoIn;
       exit.address = run->io.port;
       exit.size = run->io.size;
       exit.count = run->io.count;
@@ -176,8 +175,7 @@ VcpuExit KvmVcpu::TranslateExit() {
       return exit;
     case KVM_EXIT_INTERNAL_ERROR:
       exit.kind = VcpuExit::Kind::kInternalError;
-      exit.detail = absl::StrFormat("KVM_EXIT_INTERNAL_ERROR suberror=%d",
-                                    run->internal.suberror);
+      exit.detail = absl::StrFormat("KVM_EXIT_INTERNAL_ERROR suberror=%d", run->internal.suberror);
       return exit;
     default:
       exit.kind = VcpuExit::Kind::kUnknown;
@@ -204,8 +202,8 @@ std::string KvmVcpu::DescribeState() {
   return absl::StrFormat(
       "vcpu=%d rip=0x%x cs=0x%x cs_base=0x%x rsp=0x%x rflags=0x%x cr0=0x%x cr3=0x%x cr4=0x%x "
       "efer=0x%x",
-      id_, regs.rip, sregs.cs.selector, sregs.cs.base, regs.rsp, regs.rflags, sregs.cr0,
-      sregs.cr3, sregs.cr4, sregs.efer);
+      id_, regs.rip, sregs.cs.selector, sregs.cs.base, regs.rsp, regs.rflags, sregs.cr0, sregs.cr3,
+      sregs.cr4, sregs.efer);
 }
 
 }  // namespace vmm

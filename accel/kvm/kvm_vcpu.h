@@ -43,8 +43,7 @@ class KvmRunMapping {
 // "immediate_exit").
 class KvmVcpu : public Vcpu {
  public:
-  static absl::StatusOr<std::unique_ptr<KvmVcpu>> Create(int vm_fd, uint32_t id,
-                                                         size_t mmap_size);
+  static absl::StatusOr<std::unique_ptr<KvmVcpu>> Create(int vm_fd, uint32_t id, size_t mmap_size);
 
   uint32_t id() const override { return id_; }
   absl::StatusOr<VcpuExit> Run() override;

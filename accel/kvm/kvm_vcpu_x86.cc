@@ -24,12 +24,13 @@ uint32_t GetApicReg(const kvm_lapic_state& s, size_t off) {
   std::memcpy(&v, s.regs + off, sizeof(v));
   return v;
 }
-void SetApicReg(kvm_lapic_state& s, size_t off, uint32_t v) { std::memcpy(s.regs + off, &v, sizeof(v)); }
+void SetApicReg(kvm_lapic_state& s, size_t off, uint32_t v) {
+  std::memcpy(s.regs + off, &v, sizeof(v));
+}
 
 }  // namespace
 
-absl::Status KvmVcpu::SetCpuid(const std::vector<kvm_cpuid_entry2>& supported,
-                               uint32_t num_vcpus) {
+absl::Status KvmVcpu::SetCpuid(const std::vector<kvm_cpuid_entry2>& supported, uint32_t num_vcpus) {
   KvmCpuidBuffer cpuid(static_cast<uint32_t>(supported.size()));
   for (size_t i = 0; i < supported.size(); ++i) {
     kvm_cpuid_entry2 e = supported[i];

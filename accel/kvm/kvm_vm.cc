@@ -33,19 +33,19 @@ absl::StatusOr<std::unique_ptr<Kvm>> Kvm::Open(const std::string& path) {
   if (!kvm->fd_) return ErrnoStatus(absl::StrFormat("cannot open %s", path));
   int version = ::ioctl(kvm->fd(), KVM_GET_API_VERSION, 0);
   if (version != KVM_API_VERSION) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "%s: KVM API version %d, need %d", path, version, KVM_API_VERSION));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("%s: KVM API version %d, need %d", path, version, KVM_API_VERSION));
   }
   struct Required {
     int cap;
     const char* name;
   };
-  for (const Required& r : {Required{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
-                            Required{KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
-                            Required{KVM_CAP_PIT2, "KVM_CAP_PIT2"},
-                            Required{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
-                            Required{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
-                            Required{KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"}}) {
+  for (const Required& r :
+       {Required{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+        Required{KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"}, Required{KVM_CAP_PIT2, "KVM_CAP_PIT2"},
+        Required{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+        Required{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+        Required{KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"}}) {
     if (kvm->CheckExtension(r.cap) <= 0) {
       return absl::FailedPreconditionError(
           absl::StrFormat("%s lacks the capability %s", path, r.name));
@@ -70,7 +70,8 @@ absl::StatusOr<std::unique_ptr<Kvm>> Kvm::Open(const std::string& path) {
     }
     if (errno != E2BIG) return ErrnoStatus(absl::StrFormat("%s: KVM_GET_SUPPORTED_CPUID", path));
   }
-  return absl::InternalError(absl::StrFormat("%s: KVM_GET_SUPPORTED_CPUID needs > 4096 entries", path));
+  return absl::InternalError(
+      absl::StrFormat("%s: KVM_GET_SUPPORTED_CPUID needs > 4096 entries", path));
 }
 
 int Kvm::CheckExtension(int cap) const { return ::ioctl(fd(), KVM_CHECK_EXTENSION, cap); }

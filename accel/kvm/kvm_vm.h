@@ -73,8 +73,7 @@ class KvmVm : public AcceleratorVm {
 // KvmVm / KvmVcpu directly; generic code can stay on the interfaces.
 class KvmAccelerator : public Accelerator {
  public:
-  static absl::StatusOr<std::unique_ptr<KvmAccelerator>> Open(
-      const std::string& path = "/dev/kvm");
+  static absl::StatusOr<std::unique_ptr<KvmAccelerator>> Open(const std::string& path = "/dev/kvm");
   const char* name() const override { return "kvm"; }
   absl::StatusOr<std::unique_ptr<AcceleratorVm>> CreateVm() override;
   const Kvm& kvm() const { return *kvm_; }

@@ -14,27 +14,27 @@ constexpr size_t kMaxLoggedAddresses = 64;
 absl::Status Bus::Register(uint64_t base, uint64_t len, std::shared_ptr<BusDevice> device) {
   if (device == nullptr) return absl::InvalidArgumentError("bus register: null device");
   if (len == 0 || base + len - 1 < base) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s bus: device %s range base=0x%x len=0x%x is empty or wraps", name_, device->name(),
-        base, len));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s bus: device %s range base=0x%x len=0x%x is empty or wraps", name_,
+                        device->name(), base, len));
   }
   absl::MutexLock lock(&mu_);
   // The first range starting after `base` and the one before it are the only
   // candidates for overlap.
   auto next = ranges_.upper_bound(base);
   if (next != ranges_.end() && next->first <= base + len - 1) {
-    return absl::AlreadyExistsError(absl::StrFormat(
-        "%s bus: device %s range [0x%x, 0x%x] overlaps %s at [0x%x, 0x%x]", name_,
-        device->name(), base, base + len - 1, next->second.device->name(), next->first,
-        next->first + next->second.len - 1));
+    return absl::AlreadyExistsError(
+        absl::StrFormat("%s bus: device %s range [0x%x, 0x%x] overlaps %s at [0x%x, 0x%x]", name_,
+                        device->name(), base, base + len - 1, next->second.device->name(),
+                        next->first, next->first + next->second.len - 1));
   }
   if (next != ranges_.begin()) {
     auto prev = std::prev(next);
     if (prev->first + (prev->second.len - 1) >= base) {
-      return absl::AlreadyExistsError(absl::StrFormat(
-          "%s bus: device %s range [0x%x, 0x%x] overlaps %s at [0x%x, 0x%x]", name_,
-          device->name(), base, base + len - 1, prev->second.device->name(), prev->first,
-          prev->first + prev->second.len - 1));
+      return absl::AlreadyExistsError(
+          absl::StrFormat("%s bus: device %s range [0x%x, 0x%x] overlaps %s at [0x%x, 0x%x]", name_,
+                          device->name(), base, base + len - 1, prev->second.device->name(),
+                          prev->first, prev->first + prev->second.len - 1));
     }
   }
   ranges_.emplace(base, Range{len, std::move(device)});

@@ -1,9 +1,9 @@
-#include "devices/legacy/i8042.h"
 #include "devices/legacy/power_control.h"
 
 #include <vector>
 
 #include "devices/bus/bus.h"
+#include "devices/legacy/i8042.h"
 #include "gtest/gtest.h"
 
 namespace vmm {

@@ -107,7 +107,7 @@ TEST_F(UartTest, RxBeatsThreInPriority) {
 }
 
 TEST_F(UartTest, LoopbackWiresTxToRxAndModemLines) {
-  Out(Uart16550::kMcr, 0x10 | 0x01 | 0x02);  // LOOP, DTR, RTS.
+  Out(Uart16550::kMcr, 0x10 | 0x01 | 0x02);     // LOOP, DTR, RTS.
   EXPECT_EQ(In(Uart16550::kMsr) & 0xf0, 0x30);  // DSR | CTS.
   Out(Uart16550::kRbrThrDll, 'L');
   EXPECT_EQ(out_, "");
@@ -118,7 +118,7 @@ TEST_F(UartTest, LoopbackWiresTxToRxAndModemLines) {
   Out(Uart16550::kRbrThrDll, '2');
   EXPECT_EQ(In(Uart16550::kLsr) & 0x03, 0x03);
   EXPECT_EQ(In(Uart16550::kLsr) & 0x02, 0x00);  // Cleared by the read.
-  Out(Uart16550::kMcr, 0x10 | 0x0c);             // OUT1, OUT2.
+  Out(Uart16550::kMcr, 0x10 | 0x0c);            // OUT1, OUT2.
   uint8_t msr = In(Uart16550::kMsr);
   EXPECT_EQ(msr & 0xf0, 0xc0);  // RI | DCD.
   EXPECT_NE(msr & 0x0f, 0);     // Deltas reported.

@@ -32,10 +32,13 @@ class ConsoleCapture {
       const std::string* text;
       absl::string_view needle;
     } arg{&text_, needle};
-    return mu_.AwaitWithTimeout(
-        absl::Condition(
-            +[](Arg* a) { return absl::string_view(*a->text).find(a->needle) != absl::string_view::npos; }, &arg),
-        timeout);
+    return mu_.AwaitWithTimeout(absl::Condition(
+                                    +[](Arg* a) {
+                                      return absl::string_view(*a->text).find(a->needle) !=
+                                             absl::string_view::npos;
+                                    },
+                                    &arg),
+                                timeout);
   }
 
  private:

@@ -128,8 +128,7 @@ TEST(PayloadBootTest, TickerPauseResumeEchoAndPowerOffRequest) {
   absl::SleepFor(absl::Milliseconds(600));
   EXPECT_EQ(console.text(), at_pause) << "output while paused";
   ASSERT_TRUE(machine->Resume().ok());
-  ASSERT_TRUE(console.WaitFor(absl::StrCat(at_pause, "tick"), absl::Seconds(10)))
-      << console.text();
+  ASSERT_TRUE(console.WaitFor(absl::StrCat(at_pause, "tick"), absl::Seconds(10))) << console.text();
 
   machine->SendConsoleInput("k");
   EXPECT_TRUE(console.WaitFor("rx: k\n", absl::Seconds(10))) << console.text();

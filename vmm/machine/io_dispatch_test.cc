@@ -15,8 +15,8 @@ namespace {
 class IoDispatchTest : public ::testing::Test {
  protected:
   IoDispatchTest()
-      : uart_(std::make_shared<Uart16550>(nullptr,
-                                          [this](absl::string_view s) { out_.append(s.data(), s.size()); })),
+      : uart_(std::make_shared<Uart16550>(
+            nullptr, [this](absl::string_view s) { out_.append(s.data(), s.size()); })),
         testdev_(std::make_shared<TestMmioDevice>(2)) {
     EXPECT_TRUE(pio_.Register(0x3f8, 8, uart_).ok());
     EXPECT_TRUE(mmio_.Register(0xd0000000, 0x1000, testdev_).ok());

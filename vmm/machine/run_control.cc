@@ -64,9 +64,8 @@ absl::Status RunControl::Resume() {
 MachineExit RunControl::WaitForExitReason() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](RunControl* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-        return self->exit_.has_value();
-      },
+      +[](RunControl* self)
+           ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return self->exit_.has_value(); },
       this));
   return *exit_;
 }

@@ -62,9 +62,9 @@ absl::StatusOr<std::unique_ptr<GuestMemory>> GuestMemory::Create(
           "guest memory region start=0x%x size=0x%x wraps past 2^64", r.start.value(), r.size));
     }
     if (i > 0 && sorted[i - 1].start.value() + sorted[i - 1].size > r.start.value()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "guest memory regions overlap: start=0x%x size=0x%x and start=0x%x",
-          sorted[i - 1].start.value(), sorted[i - 1].size, r.start.value()));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("guest memory regions overlap: start=0x%x size=0x%x and start=0x%x",
+                          sorted[i - 1].start.value(), sorted[i - 1].size, r.start.value()));
     }
   }
   std::vector<Region> regions;
@@ -90,6 +90,15 @@ absl::StatusOr<uint8_t*> GuestMemory::Translate(GuestAddress addr, uint64_t len)
   }
   return absl::OutOfRangeError(absl::StrFormat(
       "guest memory access addr=0x%x len=%d is outside guest RAM", addr.value(), len));
+}
+
+absl::StatusOr<struct iovec> GuestMemory::HostIovecForIo(GuestAddress addr, uint64_t len) const {
+  absl::StatusOr<uint8_t*> host = Translate(addr, len);
+  if (!host.ok()) return host.status();
+  struct iovec iov;
+  iov.iov_base = *host;
+  iov.iov_len = static_cast<size_t>(len);
+  return iov;
 }
 
 bool GuestMemory::IsValidRange(GuestAddress addr, uint64_t len) const {

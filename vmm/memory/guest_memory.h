@@ -1,6 +1,8 @@
 #ifndef VMM_MEMORY_GUEST_MEMORY_H_
 #define VMM_MEMORY_GUEST_MEMORY_H_
 
+#include <sys/uio.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -85,9 +87,16 @@ class GuestMemory {
   template <typename T>
   absl::Status WriteObj(GuestAddress addr, const T& value) {
     static_assert(std::is_trivially_copyable<T>::value, "T must be trivially copyable");
-    return Write(addr, absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&value),
-                                                 sizeof(T)));
+    return Write(addr,
+                 absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&value), sizeof(T)));
   }
+
+  // For asynchronous I/O submission only (io_uring, preadv): the host iovec
+  // backing [addr, addr + len), checked like Read/Write (the range must lie
+  // inside one region; len 0 is allowed anywhere inside RAM). The pointer is
+  // valid only while this GuestMemory lives; callers hand it to the kernel
+  // and never dereference it themselves or keep it past the I/O.
+  absl::StatusOr<struct iovec> HostIovecForIo(GuestAddress addr, uint64_t len) const;
 
   // True if [addr, addr + len) lies inside one region.
   bool IsValidRange(GuestAddress addr, uint64_t len) const;

@@ -12,8 +12,8 @@ constexpr uint64_t kPage = 4096;
 
 std::unique_ptr<GuestMemory> TwoRegions() {
   // [0, 64 KiB) and [1 MiB, 1 MiB + 8 KiB), deliberately given out of order.
-  auto mem = GuestMemory::Create({{GuestAddress(0x100000), 2 * kPage},
-                                  {GuestAddress(0), 16 * kPage}});
+  auto mem =
+      GuestMemory::Create({{GuestAddress(0x100000), 2 * kPage}, {GuestAddress(0), 16 * kPage}});
   EXPECT_TRUE(mem.ok()) << mem.status();
   return std::move(*mem);
 }
@@ -84,7 +84,8 @@ TEST(GuestMemoryTest, RejectsBadRegionSpecs) {
   EXPECT_FALSE(GuestMemory::Create({}).ok());
   EXPECT_FALSE(GuestMemory::Create({{GuestAddress(0), 100}}).ok());
   EXPECT_FALSE(GuestMemory::Create({{GuestAddress(0), 0}}).ok());
-  EXPECT_FALSE(GuestMemory::Create({{GuestAddress(0), 2 * kPage}, {GuestAddress(kPage), kPage}}).ok());
+  EXPECT_FALSE(
+      GuestMemory::Create({{GuestAddress(0), 2 * kPage}, {GuestAddress(kPage), kPage}}).ok());
   EXPECT_FALSE(GuestMemory::Create({{GuestAddress(UINT64_MAX - kPage + 1), 2 * kPage}}).ok());
 }
 

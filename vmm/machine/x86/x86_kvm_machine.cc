@@ -66,14 +66,14 @@ absl::Status X86KvmMachine::ValidateSpec(const MachineSpec& spec) {
         spec.memory_bytes, kMinMemoryBytes, kMaxMemoryBytes));
   }
   if (spec.memory_bytes % 4096 != 0) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "memory_bytes=%d: must be a multiple of 4096", spec.memory_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("memory_bytes=%d: must be a multiple of 4096", spec.memory_bytes));
   }
   if (spec.payload_path.empty()) {
     if (!spec.kernel_path.empty()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "x86_64 kernel boot (kernel_path=", spec.kernel_path,
-          ") is not available yet; use a payload"));
+      return absl::UnimplementedError(
+          absl::StrCat("x86_64 kernel boot (kernel_path=", spec.kernel_path,
+                       ") is not available yet; use a payload"));
     }
     return absl::InvalidArgumentError("no boot source: set payload_path (or kernel_path)");
   }
@@ -94,13 +94,13 @@ absl::Status X86KvmMachine::Build(ConsoleOutput console) {
 
   absl::StatusOr<std::unique_ptr<Kvm>> kvm = Kvm::Open();
   if (!kvm.ok()) {
-    return absl::Status(kvm.status().code(),
-                        absl::StrCat("KVM is required for x86_64 guests: ", kvm.status().message()));
+    return absl::Status(kvm.status().code(), absl::StrCat("KVM is required for x86_64 guests: ",
+                                                          kvm.status().message()));
   }
   kvm_ = std::move(*kvm);
   if (spec_.vcpus > kvm_->max_vcpus()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "vcpus=%d: this host's KVM allows at most %d", spec_.vcpus, kvm_->max_vcpus()));
+    return absl::InvalidArgumentError(absl::StrFormat("vcpus=%d: this host's KVM allows at most %d",
+                                                      spec_.vcpus, kvm_->max_vcpus()));
   }
   ASSIGN_OR_RETURN(vm_, KvmVm::Create(kvm_.get()));
   RETURN_IF_ERROR(vm_->MapMemory(*memory_));
