@@ -178,9 +178,29 @@ TEST(PayloadBootTest, StopWhilePausedAndStopBeforeStart) {
 
   auto unstarted = BuildMachine(PayloadSpec("ticker"), console.Sink());
   ASSERT_TRUE(unstarted.ok()) << unstarted.status();
+  EXPECT_EQ((*unstarted)->Pause().code(), absl::StatusCode::kFailedPrecondition);
   (*unstarted)->Stop();
   EXPECT_FALSE((*unstarted)->Start().ok());
   EXPECT_EQ((*unstarted)->WaitForExit().kind, MachineExit::Kind::kStopped);
+}
+
+TEST(PayloadBootTest, TwoMachinesInOneProcess) {
+  ConsoleCapture a, b;
+  auto ma = Boot(PayloadSpec("ticker"), &a);
+  auto mb = Boot(PayloadSpec("stubborn", 2), &b);
+  ASSERT_NE(ma, nullptr);
+  ASSERT_NE(mb, nullptr);
+  ASSERT_TRUE(a.WaitFor("tick 1\n", absl::Seconds(10))) << a.text();
+  ASSERT_TRUE(b.WaitFor("tick 1\n", absl::Seconds(10))) << b.text();
+  // Pausing one leaves the other running.
+  ASSERT_TRUE(ma->Pause().ok());
+  std::string b_before = b.text();
+  ASSERT_TRUE(b.WaitFor(absl::StrCat(b_before, "tick"), absl::Seconds(10)));
+  ma->Stop();
+  mb->Stop();
+  EXPECT_EQ(ma->WaitForExit().kind, MachineExit::Kind::kStopped);
+  EXPECT_EQ(mb->WaitForExit().kind, MachineExit::Kind::kStopped);
+  EXPECT_EQ(b.text().find("ticker"), std::string::npos);
 }
 
 TEST(PayloadBootTest, DestroyingARunningMachineStopsIt) {

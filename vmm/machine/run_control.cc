@@ -46,9 +46,12 @@ absl::Status RunControl::Pause() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](RunControl* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-        return self->parked_ + self->exited_ >= self->vcpus_.size();
+        return self->parked_ + self->exited_ >= self->vcpus_.size() || !self->paused_;
       },
       this));
+  // A concurrent Resume() wins; an exit while pausing still leaves no vCPU
+  // in guest code, which is what the caller asked for.
+  if (!paused_) return absl::AbortedError("pause: resumed before every vCPU had stopped");
   return absl::OkStatus();
 }
 

@@ -23,7 +23,12 @@ class KickableVcpu : public Vcpu {
     absl::MutexLock lock(&mu_);
     // "Guest code" runs until kicked.
     in_guest_.store(true);
-    mu_.AwaitWithTimeout(absl::Condition(&kicked_), absl::Seconds(30));
+    mu_.AwaitWithTimeout(absl::Condition(
+                             +[](KickableVcpu* v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(v->mu_) {
+                               return v->kicked_ && !v->deaf_;
+                             },
+                             this),
+                         absl::Seconds(30));
     in_guest_.store(false);
     kicked_ = false;
     runs_.fetch_add(1);
@@ -36,6 +41,11 @@ class KickableVcpu : public Vcpu {
     kicked_ = true;
   }
   std::string DescribeState() override { return "fake"; }
+  // A deaf vCPU ignores kicks, like one stuck in a slow device access.
+  void SetDeaf(bool deaf) {
+    absl::MutexLock lock(&mu_);
+    deaf_ = deaf;
+  }
   bool in_guest() const { return in_guest_.load(); }
   int runs() const { return runs_.load(); }
 
@@ -43,6 +53,7 @@ class KickableVcpu : public Vcpu {
   const uint32_t id_;
   absl::Mutex mu_;
   bool kicked_ ABSL_GUARDED_BY(mu_) = false;
+  bool deaf_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> in_guest_{false};
   std::atomic<int> runs_{0};
 };
@@ -113,6 +124,26 @@ TEST_F(RunControlTest, ExitWhilePausedReleasesParkedThreads) {
   control_->RequestExit({MachineExit::Kind::kStopped, "host"});
   Join();
   EXPECT_EQ(control_->exit_reason()->kind, MachineExit::Kind::kStopped);
+}
+
+TEST_F(RunControlTest, ResumeDuringPauseAbortsThePause) {
+  StartThreads(2);
+  absl::SleepFor(absl::Milliseconds(20));
+  vcpus_[1]->SetDeaf(true);
+  absl::Status pause_status;
+  absl::Notification paused;
+  std::thread pauser([&] {
+    pause_status = control_->Pause();
+    paused.Notify();
+  });
+  // Pause cannot finish while vCPU 1 stays in "guest code".
+  EXPECT_FALSE(paused.WaitForNotificationWithTimeout(absl::Milliseconds(100)));
+  ASSERT_TRUE(control_->Resume().ok());
+  pauser.join();
+  EXPECT_EQ(pause_status.code(), absl::StatusCode::kAborted) << pause_status;
+  vcpus_[1]->SetDeaf(false);
+  control_->RequestExit({MachineExit::Kind::kStopped, "host"});
+  Join();
 }
 
 TEST_F(RunControlTest, PauseCountsExitedThreads) {

@@ -185,8 +185,21 @@ absl::Status X86KvmMachine::Start() {
   return absl::OkStatus();
 }
 
-absl::Status X86KvmMachine::Pause() { return control_->Pause(); }
-absl::Status X86KvmMachine::Resume() { return control_->Resume(); }
+absl::Status X86KvmMachine::Pause() {
+  {
+    absl::MutexLock lock(&threads_mu_);
+    if (!started_) return absl::FailedPreconditionError("pause: the machine was not started");
+  }
+  return control_->Pause();
+}
+
+absl::Status X86KvmMachine::Resume() {
+  {
+    absl::MutexLock lock(&threads_mu_);
+    if (!started_) return absl::FailedPreconditionError("resume: the machine was not started");
+  }
+  return control_->Resume();
+}
 void X86KvmMachine::RequestPowerOff() { power_->RequestPowerOff(); }
 
 void X86KvmMachine::Stop() {
