@@ -1,5 +1,7 @@
 #include "tools/vmctl/client.h"
 
+#include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -23,6 +25,15 @@ absl::StatusOr<std::string> ReadFile(const std::string& what,
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Unary calls get a deadline so a wedged daemon cannot hang scripts forever;
+// generous, since StartVm spawns a worker and StopVm waits for the guest.
+constexpr int64_t kUnaryDeadlineMs = 60000;
+
+void SetDeadline(grpc::ClientContext& ctx, int64_t extra_ms = 0) {
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(kUnaryDeadlineMs + extra_ms));
 }
 
 }  // namespace
@@ -98,6 +109,7 @@ absl::Status Client::Run(const Invocation& inv) {
       absl::Status first;
       for (const auto& ref : CandidateRefs(inv.vm, inv.vm_is_id)) {
         grpc::ClientContext ctx;
+        SetDeadline(ctx);
         vmm::v1::DeleteVmRequest req;
         *req.mutable_vm() = ref;
         vmm::v1::DeleteVmResponse resp;
@@ -130,6 +142,10 @@ absl::Status Client::CallOnVm(
   // NOT_FOUND means nothing happened, so retrying under the id is safe.
   for (const auto& ref : CandidateRefs(inv.vm, inv.vm_is_id)) {
     grpc::ClientContext ctx;
+    // StopVm may wait out the guest's grace period (0 means 10 s).
+    SetDeadline(ctx, inv.command == Command::kStop
+                         ? (inv.timeout_ms == 0 ? 10000 : inv.timeout_ms)
+                         : 0);
     *request.mutable_vm() = ref;
     vmm::v1::Vm vm;
     absl::Status s = FromGrpc((stub_.*rpc)(&ctx, request, &vm));
@@ -145,6 +161,7 @@ absl::StatusOr<vmm::v1::VmRef> Client::ResolveRef(const Invocation& inv,
   absl::Status first;
   for (const auto& ref : CandidateRefs(inv.vm, inv.vm_is_id)) {
     grpc::ClientContext ctx;
+    SetDeadline(ctx);
     vmm::v1::GetVmRequest req;
     *req.mutable_vm() = ref;
     vmm::v1::Vm vm;
@@ -178,6 +195,7 @@ absl::Status Client::Create(const Invocation& inv) {
   }
   ASSIGN_OR_RETURN(vmm::v1::VmSpec spec, BuildCreateSpec(inv.create, json));
   grpc::ClientContext ctx;
+  SetDeadline(ctx);
   vmm::v1::CreateVmRequest req;
   *req.mutable_spec() = std::move(spec);
   vmm::v1::Vm vm;
@@ -187,6 +205,7 @@ absl::Status Client::Create(const Invocation& inv) {
 
 absl::Status Client::List(const Invocation& inv) {
   grpc::ClientContext ctx;
+  SetDeadline(ctx);
   vmm::v1::ListVmsResponse resp;
   RETURN_IF_ERROR(
       FromGrpc(stub_.ListVms(&ctx, vmm::v1::ListVmsRequest(), &resp)));
