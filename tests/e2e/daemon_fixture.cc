@@ -52,7 +52,13 @@ absl::Status Daemon::Start(const std::vector<std::string>& extra_args) {
   if (!p.ok()) return p.status();
   pid_ = p->pid;
   pidfd_ = std::move(p->pidfd);
-  channel_ = grpc::CreateChannel("unix:" + socket_path_, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  // The socket appears a few ms after spawn; the default reconnect backoff
+  // (1 s and growing) would make every start take seconds.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  channel_ = grpc::CreateCustomChannel("unix:" + socket_path_,
+                                       grpc::InsecureChannelCredentials(), args);
   stub_ = v1::VmService::NewStub(channel_);
   absl::Time deadline = absl::Now() + kTimeout;
   while (absl::Now() < deadline) {
@@ -62,6 +68,9 @@ absl::Status Daemon::Start(const std::vector<std::string>& extra_args) {
     }
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    // Without it, a call made while the channel is in backoff after the
+    // first refused connect fails at once, for seconds.
+    ctx.set_wait_for_ready(true);
     v1::ListVmsResponse resp;
     if (stub_->ListVms(&ctx, v1::ListVmsRequest(), &resp).ok()) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));
@@ -71,6 +80,10 @@ absl::Status Daemon::Start(const std::vector<std::string>& extra_args) {
 
 std::string Daemon::Stop(int signal) {
   if (pid_ == 0) return "not running";
+  // Close our connection first, as a CLI would: like any gRPC server, vmmd
+  // gives connected clients up to its shutdown grace period.
+  stub_.reset();
+  channel_.reset();
   if (signal != 0) manager::SignalProcess(pidfd_.get(), signal).IgnoreError();
   manager::WaitForExit(pidfd_.get(), kTimeout);
   absl::StatusOr<manager::ChildExit> exit = manager::ReapChild(pid_);

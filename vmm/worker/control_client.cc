@@ -120,8 +120,9 @@ class GrpcWorkerClient : public WorkerClient {
     grpc::ChannelArguments args;
     // A worker's socket appears within milliseconds of its start; the
     // default reconnect backoff (1 s, growing to 2 min) would stall StartVm.
+    // (Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: it also bounds the connect
+    // timeout, and HTTP/2 handshakes on a loaded host can take longer.)
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
     channel_ = grpc::CreateCustomChannel("unix:" + socket_path,
                                          grpc::InsecureChannelCredentials(), args);
