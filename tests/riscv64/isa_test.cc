@@ -1,5 +1,5 @@
-// Runs each bare-metal instruction-test image on the TCG (interpreter
-// backend) and expects the finisher's pass code. On failure the test number
+// Runs each bare-metal instruction-test image on the TCG (interpreter and
+// x86-64 backends) and expects the finisher's pass code. On failure the test number
 // (gp at the failing check, or 0x100 + mcause for an unexpected trap) is
 // printed.
 
@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "tcg/interp/interpreter.h"
 #include "tcg/riscv64/testing/bare_metal_machine.h"
+#include "tcg/x86_64/backend.h"
 
 namespace tcg::riscv64 {
 namespace {
@@ -22,13 +23,11 @@ struct IsaCase {
 
 class IsaTest : public ::testing::TestWithParam<IsaCase> {};
 
-TEST_P(IsaTest, PassesOnInterpreter) {
-  const IsaCase& c = GetParam();
-  Interpreter interp;
+void RunImage(const IsaCase& c, Backend* backend) {
   BareMetalMachine::Options options;
   options.harts = c.harts;
   options.max_blocks = 20'000'000;
-  BareMetalMachine machine(options, &interp);
+  BareMetalMachine machine(options, backend);
   const std::string path = absl::StrFormat("tests/riscv64/%s.elf", c.name);
   ASSERT_TRUE(machine.LoadElfFile(path).ok()) << machine.LoadElfFile(path);
   absl::StatusOr<BareMetalMachine::Result> r = machine.Run();
@@ -36,6 +35,16 @@ TEST_P(IsaTest, PassesOnInterpreter) {
   ASSERT_TRUE(r->finished) << c.name << ": finisher never written";
   EXPECT_TRUE(r->passed) << absl::StrFormat("%s: failed test %d (0x%x)", c.name, r->fail_code,
                                             r->fail_code);
+}
+
+TEST_P(IsaTest, PassesOnInterpreter) {
+  Interpreter interp;
+  RunImage(GetParam(), &interp);
+}
+
+TEST_P(IsaTest, PassesOnX86Backend) {
+  x86_64::X86Backend x86(kPcOffset);
+  RunImage(GetParam(), &x86);
 }
 
 INSTANTIATE_TEST_SUITE_P(

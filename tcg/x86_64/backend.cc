@@ -1,0 +1,367 @@
+#include "tcg/x86_64/backend.h"
+
+#include <cstddef>
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+#include "tcg/ir/verify.h"
+#include "tcg/runtime/softmmu.h"
+#include "tcg/x86_64/assembler.h"
+#include "tcg/x86_64/jit_helpers.h"
+#include "tcg/x86_64/reg_alloc.h"
+
+namespace tcg::x86_64 {
+namespace {
+
+using ir::Opcode;
+
+using BlockFn = uint64_t (*)(ExecContext*);
+
+constexpr Reg kState = R12;
+constexpr Reg kCtx = R13;
+constexpr Reg kSavedRegs[] = {RBX, RBP, R12, R13, R14, R15};
+
+constexpr int32_t kPendingReasonOffset =
+    static_cast<int32_t>(offsetof(ExecContext, pending) + offsetof(ExitInfo, reason));
+constexpr int32_t kPendingPcOffset =
+    static_cast<int32_t>(offsetof(ExecContext, pending) + offsetof(ExitInfo, pc));
+
+class CompiledX86 : public CompiledCode {
+ public:
+  explicit CompiledX86(CodePlacement p) : placement(std::move(p)) {}
+  CodePlacement placement;
+};
+
+Cond HostCond(ir::Cond c) {
+  switch (c) {
+    case ir::Cond::kEq: return kE;
+    case ir::Cond::kNe: return kNE;
+    case ir::Cond::kLtS: return kL;
+    case ir::Cond::kGeS: return kGE;
+    case ir::Cond::kLtU: return kB;
+    case ir::Cond::kGeU: return kAE;
+  }
+  return kE;
+}
+
+class Emitter {
+ public:
+  Emitter(const ir::Block& block, const Allocation& alloc, uint32_t pc_offset)
+      : block_(block), alloc_(alloc), pc_offset_(static_cast<int32_t>(pc_offset)),
+        insn_pc_(block.guest_pc) {}
+
+  absl::StatusOr<std::vector<uint8_t>> Run() {
+    Prologue();
+    for (size_t i = 0; i < block_.insts.size(); ++i) {
+      absl::Status s = EmitInst(i);
+      if (!s.ok()) return s;
+    }
+    EmitTerminal();
+    // Early-exit stubs: record the guest pc, return 1.
+    for (const auto& stub : stubs_) {
+      as_.Bind(stub.site);
+      as_.MovRI(RAX, stub.pc);
+      as_.Store(kCtx, kPendingPcOffset, RAX);
+      as_.Store(kState, pc_offset_, RAX);
+      as_.MovRI(RAX, 1);
+      epilogue_jumps_.push_back(as_.Jmp());
+    }
+    for (size_t site : epilogue_jumps_) as_.Bind(site);
+    Epilogue();
+    return as_.bytes();
+  }
+
+ private:
+  struct Stub {
+    size_t site;
+    uint64_t pc;
+  };
+
+  int32_t FrameBytes() const {
+    // After 6 pushes and the return address RSP is 8 mod 16; keep calls
+    // 16-byte aligned (System V ABI 3.2.2).
+    return ((alloc_.frame_bytes + 15) & ~15) + 8;
+  }
+
+  void Prologue() {
+    for (Reg r : kSavedRegs) as_.Push(r);
+    as_.SubRspImm(FrameBytes());
+    as_.MovRR(kCtx, RDI);
+    as_.Load(kState, kCtx, static_cast<int32_t>(offsetof(ExecContext, state)));
+  }
+
+  void Epilogue() {
+    as_.AddRspImm(FrameBytes());
+    for (int i = 5; i >= 0; --i) as_.Pop(kSavedRegs[i]);
+    as_.Ret();
+  }
+
+  void Get(Reg dst, const ir::Value& v) {
+    if (v.is_const()) {
+      as_.MovRI(dst, v.bits());
+      return;
+    }
+    const Home& h = alloc_.homes[v.index()];
+    if (h.kind == Home::Kind::kReg) {
+      if (h.reg != dst) as_.MovRR(dst, h.reg);
+    } else {
+      as_.Load(dst, RSP, h.slot);
+    }
+  }
+
+  void Put(size_t i, Reg src) {
+    const Home& h = alloc_.homes[i];
+    if (h.kind == Home::Kind::kReg) {
+      if (h.reg != src) as_.MovRR(h.reg, src);
+    } else if (h.kind == Home::Kind::kStack) {
+      as_.Store(RSP, h.slot, src);
+    }
+  }
+
+  void CallAbs(const void* fn) {
+    as_.MovRI(RAX, reinterpret_cast<uintptr_t>(fn));
+    as_.CallR(RAX);
+  }
+
+  void CheckPending() {
+    as_.CmpMem8Imm(kCtx, kPendingReasonOffset, 0);
+    stubs_.push_back({as_.Jcc(kNE), insn_pc_});
+  }
+
+  void Binary(size_t i, AluOp op, bool w) {
+    const ir::Inst& in = block_.insts[i];
+    Get(RAX, in.args[0]);
+    Get(RCX, in.args[1]);
+    as_.Alu(op, RAX, RCX, w);
+    Put(i, RAX);
+  }
+
+  void ShiftOp3(size_t i, ShiftOp op, bool w) {
+    const ir::Inst& in = block_.insts[i];
+    Get(RAX, in.args[0]);
+    Get(RCX, in.args[1]);
+    as_.Shift(op, RAX, w);  // hardware masks the count like the IR does
+    Put(i, RAX);
+  }
+
+  void PureCall(size_t i) {
+    const ir::Inst& in = block_.insts[i];
+    Get(RSI, in.args[0]);
+    Get(RDX, in.args[1]);
+    as_.MovRI(RDI, static_cast<uint64_t>(in.op));
+    CallAbs(reinterpret_cast<const void*>(&JitPure));
+    Put(i, RAX);
+  }
+
+  absl::Status EmitInst(size_t i) {
+    const ir::Inst& in = block_.insts[i];
+    const ir::Value* a = in.args;
+    switch (in.op) {
+      case Opcode::InsnStart: insn_pc_ = a[0].bits(); break;
+      case Opcode::GetReg32:
+      case Opcode::GetReg64:
+        as_.Load(RAX, kState, static_cast<int32_t>(a[0].bits()), in.op == Opcode::GetReg64);
+        Put(i, RAX);
+        break;
+      case Opcode::SetReg32:
+      case Opcode::SetReg64:
+        Get(RAX, a[1]);
+        as_.Store(kState, static_cast<int32_t>(a[0].bits()), RAX, in.op == Opcode::SetReg64);
+        break;
+      case Opcode::Add64: Binary(i, kAdd, true); break;
+      case Opcode::Sub64: Binary(i, kSub, true); break;
+      case Opcode::And64: Binary(i, kAnd, true); break;
+      case Opcode::Or64: Binary(i, kOr, true); break;
+      case Opcode::Xor64: Binary(i, kXor, true); break;
+      case Opcode::Add32: Binary(i, kAdd, false); break;
+      case Opcode::Sub32: Binary(i, kSub, false); break;
+      case Opcode::And32: Binary(i, kAnd, false); break;
+      case Opcode::Or32: Binary(i, kOr, false); break;
+      case Opcode::Xor32: Binary(i, kXor, false); break;
+      case Opcode::Shl64: ShiftOp3(i, kShl, true); break;
+      case Opcode::Shr64: ShiftOp3(i, kShr, true); break;
+      case Opcode::Sar64: ShiftOp3(i, kSar, true); break;
+      case Opcode::Shl32: ShiftOp3(i, kShl, false); break;
+      case Opcode::Shr32: ShiftOp3(i, kShr, false); break;
+      case Opcode::Sar32: ShiftOp3(i, kSar, false); break;
+      case Opcode::Mul64:
+      case Opcode::Mul32:
+        Get(RAX, a[0]);
+        Get(RCX, a[1]);
+        as_.Imul(RAX, RCX, in.op == Opcode::Mul64);
+        Put(i, RAX);
+        break;
+      case Opcode::MulHiS64:
+      case Opcode::MulHiU64:
+        Get(RAX, a[0]);
+        Get(RCX, a[1]);
+        as_.MulWide(in.op == Opcode::MulHiS64, RCX);
+        Put(i, RDX);
+        break;
+      case Opcode::MulHiSU64:
+      case Opcode::DivS64: case Opcode::DivU64: case Opcode::RemS64: case Opcode::RemU64:
+      case Opcode::DivS32: case Opcode::DivU32: case Opcode::RemS32: case Opcode::RemU32:
+        PureCall(i);
+        break;
+      case Opcode::SetCond64:
+        Get(RAX, a[1]);
+        Get(RCX, a[2]);
+        as_.Alu(kCmp, RAX, RCX);
+        as_.Setcc(HostCond(static_cast<ir::Cond>(a[0].bits())), RAX);
+        as_.Movzx8(RAX, RAX);
+        Put(i, RAX);
+        break;
+      case Opcode::Select64:
+        Get(RAX, a[0]);
+        Get(RCX, a[1]);
+        Get(RDX, a[2]);
+        as_.Test(RAX, RAX);
+        as_.MovRR(RAX, RDX);
+        as_.Cmov(kNE, RAX, RCX);
+        Put(i, RAX);
+        break;
+      case Opcode::Trunc64To32:
+      case Opcode::ZExt32To64:
+        Get(RAX, a[0]);
+        as_.MovRR(RAX, RAX, false);
+        Put(i, RAX);
+        break;
+      case Opcode::SExt32To64:
+        Get(RAX, a[0]);
+        as_.Movsxd(RAX, RAX);
+        Put(i, RAX);
+        break;
+      case Opcode::Load:
+        as_.MovRR(RDI, kCtx);
+        Get(RSI, a[1]);
+        as_.MovRI(RDX, a[0].bits());
+        as_.MovRI(RCX, insn_pc_);
+        CallAbs(reinterpret_cast<const void*>(&JitLoad));
+        CheckPending();
+        Put(i, RAX);
+        break;
+      case Opcode::Store:
+        as_.MovRR(RDI, kCtx);
+        Get(RSI, a[1]);
+        Get(RDX, a[2]);
+        as_.MovRI(RCX, a[0].bits());
+        as_.MovRI(R8, insn_pc_);
+        CallAbs(reinterpret_cast<const void*>(&JitStore));
+        CheckPending();
+        break;
+      case Opcode::Mb:
+        if (a[0].bits() & ir::kOrderStoreLoad) as_.Mfence();
+        break;
+      case Opcode::AtomicCmpXchg:
+      case Opcode::AtomicXchg: case Opcode::AtomicAdd: case Opcode::AtomicAnd:
+      case Opcode::AtomicOr: case Opcode::AtomicXor: case Opcode::AtomicMinS:
+      case Opcode::AtomicMaxS: case Opcode::AtomicMinU: case Opcode::AtomicMaxU: {
+        const bool cas = in.op == Opcode::AtomicCmpXchg;
+        const uint64_t aop =
+            cas ? static_cast<uint64_t>(AtomicOp::kCmpXchg)
+                : static_cast<uint64_t>(AtomicOp::kXchg) +
+                      (static_cast<uint64_t>(in.op) - static_cast<uint64_t>(Opcode::AtomicXchg));
+        as_.MovRR(RDI, kCtx);
+        as_.MovRI(RSI, (aop << 8) | a[0].bits());
+        Get(RDX, a[1]);
+        Get(RCX, cas ? a[3] : a[2]);
+        if (cas) {
+          Get(R8, a[2]);
+        } else {
+          as_.MovRI(R8, 0);
+        }
+        as_.MovRI(R9, insn_pc_);
+        CallAbs(reinterpret_cast<const void*>(&JitAtomic));
+        CheckPending();
+        Put(i, RAX);
+        break;
+      }
+      case Opcode::CallHelper:
+        as_.MovRR(RDI, kCtx);
+        Get(RSI, a[1]);
+        Get(RDX, a[2]);
+        Get(RCX, a[3]);
+        CallAbs(reinterpret_cast<const void*>(static_cast<uintptr_t>(a[0].bits())));
+        CheckPending();
+        Put(i, RAX);
+        break;
+      default:
+        return absl::UnimplementedError(
+            absl::StrFormat("x86-64 backend: no lowering for %s", ir::OpName(in.op)));
+    }
+    return absl::OkStatus();
+  }
+
+  void EmitTerminal() {
+    const ir::Terminal& t = block_.terminal;
+    switch (t.kind) {
+      case ir::Terminal::Kind::kJump:
+      case ir::Terminal::Kind::kExit:
+      case ir::Terminal::Kind::kNone:
+        as_.MovRI(RAX, t.pc);
+        break;
+      case ir::Terminal::Kind::kIndirect:
+        Get(RAX, t.target);
+        break;
+      case ir::Terminal::Kind::kBranch:
+        Get(RDX, t.cond);
+        as_.MovRI(RAX, t.pc_else);
+        as_.MovRI(RCX, t.pc);
+        as_.Test(RDX, RDX);
+        as_.Cmov(kNE, RAX, RCX);
+        break;
+    }
+    as_.Store(kState, pc_offset_, RAX);
+    as_.Alu(kXor, RAX, RAX, false);
+    epilogue_jumps_.push_back(as_.Jmp());
+  }
+
+  const ir::Block& block_;
+  const Allocation& alloc_;
+  const int32_t pc_offset_;
+  Assembler as_;
+  uint64_t insn_pc_;
+  std::vector<Stub> stubs_;
+  std::vector<size_t> epilogue_jumps_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<uint8_t>> X86Backend::Emit(const ir::Block& block,
+                                                      uint32_t pc_offset) {
+  absl::Status s = ir::Verify(block);
+  if (!s.ok()) return s;
+  Allocation alloc = AllocateRegisters(block);
+  return Emitter(block, alloc, pc_offset).Run();
+}
+
+absl::Status X86Backend::Compile(TranslationBlock& tb) {
+  absl::StatusOr<std::vector<uint8_t>> code = Emit(tb.block, pc_offset_);
+  if (!code.ok()) return code.status();
+  absl::StatusOr<CodePlacement> placed = allocator_.Place(*code);
+  if (!placed.ok()) return placed.status();
+  tb.compiled = std::make_unique<CompiledX86>(*std::move(placed));
+  return absl::OkStatus();
+}
+
+ExitInfo X86Backend::Execute(const TranslationBlock& tb, ExecContext& ctx) {
+  const auto* code = static_cast<const CompiledX86*>(tb.compiled.get());
+  auto fn = reinterpret_cast<BlockFn>(const_cast<uint8_t*>(code->placement.entry));
+  if (fn(&ctx) != 0) {
+    ExitInfo e = ctx.pending;
+    ctx.pending = ExitInfo{};
+    return e;
+  }
+  ctx.insns_retired += tb.block.guest_insns;
+  ExitInfo exit;
+  std::memcpy(&exit.pc, ctx.state + ctx.pc_offset, sizeof(exit.pc));
+  const ir::Terminal& t = tb.block.terminal;
+  if (t.kind == ir::Terminal::Kind::kExit) {
+    exit.reason = t.reason;
+    exit.code = t.code;
+    exit.aux = t.aux;
+  }
+  return exit;
+}
+
+}  // namespace tcg::x86_64
