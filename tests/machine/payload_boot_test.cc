@@ -116,6 +116,7 @@ void RunSmp(uint32_t vcpus) {
 TEST(PayloadBootTest, SmpOneVcpu) { RunSmp(1); }
 TEST(PayloadBootTest, SmpTwoVcpus) { RunSmp(2); }
 TEST(PayloadBootTest, SmpFourVcpus) { RunSmp(4); }
+TEST(PayloadBootTest, SmpEightVcpusOnTwoHostCores) { RunSmp(8); }
 
 TEST(PayloadBootTest, TickerPauseResumeEchoAndPowerOffRequest) {
   ConsoleCapture console;
