@@ -235,6 +235,7 @@ TEST(TlsTest, TcpNeedsAClientCertificateAndNeverRunsPlaintext) {
   grpc::Status plaintext = ListOver(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   EXPECT_FALSE(plaintext.ok());
   daemon.Stop(SIGTERM);
+  if (!::testing::Test::HasFailure()) RemoveTree(dir);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tests/e2e/daemon_fixture.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -28,6 +29,11 @@ std::string MakeTempDir() {
   char tmpl[] = "/tmp/e2e.XXXXXX";
   char* d = mkdtemp(tmpl);
   return d != nullptr ? d : "/tmp";
+}
+
+void RemoveTree(const std::string& dir) {
+  auto remove = [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); };
+  nftw(dir.c_str(), remove, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 Daemon::Daemon(std::string dir)

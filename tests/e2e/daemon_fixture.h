@@ -27,6 +27,7 @@ inline constexpr absl::Duration kTimeout = absl::Seconds(60);
 std::string Runfile(const std::string& path);  // "vmm/..." under TEST_SRCDIR.
 std::string PayloadPath(const std::string& name);  // tests/guests/<name>.bin
 std::string MakeTempDir();  // Short path under /tmp (unix socket limit).
+void RemoveTree(const std::string& dir);
 
 class Daemon {
  public:

@@ -23,6 +23,8 @@ class E2eTest : public ::testing::Test {
     }
     if (daemon_ != nullptr) daemon_->Stop(SIGTERM);
     KillWorkers(dir_ + "/state");
+    // Kept for inspection when the test failed.
+    if (!HasFailure()) RemoveTree(dir_);
   }
   v1::VmService::Stub* stub() { return daemon_->stub(); }
 
