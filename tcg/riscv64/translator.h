@@ -38,7 +38,8 @@ class Translator {
 };
 
 struct TranslateOptions {
-  int max_insns = 64;  // guest instructions per block
+  int max_insns = 64;    // guest instructions per block
+  bool optimize = true;  // run the tcg/opt pipeline on each block
 };
 
 // Translates guest code at `pc` into one block: up to max_insns

@@ -1,5 +1,6 @@
 #include "tcg/riscv64/vcpu.h"
 
+#include "tcg/opt/passes.h"
 #include "tcg/riscv64/csr.h"
 
 namespace tcg::riscv64 {
@@ -11,7 +12,9 @@ Vcpu::Vcpu(TbCache* cache, Backend* backend, GuestMemoryInterface* memory, uint6
       executor_(
           cache, backend,
           [options](uint64_t pc, uint32_t flags, CodeFetcher& fetch) {
-            return TranslateBlock(pc, flags, fetch, options);
+            absl::StatusOr<ir::Block> block = TranslateBlock(pc, flags, fetch, options);
+            if (block.ok() && options.optimize) opt::Optimize(*block);
+            return block;
           },
           &ctx_) {
   state_.mhartid = hartid;

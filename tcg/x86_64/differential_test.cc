@@ -10,6 +10,7 @@
 #include "tcg/interp/interpreter.h"
 #include "tcg/ir/builder.h"
 #include "tcg/ir/printer.h"
+#include "tcg/opt/passes.h"
 #include "tcg/runtime/softmmu.h"
 #include "tcg/testing/flat_memory.h"
 #include "tcg/x86_64/backend.h"
@@ -161,40 +162,68 @@ struct Machine {
   ExecContext ctx;
 };
 
+// Runs `reference` on the interpreter and `candidate` on `backend` from the
+// same random start state and asserts identical outcomes.
+void ExpectSameOutcome(const TranslationBlock& reference, Backend& ref_backend,
+                       const TranslationBlock& candidate, Backend& backend,
+                       Generator& gen, std::mt19937_64& init_rng) {
+  Machine a, b;
+  std::vector<uint8_t> ram(kRamSize);
+  for (auto& byte : ram) byte = static_cast<uint8_t>(init_rng());
+  ASSERT_TRUE(a.mem.Write(kRam, ram.data(), ram.size()).ok());
+  ASSERT_TRUE(b.mem.Write(kRam, ram.data(), ram.size()).ok());
+  for (int r = 0; r < kRegs; ++r) a.state.r[r] = b.state.r[r] = gen.Bits();
+
+  ExitInfo ea = ref_backend.Execute(reference, a.ctx);
+  ExitInfo eb = backend.Execute(candidate, b.ctx);
+
+  const std::string listing = ir::Print(reference.block) + "--- candidate:\n" +
+                              ir::Print(candidate.block);
+  ASSERT_EQ(static_cast<int>(ea.reason), static_cast<int>(eb.reason)) << listing;
+  ASSERT_EQ(ea.pc, eb.pc) << listing;
+  ASSERT_EQ(ea.code, eb.code) << listing;
+  ASSERT_EQ(ea.aux, eb.aux) << listing;
+  ASSERT_EQ(ea.fault.addr, eb.fault.addr) << listing;
+  ASSERT_EQ(a.state.pc, b.state.pc) << listing;
+  for (int r = 0; r < kRegs; ++r) {
+    ASSERT_EQ(a.state.r[r], b.state.r[r]) << "r" << r << "\n" << listing;
+  }
+  ASSERT_EQ(a.ctx.insns_retired, b.ctx.insns_retired);
+  std::vector<uint8_t> ma(kRamSize), mb(kRamSize);
+  ASSERT_TRUE(a.mem.Read(kRam, ma.data(), kRamSize).ok());
+  ASSERT_TRUE(b.mem.Read(kRam, mb.data(), kRamSize).ok());
+  ASSERT_TRUE(ma == mb) << "memory differs\n" << listing;
+}
+
 TEST(DifferentialTest, RandomBlocksMatchTheInterpreter) {
   Generator gen(20261125);
   Interpreter interp;
   X86Backend x86(offsetof(State, pc));
   std::mt19937_64 init_rng(7);
-  for (int iter = 0; iter < 3000; ++iter) {
+  for (int iter = 0; iter < 3000 && !HasFatalFailure(); ++iter) {
     TranslationBlock tb;
     tb.block = gen.Make();
     ASSERT_TRUE(x86.Compile(tb).ok()) << x86.Compile(tb);
-    Machine a, b;
-    std::vector<uint8_t> ram(kRamSize);
-    for (auto& byte : ram) byte = static_cast<uint8_t>(init_rng());
-    ASSERT_TRUE(a.mem.Write(kRam, ram.data(), ram.size()).ok());
-    ASSERT_TRUE(b.mem.Write(kRam, ram.data(), ram.size()).ok());
-    for (int r = 0; r < kRegs; ++r) a.state.r[r] = b.state.r[r] = gen.Bits();
+    ExpectSameOutcome(tb, interp, tb, x86, gen, init_rng);
+  }
+}
 
-    ExitInfo ea = interp.Execute(tb, a.ctx);
-    ExitInfo eb = x86.Execute(tb, b.ctx);
-
-    const std::string listing = ir::Print(tb.block);
-    ASSERT_EQ(static_cast<int>(ea.reason), static_cast<int>(eb.reason)) << listing;
-    ASSERT_EQ(ea.pc, eb.pc) << listing;
-    ASSERT_EQ(ea.code, eb.code) << listing;
-    ASSERT_EQ(ea.aux, eb.aux) << listing;
-    ASSERT_EQ(ea.fault.addr, eb.fault.addr) << listing;
-    ASSERT_EQ(a.state.pc, b.state.pc) << listing;
-    for (int r = 0; r < kRegs; ++r) {
-      ASSERT_EQ(a.state.r[r], b.state.r[r]) << "r" << r << "\n" << listing;
-    }
-    ASSERT_EQ(a.ctx.insns_retired, b.ctx.insns_retired);
-    std::vector<uint8_t> ma(kRamSize), mb(kRamSize);
-    ASSERT_TRUE(a.mem.Read(kRam, ma.data(), kRamSize).ok());
-    ASSERT_TRUE(b.mem.Read(kRam, mb.data(), kRamSize).ok());
-    ASSERT_TRUE(ma == mb) << "memory differs\n" << listing;
+// The optimizer must not change behaviour: unoptimized blocks on the
+// interpreter against optimized ones on the interpreter and on x86-64.
+TEST(DifferentialTest, OptimizedBlocksMatchUnoptimized) {
+  Generator gen(99);
+  Interpreter interp;
+  X86Backend x86(offsetof(State, pc));
+  std::mt19937_64 init_rng(11);
+  for (int iter = 0; iter < 3000 && !HasFatalFailure(); ++iter) {
+    TranslationBlock plain;
+    plain.block = gen.Make();
+    TranslationBlock optimized;
+    optimized.block = plain.block;
+    opt::Optimize(optimized.block);
+    ASSERT_TRUE(x86.Compile(optimized).ok());
+    ExpectSameOutcome(plain, interp, optimized, interp, gen, init_rng);
+    ExpectSameOutcome(plain, interp, optimized, x86, gen, init_rng);
   }
 }
 
