@@ -7,6 +7,7 @@
 
 #include "absl/strings/string_view.h"
 #include "devices/virtio/core/virtio_device.h"
+#include "devices/virtio/core/virtio_spec.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace vmm {
