@@ -23,7 +23,8 @@ pass() { echo "ok: $*"; }
 
 # 2. One boot: exit code, stdout/stderr capture, shared dir, real KVM, cwd.
 cd "$SHARE"
-"$LAB" run --share "$SHARE" --env GREETING=hi -- /bin/sh -c '
+export PASSED_THROUGH=from-host
+"$LAB" run --share "$SHARE" --env GREETING=hi --env PASSED_THROUGH --env UNSET_VAR_XYZ -- /bin/sh -c '
   echo "out:$GREETING"
   echo "err:line" >&2
   echo "cwd:$(pwd)"
@@ -33,6 +34,9 @@ cd "$SHARE"
   [ -c /dev/net/tun ] && echo "tun:yes"
   touch /tmp/x && echo "tmp:writable"
   touch /usr/kvmlab-ro-check 2>/dev/null || echo "root:readonly"
+  echo "passed:$PASSED_THROUGH unset:${UNSET_VAR_XYZ-none}"
+  '"$LAB"' run --if-needed -- /bin/sh -c "echo direct:\$KVMLAB; exit 5"
+  echo "if_needed_rc:$?"
   exit 42' >"$TMP/out" 2>"$TMP/err"; rc=$?
 cd /
 [ "$rc" = 42 ] && pass "exit code 42 propagated" || fail "exit code $rc, want 42; stderr: $(cat "$TMP/err")"
@@ -48,6 +52,11 @@ grep -qx "probe_rc:0" "$TMP/out" && grep -qx "provider=kvm_amd" "$SHARE/probe.tx
 grep -qx "tun:yes" "$TMP/out" && pass "/dev/net/tun present" || fail "no /dev/net/tun"
 grep -qx "tmp:writable" "$TMP/out" && pass "/tmp writable" || fail "/tmp not writable"
 grep -qx "root:readonly" "$TMP/out" && pass "host root read-only" || fail "host root writable!"
+grep -qx "passed:from-host unset:none" "$TMP/out" && pass "--env NAME passes the caller's value" \
+  || fail "env pass-through: $(grep passed: "$TMP/out")"
+grep -qx "direct:1" "$TMP/out" && grep -qx "if_needed_rc:5" "$TMP/out" \
+  && pass "--if-needed inside the lab runs directly (hardware KVM there)" \
+  || fail "--if-needed: $(grep -E "direct:|if_needed_rc:" "$TMP/out")"
 
 # 3. Exit 0 and the wall time of the smallest run (reported, not asserted).
 start=$(date +%s.%N)
