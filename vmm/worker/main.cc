@@ -20,7 +20,5 @@ int main(int argc, char** argv) {
     return vmm::worker::kExitUsage;
   }
   vmm::worker::HardenWorkerProcess();
-  // TODO(seccomp): install a syscall filter once the machine's syscall set
-  // (KVM ioctls, io_uring, eventfds) has settled.
   return vmm::worker::RunWorker(vm_dir, vmm::BuildMachine);
 }

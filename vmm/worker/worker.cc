@@ -19,6 +19,7 @@
 #include "vmm/worker/control_service.h"
 #include "vmm/worker/files.h"
 #include "vmm/worker/layout.h"
+#include "vmm/worker/seccomp_filter.h"
 #include "vmm/worker/spec_convert.h"
 
 namespace vmm::worker {
@@ -102,6 +103,12 @@ void HardenWorkerProcess() {
         {{"error", std::string(ErrnoStatus("prctl").message())}});
   }
   ::signal(SIGPIPE, SIG_IGN);
+  // Logged, not fatal: the filter is defence in depth, and a kernel without
+  // seccomp should still run VMs.
+  absl::Status s = InstallWorkerSeccompFilter();
+  if (!s.ok()) {
+    Log(LogLevel::kError, "worker", "seccomp_failed", {{"error", std::string(s.message())}});
+  }
 }
 
 int RunWorker(const std::string& vm_dir, const MachineFactory& factory) {

@@ -12,7 +12,8 @@ namespace vmm::worker {
 // and returns the process exit code (layout.h).
 int RunWorker(const std::string& vm_dir, const MachineFactory& factory);
 
-// Process setup for a worker: umask, no new privileges, SIGPIPE ignored.
+// Process setup for a worker, before any thread starts: umask, no new
+// privileges, SIGPIPE ignored, the seccomp filter (seccomp_filter.h).
 void HardenWorkerProcess();
 
 }  // namespace vmm::worker
