@@ -42,6 +42,20 @@ void UnblockKickSignal() {
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
+// KVM_INTERNAL_ERROR_* (linux/kvm.h).
+const char* InternalErrorName(uint32_t suberror) {
+  switch (suberror) {
+    case KVM_INTERNAL_ERROR_EMULATION:
+      return "emulation failure, e.g. code fetched from outside RAM";
+    case KVM_INTERNAL_ERROR_SIMUL_EX:
+      return "exception while delivering an exception";
+    case KVM_INTERNAL_ERROR_DELIVERY_EV:
+      return "exception during event delivery";
+    default:
+      return "unknown";
+  }
+}
+
 }  // namespace
 
 int KvmVcpu::KickSignal() { return SIGRTMIN + 2; }
@@ -175,7 +189,9 @@ VcpuExit KvmVcpu::TranslateExit() {
       return exit;
     case KVM_EXIT_INTERNAL_ERROR:
       exit.kind = VcpuExit::Kind::kInternalError;
-      exit.detail = absl::StrFormat("KVM_EXIT_INTERNAL_ERROR suberror=%d", run->internal.suberror);
+      exit.detail =
+          absl::StrFormat("KVM_EXIT_INTERNAL_ERROR suberror=%d (%s)", run->internal.suberror,
+                          InternalErrorName(run->internal.suberror));
       return exit;
     default:
       exit.kind = VcpuExit::Kind::kUnknown;

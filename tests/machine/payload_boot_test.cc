@@ -81,6 +81,16 @@ TEST(PayloadBootTest, TripleFaultIsACrashWithRip) {
   EXPECT_EQ(console.text(), "faulting\n");
 }
 
+TEST(PayloadBootTest, CodeOutsideRamIsACrash) {
+  ConsoleCapture console;
+  auto machine = Boot(PayloadSpec("wild_jump"), &console);
+  ASSERT_NE(machine, nullptr);
+  MachineExit exit = machine->WaitForExit();
+  EXPECT_EQ(exit.kind, MachineExit::Kind::kCrash);
+  EXPECT_NE(exit.message.find("rip=0xe0000000"), std::string::npos) << exit.message;
+  EXPECT_EQ(console.text(), "jumping\n");
+}
+
 TEST(PayloadBootTest, I8042ResetIsAReboot) {
   ConsoleCapture console;
   auto machine = Boot(PayloadSpec("reboot"), &console);
