@@ -259,6 +259,30 @@ TEST(BuildMachineTest, BadSpecsAreClearErrors) {
   EXPECT_NE(m.status().message().find("does not fit"), std::string::npos) << m.status();
 
   spec = PayloadSpec("hello");
+  spec.payload_path = testing::TempDir();
+  m = BuildMachine(spec, console.Sink());
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("not a regular file"), std::string::npos) << m.status();
+
+  std::string empty_path = absl::StrCat(testing::TempDir(), "/empty.bin");
+  { std::ofstream empty(empty_path, std::ios::binary); }
+  spec.payload_path = empty_path;
+  m = BuildMachine(spec, console.Sink());
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("empty"), std::string::npos) << m.status();
+
+  spec = PayloadSpec("hello");
+  spec.memory_bytes = 16 * kMiB + 100;
+  m = BuildMachine(spec, console.Sink());
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("multiple of 4096"), std::string::npos) << m.status();
+
+  spec = PayloadSpec("hello");
+  spec.payload_path.clear();
+  m = BuildMachine(spec, console.Sink());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument) << m.status();
+
+  spec = PayloadSpec("hello");
   spec.payload_path.clear();
   spec.kernel_path = "/boot/vmlinuz";
   m = BuildMachine(spec, console.Sink());
