@@ -40,8 +40,11 @@ class CodeWriteObserver {
   virtual ~CodeWriteObserver() = default;
   // True if translated code was built from guest page `page_addr`.
   virtual bool IsCodePage(uint64_t page_addr) = 0;
-  // A store is about to modify `page_addr`: invalidate its translations.
-  virtual void OnCodeWrite(uint64_t page_addr) = 0;
+  // A store to [addr, addr+size) (within one page) is about to happen:
+  // drop every translation built from the bytes it touches. Returns true
+  // while the page still holds translated code elsewhere, so stores to it
+  // must keep coming here (no TLB write entry); false once it holds none.
+  virtual bool OnCodeWrite(uint64_t addr, unsigned size) = 0;
   // Changes whenever some page newly becomes a code page; TLBs that cached
   // write access before that must refill (see SoftMmu::SyncCodeEpoch).
   virtual uint64_t CodeEpoch() = 0;

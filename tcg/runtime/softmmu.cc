@@ -125,17 +125,16 @@ uint8_t* SoftMmu::HostAddress(uint64_t addr, unsigned size, bool write) {
   }
   uint8_t* host = mem_->RamPage(page);
   if (host == nullptr) return nullptr;
-  // Keep stores from silently updating translated code: invalidate first,
-  // then the page is ordinary data until translated again.
-  if (write && code_ != nullptr && code_->IsCodePage(page)) {
-    code_->OnCodeWrite(page);
-  }
+  // Keep stores from silently updating translated code: translations of
+  // the bytes written are dropped first. While the page still holds other
+  // code, no write entry is cached, so every store to it comes back here.
+  bool cache_write = write;
+  if (write && code_ != nullptr && code_->OnCodeWrite(addr, size)) cache_write = false;
   e.addend = reinterpret_cast<uintptr_t>(host) - page;
   e.read_tag = page;
-  // Write entries are cached only for pages without code (just invalidated
-  // above if needed); a later translation from this page bumps the code
-  // epoch, which drops the entry before the next block runs.
-  e.write_tag = write ? page : kInvalidTag;
+  // A later translation from this page bumps the code epoch, which drops a
+  // cached write entry before the next block runs (SyncCodeEpoch).
+  e.write_tag = cache_write ? page : kInvalidTag;
   return reinterpret_cast<uint8_t*>(addr + e.addend);
 }
 

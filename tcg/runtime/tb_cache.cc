@@ -19,7 +19,7 @@ TbPtr TbCache::Lookup(uint64_t pc, uint32_t flags) {
 
 void TbCache::MarkCodePage(uint64_t page) {
   absl::MutexLock lock(&mu_);
-  if (code_pages_.insert(page).second) {
+  if (code_pages_.try_emplace(page).second) {
     // Other vCPUs may hold write TLB entries for this page; make them
     // refill (and so notice the code) before their next block.
     code_epoch_.fetch_add(1, std::memory_order_acq_rel);
@@ -41,16 +41,23 @@ TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token) {
     // The flush bumped the token; this block was read before it, but a
     // capacity flush does not make guest code stale, so keep it. Pages must
     // be re-marked because the flush forgot them.
-    code_pages_.insert(tb->first_page);
-    code_pages_.insert(tb->last_page);
     code_epoch_.fetch_add(1, std::memory_order_acq_rel);
   }
+  MarkBytesLocked(tb->pc, tb->block.guest_bytes);
   TbPtr ptr(std::move(tb));
   blocks_.emplace(key, ptr);
   page_index_[ptr->first_page].push_back(key);
   if (ptr->last_page != ptr->first_page) page_index_[ptr->last_page].push_back(key);
   ++stats_.inserts;
   return ptr;
+}
+
+void TbCache::MarkBytesLocked(uint64_t addr, uint64_t len) {
+  // Granules [addr, addr + len), possibly spanning two pages.
+  for (uint64_t a = addr & ~uint64_t{(1u << kGranuleBits) - 1}; a < addr + len;
+       a += 1u << kGranuleBits) {
+    code_pages_[a & ~kGuestPageMask].set((a & kGuestPageMask) >> kGranuleBits);
+  }
 }
 
 void TbCache::InvalidatePageLocked(uint64_t page) {
@@ -105,11 +112,32 @@ bool TbCache::IsCodePage(uint64_t page_addr) {
   return code_pages_.contains(page_addr);
 }
 
-void TbCache::OnCodeWrite(uint64_t page_addr) {
+bool TbCache::OnCodeWrite(uint64_t addr, unsigned size) {
+  const uint64_t page = addr & ~kGuestPageMask;
+  const unsigned first = (addr & kGuestPageMask) >> kGranuleBits;
+  const unsigned last = ((addr & kGuestPageMask) + (size == 0 ? 0 : size - 1)) >> kGranuleBits;
+  auto overlaps = [&](const CodeBitmap& bits) {
+    for (unsigned g = first; g <= last && g < bits.size(); ++g) {
+      if (bits.test(g)) return true;
+    }
+    return false;
+  };
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = code_pages_.find(page);
+    if (it == code_pages_.end()) return false;
+    if (!overlaps(it->second)) {
+      // Not translated code, but a translation of these bytes may be in
+      // flight (page marked, bits not yet set): make its Insert discard it.
+      invalidations_.fetch_add(1, std::memory_order_acq_rel);
+      return true;
+    }
+  }
   absl::MutexLock lock(&mu_);
-  if (!code_pages_.contains(page_addr)) return;  // another vCPU got here first
-  InvalidatePageLocked(page_addr);
+  if (!code_pages_.contains(page)) return false;  // another vCPU got here first
+  InvalidatePageLocked(page);
   BumpGeneration();
+  return false;
 }
 
 }  // namespace tcg

@@ -2,13 +2,13 @@
 #define TCG_RUNTIME_TB_CACHE_H_
 
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "tcg/runtime/guest_memory_interface.h"
 #include "tcg/runtime/translation_block.h"
@@ -72,7 +72,7 @@ class TbCache : public CodeWriteObserver {
 
   // CodeWriteObserver.
   bool IsCodePage(uint64_t page_addr) override;
-  void OnCodeWrite(uint64_t page_addr) override;
+  bool OnCodeWrite(uint64_t addr, unsigned size) override;
   uint64_t CodeEpoch() override {
     return code_epoch_.load(std::memory_order_acquire);
   }
@@ -88,6 +88,11 @@ class TbCache : public CodeWriteObserver {
     }
   };
 
+  // Which 8-byte granules of a code page translated blocks were built from.
+  static constexpr unsigned kGranuleBits = 3;
+  using CodeBitmap = std::bitset<(kGuestPageSize >> kGranuleBits)>;
+
+  void MarkBytesLocked(uint64_t addr, uint64_t len) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void InvalidatePageLocked(uint64_t page) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void BumpGeneration() {
@@ -99,7 +104,8 @@ class TbCache : public CodeWriteObserver {
   absl::Mutex mu_;
   absl::flat_hash_map<Key, TbPtr> blocks_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::vector<Key>> page_index_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<uint64_t> code_pages_ ABSL_GUARDED_BY(mu_);
+  // Pages translations were read from, with the bytes they cover.
+  absl::flat_hash_map<uint64_t, CodeBitmap> code_pages_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> invalidations_{0};

@@ -16,6 +16,7 @@ std::unique_ptr<TranslationBlock> MakeTb(uint64_t pc, uint32_t flags = 0,
   tb->flags = flags;
   tb->first_page = pc & ~kGuestPageMask;
   tb->last_page = last_page ? last_page : tb->first_page;
+  tb->block.guest_bytes = 4;
   return tb;
 }
 
@@ -38,7 +39,7 @@ TEST(TbCacheTest, FirstInsertWins) {
   EXPECT_EQ(a, b);
 }
 
-TEST(TbCacheTest, WritesToCodePagesInvalidateBlocksOnBothPages) {
+TEST(TbCacheTest, WritesToCodeBytesInvalidateBlocksOnBothPages) {
   TbCache cache;
   const uint64_t epoch0 = cache.CodeEpoch();
   cache.MarkCodePage(0x1000);
@@ -48,18 +49,36 @@ TEST(TbCacheTest, WritesToCodePagesInvalidateBlocksOnBothPages) {
   cache.Insert(MakeTb(0x1000), cache.BeginTranslation());
   ASSERT_TRUE(cache.IsCodePage(0x2000));
   const uint64_t gen = cache.Generation();
-  cache.OnCodeWrite(0x2000);
+  // A write next to the code (other granule) keeps everything...
+  EXPECT_TRUE(cache.OnCodeWrite(0x2100, 8));
+  EXPECT_EQ(cache.Generation(), gen);
+  EXPECT_NE(cache.Lookup(0x1ffe, 0), nullptr);
+  // ...a write to its bytes drops the blocks built from that page.
+  EXPECT_FALSE(cache.OnCodeWrite(0x2000, 1));
   EXPECT_NE(cache.Generation(), gen);
   EXPECT_EQ(cache.Lookup(0x1ffe, 0), nullptr);
   EXPECT_NE(cache.Lookup(0x1000, 0), nullptr);
   EXPECT_FALSE(cache.IsCodePage(0x2000));
+  EXPECT_FALSE(cache.OnCodeWrite(0x2000, 1));  // plain data now
+}
+
+TEST(TbCacheTest, StoreNextToCodeDiscardsATranslationInFlight) {
+  TbCache cache;
+  cache.MarkCodePage(0x1000);
+  cache.Insert(MakeTb(0x1000), cache.BeginTranslation());
+  const uint64_t token = cache.BeginTranslation();
+  cache.MarkCodePage(0x1000);
+  EXPECT_TRUE(cache.OnCodeWrite(0x1040, 4));  // bytes the new block may have read
+  cache.Insert(MakeTb(0x1040), token);
+  EXPECT_EQ(cache.Lookup(0x1040, 0), nullptr);
 }
 
 TEST(TbCacheTest, TranslationRacingAnInvalidationIsNotCached) {
   TbCache cache;
   const uint64_t token = cache.BeginTranslation();
   cache.MarkCodePage(0x1000);
-  cache.OnCodeWrite(0x1000);  // guest store lands mid-translation
+  cache.Insert(MakeTb(0x1000, 1), cache.BeginTranslation());
+  cache.OnCodeWrite(0x1000, 4);  // guest store lands mid-translation
   TbPtr tb = cache.Insert(MakeTb(0x1000), token);
   EXPECT_NE(tb, nullptr);  // still runnable once
   EXPECT_EQ(cache.Lookup(0x1000, 0), nullptr);
@@ -103,7 +122,7 @@ TEST(TbCacheTest, ConcurrentTranslateLookupInvalidate) {
   std::thread writer([&] {
     while (!done.load()) {
       for (uint64_t page = 0x10000; page < 0x18000; page += kGuestPageSize) {
-        if (cache.IsCodePage(page)) cache.OnCodeWrite(page);
+        cache.OnCodeWrite(page, 8);
       }
       cache.Flush();
     }

@@ -13,6 +13,7 @@ RISCV_FLAGS = " ".join([
     "-ffreestanding",
     "-Wl,--no-relax",
     "-Wl,--build-id=none",
+    "-Wl,--no-warn-rwx-segments",
 ])
 
 def riscv64_elf(name, srcs, extra_flags = ""):
