@@ -1,8 +1,7 @@
 #include "api/vm_service.h"
 
-#include <thread>
-
 #include "absl/strings/str_cat.h"
+#include "api/console_reactor.h"
 #include "vmm/base/log.h"
 
 namespace vmm::api {
@@ -132,47 +131,9 @@ grpc::Status VmServiceImpl::WatchEvents(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status VmServiceImpl::StreamConsole(
-    grpc::ServerContext* ctx,
-    grpc::ServerReaderWriter<v1::ConsoleResponse, v1::ConsoleRequest>* stream) {
-  v1::ConsoleRequest first;
-  if (!stream->Read(&first)) {
-    return grpc::Status(grpc::INVALID_ARGUMENT, "the first ConsoleRequest must set vm");
-  }
-  absl::Status valid = ValidateRef(first.vm(), "vm");
-  if (!valid.ok()) return ToGrpc(valid);
-  absl::StatusOr<std::unique_ptr<worker::ConsoleSession>> opened =
-      manager_->OpenConsole(first.vm(), first.replay());
-  if (!opened.ok()) return ToGrpc(opened.status());
-  std::unique_ptr<worker::ConsoleSession> session = std::move(opened).value();
-  if (!first.input().empty()) session->Write(first.input());
-
-  // Client -> worker on a second thread. A client that half-closes (no more
-  // input) still receives output until it cancels; the loop below ends the
-  // session when the call is cancelled.
-  std::atomic<bool> done{false};
-  std::thread input([&] {
-    v1::ConsoleRequest req;
-    while (stream->Read(&req)) {
-      if (!req.input().empty() && !session->Write(req.input())) break;
-    }
-    while (!done && !ctx->IsCancelled() && !shutting_down_) absl::SleepFor(kPollInterval);
-    session->Cancel();
-  });
-  std::string chunk;
-  while (session->Read(&chunk)) {
-    v1::ConsoleResponse resp;
-    resp.set_output(std::move(chunk));
-    chunk.clear();
-    if (!stream->Write(resp)) break;
-  }
-  done = true;
-  // The worker ended the console (VM gone) or the client went away: make
-  // the input thread's Read return.
-  ctx->TryCancel();
-  session->Cancel();
-  input.join();
-  return grpc::Status::OK;
+grpc::ServerBidiReactor<v1::ConsoleRequest, v1::ConsoleResponse>* VmServiceImpl::StreamConsole(
+    grpc::CallbackServerContext*) {
+  return NewConsoleReactor(manager_);
 }
 
 }  // namespace vmm::api

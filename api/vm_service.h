@@ -12,7 +12,9 @@ namespace vmm::api {
 // vmm.v1.VmService: validates requests and maps them onto the VmManager.
 // Status codes: NOT_FOUND unknown VM, ALREADY_EXISTS duplicate name,
 // INVALID_ARGUMENT bad request, FAILED_PRECONDITION wrong state for the call.
-class VmServiceImpl final : public v1::VmService::Service {
+// StreamConsole is a callback method (console_reactor.h); the rest are sync.
+class VmServiceImpl final
+    : public v1::VmService::WithCallbackMethod_StreamConsole<v1::VmService::Service> {
  public:
   VmServiceImpl(manager::VmManager* manager, HostLimits limits);
 
@@ -32,9 +34,8 @@ class VmServiceImpl final : public v1::VmService::Service {
                        v1::ListVmsResponse*) override;
   grpc::Status WatchEvents(grpc::ServerContext* ctx, const v1::WatchEventsRequest* req,
                            grpc::ServerWriter<v1::VmEvent>* writer) override;
-  grpc::Status StreamConsole(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::ConsoleResponse, v1::ConsoleRequest>* stream) override;
+  grpc::ServerBidiReactor<v1::ConsoleRequest, v1::ConsoleResponse>* StreamConsole(
+      grpc::CallbackServerContext* ctx) override;
 
  private:
   manager::VmManager* const manager_;

@@ -121,8 +121,10 @@ TEST_F(E2eTest, TickerConsolePauseResumeRebootStopDelete) {
   EXPECT_EQ(vm.status().state(), v1::SHUTOFF);
   EXPECT_EQ(vm.status().reason(), v1::USER_STOPPED);
   EXPECT_TRUE(a.WaitFor("poweroff requested")) << a.output();
-  a.Finish();  // The console streams end with the VM.
-  b.Finish();
+  // The console streams end with the VM, cleanly.
+  grpc::Status a_end = a.Finish();
+  EXPECT_TRUE(a_end.ok()) << a_end.error_code() << " " << a_end.error_message();
+  EXPECT_TRUE(b.Finish().ok());
 
   grpc::ClientContext dctx2;
   ASSERT_TRUE(stub()->DeleteVm(&dctx2, dreq, &dresp).ok());
