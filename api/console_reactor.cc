@@ -21,8 +21,8 @@ class ConsoleReactor final
     if (!ok) {
       // The client half-closed (or went away): no more input, but output
       // continues until the client cancels or the VM stops.
-      if (!opened_) FinishOnce(grpc::Status(grpc::INVALID_ARGUMENT,
-                                            "the first ConsoleRequest must set vm"));
+      if (!opened_)
+        FinishOnce(grpc::Status(grpc::INVALID_ARGUMENT, "the first ConsoleRequest must set vm"));
       return;
     }
     if (!opened_) {
@@ -106,8 +106,8 @@ class ConsoleReactor final
   }
 
   manager::VmManager* const manager_;
-  v1::ConsoleRequest req_;  // Only touched by the read callbacks.
-  bool opened_ = false;     // Likewise.
+  v1::ConsoleRequest req_;    // Only touched by the read callbacks.
+  bool opened_ = false;       // Likewise.
   v1::ConsoleResponse resp_;  // Owned by the write in flight.
   std::thread pump_;
 

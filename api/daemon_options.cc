@@ -20,9 +20,9 @@ absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>&
     const char* name;
     std::string* value;
   } flags[] = {
-      {"--socket", &o.socket_path},     {"--state-dir", &o.state_dir},
-      {"--worker", &o.worker_binary},   {"--listen-tcp", &o.listen_tcp},
-      {"--tls-cert", &o.tls_cert},      {"--tls-key", &o.tls_key},
+      {"--socket", &o.socket_path},          {"--state-dir", &o.state_dir},
+      {"--worker", &o.worker_binary},        {"--listen-tcp", &o.listen_tcp},
+      {"--tls-cert", &o.tls_cert},           {"--tls-key", &o.tls_key},
       {"--tls-client-ca", &o.tls_client_ca},
   };
   for (const std::string& arg : args) {

@@ -14,8 +14,8 @@ TEST(ParseDaemonOptions, Defaults) {
 }
 
 TEST(ParseDaemonOptions, Flags) {
-  absl::StatusOr<DaemonOptions> o = ParseDaemonOptions(
-      {"--socket=/tmp/x.sock", "--state-dir=/tmp/s", "--worker=/w", "--debug"});
+  absl::StatusOr<DaemonOptions> o =
+      ParseDaemonOptions({"--socket=/tmp/x.sock", "--state-dir=/tmp/s", "--worker=/w", "--debug"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->socket_path, "/tmp/x.sock");
   EXPECT_EQ(o->state_dir, "/tmp/s");
@@ -30,11 +30,10 @@ TEST(ParseDaemonOptions, TcpNeverWithoutMutualTls) {
   absl::StatusOr<DaemonOptions> o = ParseDaemonOptions({"--listen-tcp=127.0.0.1:7000"});
   EXPECT_TRUE(absl::IsInvalidArgument(o.status()));
   EXPECT_NE(o.status().message().find("never serves plaintext"), absl::string_view::npos);
-  EXPECT_FALSE(ParseDaemonOptions({"--listen-tcp=127.0.0.1:7000", "--tls-cert=/c",
-                                   "--tls-key=/k"})
-                   .ok());
-  EXPECT_TRUE(ParseDaemonOptions({"--listen-tcp=127.0.0.1:7000", "--tls-cert=/c",
-                                  "--tls-key=/k", "--tls-client-ca=/ca"})
+  EXPECT_FALSE(
+      ParseDaemonOptions({"--listen-tcp=127.0.0.1:7000", "--tls-cert=/c", "--tls-key=/k"}).ok());
+  EXPECT_TRUE(ParseDaemonOptions({"--listen-tcp=127.0.0.1:7000", "--tls-cert=/c", "--tls-key=/k",
+                                  "--tls-client-ca=/ca"})
                   .ok());
   EXPECT_FALSE(ParseDaemonOptions({"--tls-cert=/c"}).ok());
 }

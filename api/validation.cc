@@ -150,7 +150,8 @@ absl::Status ValidateRef(const v1::VmRef& ref, absl::string_view field) {
       if (ref.id().empty()) return absl::InvalidArgumentError(absl::StrCat(field, ".id: empty"));
       return absl::OkStatus();
     case v1::VmRef::kName:
-      if (ref.name().empty()) return absl::InvalidArgumentError(absl::StrCat(field, ".name: empty"));
+      if (ref.name().empty())
+        return absl::InvalidArgumentError(absl::StrCat(field, ".name: empty"));
       return absl::OkStatus();
     default:
       return absl::InvalidArgumentError(absl::StrCat(field, ": set exactly one of id or name"));

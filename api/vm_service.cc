@@ -47,8 +47,8 @@ grpc::Status VmServiceImpl::StartVm(grpc::ServerContext*, const v1::StartVmReque
   if (!vm.ok()) return ToGrpc(vm.status());
   valid = ValidateSpec(vm->spec(), limits_);
   if (!valid.ok()) {
-    return ToGrpc(absl::Status(valid.code(), absl::StrCat("vm ", vm->spec().name(),
-                                                          " cannot start: ", valid.message())));
+    return ToGrpc(absl::Status(
+        valid.code(), absl::StrCat("vm ", vm->spec().name(), " cannot start: ", valid.message())));
   }
   return Reply([&] { return manager_->Start(req->vm()); }, out);
 }
@@ -90,8 +90,7 @@ grpc::Status VmServiceImpl::DeleteVm(grpc::ServerContext*, const v1::DeleteVmReq
   return ToGrpc(manager_->Delete(req->vm()));
 }
 
-grpc::Status VmServiceImpl::GetVm(grpc::ServerContext*, const v1::GetVmRequest* req,
-                                  v1::Vm* out) {
+grpc::Status VmServiceImpl::GetVm(grpc::ServerContext*, const v1::GetVmRequest* req, v1::Vm* out) {
   absl::Status valid = ValidateRef(req->vm(), "vm");
   if (!valid.ok()) return ToGrpc(valid);
   return Reply([&] { return manager_->Get(req->vm()); }, out);
@@ -103,8 +102,7 @@ grpc::Status VmServiceImpl::ListVms(grpc::ServerContext*, const v1::ListVmsReque
   return grpc::Status::OK;
 }
 
-grpc::Status VmServiceImpl::WatchEvents(grpc::ServerContext* ctx,
-                                        const v1::WatchEventsRequest* req,
+grpc::Status VmServiceImpl::WatchEvents(grpc::ServerContext* ctx, const v1::WatchEventsRequest* req,
                                         grpc::ServerWriter<v1::VmEvent>* writer) {
   const v1::VmRef* ref = nullptr;
   if (req->has_vm()) {

@@ -3,13 +3,12 @@
 // SIGTERM/SIGINT: stop serving and exit, leaving workers running for the
 // next vmmd to re-adopt.
 
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <iostream>
@@ -87,8 +86,7 @@ int Run(int argc, char** argv) {
       opts->worker_binary.empty() ? DefaultWorkerBinary(SelfExe()) : opts->worker_binary;
   absl::Status s = MkdirParents(opts->state_dir);
   if (!s.ok()) return Fail("state_dir_failed", s);
-  absl::StatusOr<std::unique_ptr<manager::VmManager>> manager =
-      manager::VmManager::Open(mopts);
+  absl::StatusOr<std::unique_ptr<manager::VmManager>> manager = manager::VmManager::Open(mopts);
   if (!manager.ok()) return Fail("manager_failed", manager.status());
 
   std::string socket_dir = opts->socket_path.substr(0, opts->socket_path.rfind('/'));
@@ -99,9 +97,8 @@ int Run(int argc, char** argv) {
   struct stat st;
   if (::lstat(opts->socket_path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
-      return Fail("socket_path_taken",
-                  absl::FailedPreconditionError(
-                      absl::StrCat(opts->socket_path, " exists and is not a socket")));
+      return Fail("socket_path_taken", absl::FailedPreconditionError(absl::StrCat(
+                                           opts->socket_path, " exists and is not a socket")));
     }
     ::unlink(opts->socket_path.c_str());  // Left by an earlier vmmd.
   }
@@ -120,10 +117,9 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || (!opts->listen_tcp.empty() && tcp_port == 0)) {
-    return Fail("listen_failed",
-                absl::UnavailableError(absl::StrCat("cannot listen on ", opts->socket_path,
-                                                    opts->listen_tcp.empty() ? "" : " / ",
-                                                    opts->listen_tcp)));
+    return Fail("listen_failed", absl::UnavailableError(absl::StrCat(
+                                     "cannot listen on ", opts->socket_path,
+                                     opts->listen_tcp.empty() ? "" : " / ", opts->listen_tcp)));
   }
   if (::chmod(opts->socket_path.c_str(), 0600) != 0) {
     return Fail("chmod_failed", ErrnoStatus(absl::StrCat("chmod ", opts->socket_path)));
@@ -131,7 +127,8 @@ int Run(int argc, char** argv) {
   server->GetHealthCheckService()->SetServingStatus("vmm.v1.VmService", true);
   Log(LogLevel::kInfo, "vmmd", "serving",
       {{"socket", opts->socket_path},
-       {"tcp", opts->listen_tcp.empty() ? "off" : absl::StrCat(opts->listen_tcp, " port=", tcp_port)},
+       {"tcp",
+        opts->listen_tcp.empty() ? "off" : absl::StrCat(opts->listen_tcp, " port=", tcp_port)},
        {"state_dir", opts->state_dir},
        {"worker", mopts.worker_binary},
        {"pid", absl::StrCat(::getpid())}});

@@ -214,9 +214,9 @@ TEST(TlsTest, TcpNeedsAClientCertificateAndNeverRunsPlaintext) {
   int port = FreeTcpPort();
   std::string target = absl::StrCat("127.0.0.1:", port);
   Daemon daemon(dir);
-  absl::Status s = daemon.Start({"--listen-tcp=" + target, "--tls-cert=" + dir + "/server.pem",
-                                 "--tls-key=" + dir + "/server.key",
-                                 "--tls-client-ca=" + dir + "/ca.pem"});
+  absl::Status s =
+      daemon.Start({"--listen-tcp=" + target, "--tls-cert=" + dir + "/server.pem",
+                    "--tls-key=" + dir + "/server.key", "--tls-client-ca=" + dir + "/ca.pem"});
   ASSERT_TRUE(s.ok()) << s;
 
   grpc::SslCredentialsOptions no_cert;
@@ -232,7 +232,8 @@ TEST(TlsTest, TcpNeedsAClientCertificateAndNeverRunsPlaintext) {
   EXPECT_TRUE(ok.ok()) << ok.error_message() << "\n" << daemon.Log();
 
   // Plaintext to the TLS port gets nothing either.
-  grpc::Status plaintext = ListOver(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  grpc::Status plaintext =
+      ListOver(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   EXPECT_FALSE(plaintext.ok());
   daemon.Stop(SIGTERM);
   if (!::testing::Test::HasFailure()) RemoveTree(dir);

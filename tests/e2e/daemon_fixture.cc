@@ -63,8 +63,8 @@ absl::Status Daemon::Start(const std::vector<std::string>& extra_args) {
   // (1 s and growing) would make every start take seconds.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-  channel_ = grpc::CreateCustomChannel("unix:" + socket_path_,
-                                       grpc::InsecureChannelCredentials(), args);
+  channel_ =
+      grpc::CreateCustomChannel("unix:" + socket_path_, grpc::InsecureChannelCredentials(), args);
   stub_ = v1::VmService::NewStub(channel_);
   absl::Time deadline = absl::Now() + kTimeout;
   while (absl::Now() < deadline) {

@@ -4,14 +4,13 @@
 // Runs a real vmmd (from the test's runfiles) on a temporary socket and state
 // directory, and offers the small helpers the end-to-end tests share.
 
+#include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -24,9 +23,9 @@ namespace vmm::e2e {
 // Generous: the host has 2 cores and other tests run beside these.
 inline constexpr absl::Duration kTimeout = absl::Seconds(60);
 
-std::string Runfile(const std::string& path);  // "vmm/..." under TEST_SRCDIR.
+std::string Runfile(const std::string& path);      // "vmm/..." under TEST_SRCDIR.
 std::string PayloadPath(const std::string& name);  // tests/guests/<name>.bin
-std::string MakeTempDir();  // Short path under /tmp (unix socket limit).
+std::string MakeTempDir();                         // Short path under /tmp (unix socket limit).
 void RemoveTree(const std::string& dir);
 
 class Daemon {

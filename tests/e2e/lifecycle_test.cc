@@ -27,8 +27,8 @@ TEST_F(E2eTest, HelloPrintsAndPowersOff) {
 
   // The console log holds the whole boot, and a replaying console is
   // refused now that the VM is off.
-  absl::StatusOr<std::string> log = ReadFileToString(
-      absl::StrCat(daemon_->state_dir(), "/vms/", created.id(), "/console.log"));
+  absl::StatusOr<std::string> log =
+      ReadFileToString(absl::StrCat(daemon_->state_dir(), "/vms/", created.id(), "/console.log"));
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_TRUE(absl::StrContains(*log, "hello from real mode")) << *log;
   EXPECT_TRUE(absl::StrContains(*log, "long mode ok")) << *log;
@@ -172,8 +172,8 @@ TEST_F(E2eTest, SmpBringsUpAllCpus) {
   ASSERT_TRUE(StartVm(stub(), "smp1").ok());
   v1::Vm vm = WaitForState(stub(), "smp1", v1::SHUTOFF);
   EXPECT_EQ(vm.status().reason(), v1::GUEST_SHUTDOWN);
-  absl::StatusOr<std::string> log = ReadFileToString(
-      absl::StrCat(daemon_->state_dir(), "/vms/", vm.id(), "/console.log"));
+  absl::StatusOr<std::string> log =
+      ReadFileToString(absl::StrCat(daemon_->state_dir(), "/vms/", vm.id(), "/console.log"));
   ASSERT_TRUE(log.ok());
   EXPECT_TRUE(absl::StrContains(*log, "all 2 cpus up")) << *log;
 }

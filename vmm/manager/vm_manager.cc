@@ -4,56 +4,22 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
 #include "vmm/base/log.h"
 #include "vmm/base/status_macros.h"
+#include "vmm/manager/vm_record.h"
 #include "vmm/manager/worker_process.h"
-#include "vmm/worker/files.h"
 #include "vmm/worker/layout.h"
 
 namespace vmm::manager {
-
-// One VM. Fields below op_mu are guarded by VmManager::mu_ (the analysis
-// cannot name another object's mutex here).
-struct VmManager::Record {
-  // Serializes the user's lifecycle calls on this VM (Start, Stop...), which
-  // wait for workers and must not hold mu_ while they do.
-  absl::Mutex op_mu;
-
-  v1::Vm vm;
-  bool deleted = false;
-
-  // The current worker. `generation` counts workers (spawned or adopted).
-  uint64_t generation = 0;
-  bool worker_alive = false;
-  bool starting = false;          // Spawned, machine not yet reported running.
-  bool start_timed_out = false;
-  bool is_child = false;          // Spawned by this daemon (can waitpid).
-  pid_t pid = 0;
-  std::shared_ptr<Fd> pidfd;
-  StopIntent stop_intent = StopIntent::kNone;
-  std::shared_ptr<worker::WorkerClient> client;
-  std::shared_ptr<worker::StatusWatch> watch;  // For cancellation at shutdown.
-  std::thread monitor;
-};
-
 namespace {
 
-constexpr absl::Duration kAdoptProbeTimeout = absl::Seconds(3);
 constexpr absl::Duration kConsoleConnectTimeout = absl::Seconds(5);
 constexpr absl::Duration kReapTimeout = absl::Seconds(30);
-
-void SetNow(google::protobuf::Timestamp* t) {
-  absl::Time now = absl::Now();
-  int64_t secs = absl::ToUnixSeconds(now);
-  t->set_seconds(secs);
-  t->set_nanos(static_cast<int32_t>((now - absl::FromUnixSeconds(secs)) / absl::Nanoseconds(1)));
-}
 
 std::string NewId() {
   uint8_t bytes[8];
@@ -67,50 +33,11 @@ std::string NewId() {
   return id;
 }
 
-v1::Accelerator ToProto(AccelKind a) {
-  switch (a) {
-    case AccelKind::kKvm:
-      return v1::KVM;
-    case AccelKind::kTcg:
-      return v1::TCG;
-    default:
-      return v1::AUTO;
-  }
-}
-
-struct FinalStatus {
-  v1::State state;
-  v1::StateReason reason;
-  std::string message;
-};
-
-// How a VM ends, from the worker's exit record (if it wrote one for this
-// pid), what the daemon had asked for, and how the process ended.
-FinalStatus DecideFinalStatus(const absl::StatusOr<worker::WorkerExit>& exit, pid_t pid,
-                              bool stop_requested, bool forced, bool start_timed_out,
-                              const std::string& process_end) {
-  if (start_timed_out) {
-    return {v1::CRASHED, v1::START_FAILED, "the worker did not report a running machine in time"};
-  }
-  if (exit.ok() && exit->pid == pid) {
-    switch (exit->kind) {
-      case worker::WorkerExit::Kind::kPowerOff:
-        if (stop_requested) return {v1::SHUTOFF, v1::USER_STOPPED, "guest powered off on request"};
-        return {v1::SHUTOFF, v1::GUEST_SHUTDOWN, "guest powered off"};
-      case worker::WorkerExit::Kind::kStopped:
-        if (stop_requested) {
-          return {v1::SHUTOFF, v1::FORCED_STOP,
-                  forced ? "worker stopped by force" : "worker stopped"};
-        }
-        return {v1::CRASHED, v1::WORKER_DIED, "worker stopped without a request"};
-      case worker::WorkerExit::Kind::kGuestCrash:
-        return {v1::CRASHED, v1::GUEST_CRASHED, exit->message};
-      case worker::WorkerExit::Kind::kStartFailed:
-        return {v1::CRASHED, v1::START_FAILED, exit->message};
-    }
-  }
-  if (forced) return {v1::SHUTOFF, v1::FORCED_STOP, absl::StrCat("worker ", process_end)};
-  return {v1::CRASHED, v1::WORKER_DIED, absl::StrCat("worker ", process_end)};
+void SetNow(google::protobuf::Timestamp* t) {
+  absl::Time now = absl::Now();
+  int64_t secs = absl::ToUnixSeconds(now);
+  t->set_seconds(secs);
+  t->set_nanos(static_cast<int32_t>((now - absl::FromUnixSeconds(secs)) / absl::Nanoseconds(1)));
 }
 
 }  // namespace
@@ -151,90 +78,19 @@ void VmManager::Shutdown() {
   for (std::thread& t : monitors) t.join();
 }
 
-void VmManager::LoadAndAdopt() {
-  VmStore::Loaded loaded = store_.LoadAll();
-  for (const std::string& e : loaded.errors) {
-    Log(LogLevel::kError, "manager", "vm_load_failed", {{"error", e}});
-  }
-  std::vector<std::shared_ptr<Record>> records;
-  {
-    absl::MutexLock lock(&mu_);
-    for (v1::Vm& vm : loaded.vms) {
-      if (id_by_name_.contains(vm.spec().name())) {
-        Log(LogLevel::kError, "manager", "vm_duplicate_name",
-            {{"vm", vm.spec().name()}, {"id", vm.id()}});
-        continue;
-      }
-      auto rec = std::make_shared<Record>();
-      rec->vm = std::move(vm);
-      id_by_name_[rec->vm.spec().name()] = rec->vm.id();
-      by_id_[rec->vm.id()] = rec;
-      records.push_back(rec);
-    }
-  }
-  for (const std::shared_ptr<Record>& rec : records) {
-    std::string dir = store_.VmDir(rec->vm.id());
-    bool was_active = IsActive(rec->vm.status().state());
-    bool has_pid_file = ::access(absl::StrCat(dir, "/", worker::kPidFile).c_str(), F_OK) == 0;
-    if (!was_active && !has_pid_file) continue;
-    if (TryAdopt(rec)) continue;
-    if (!was_active) continue;
-    // The worker ended while no daemon watched: its exit record (if any)
-    // still says why.
-    absl::StatusOr<worker::WorkerExit> exit = worker::ReadWorkerExit(dir);
-    FinalStatus final = DecideFinalStatus(
-        exit, exit.ok() ? exit->pid : 0, false, false, false,
-        "ended while the daemon was down (no exit record)");
-    absl::MutexLock lock(&mu_);
-    rec->vm.mutable_status()->set_worker_pid(0);
-    SetStatus(rec.get(), final.state, final.reason, final.message);
-  }
-}
-
-bool VmManager::TryAdopt(const std::shared_ptr<Record>& rec) {
-  std::string dir = store_.VmDir(rec->vm.id());
-  absl::StatusOr<std::string> pid_text = ReadFileToString(absl::StrCat(dir, "/", worker::kPidFile));
-  int pid = 0;
-  if (!pid_text.ok() ||
-      !absl::SimpleAtoi(absl::StripAsciiWhitespace(*pid_text), &pid) || pid <= 1) {
-    return false;
-  }
-  absl::StatusOr<Fd> pidfd = OpenPidfd(pid);
-  if (!pidfd.ok() || WaitForExit(pidfd->get(), absl::ZeroDuration())) return false;
-  // The pid alone could have been reused by an unrelated process: only a
-  // worker answering on this VM's socket with this pid is ours.
-  std::shared_ptr<worker::WorkerClient> client =
-      worker::WorkerClient::Create(absl::StrCat(dir, "/", worker::kControlSocket));
-  absl::StatusOr<worker::WorkerState> st = client->GetStatus(kAdoptProbeTimeout);
-  if (!st.ok() || st->pid != pid) {
-    Log(LogLevel::kWarning, "manager", "adopt_failed",
-        {{"vm", rec->vm.spec().name()},
-         {"pid", absl::StrCat(pid)},
-         {"error", st.ok() ? "pid mismatch" : std::string(st.status().message())}});
-    return false;
-  }
-  absl::MutexLock lock(&mu_);
-  rec->client = client;
-  v1::VmStatus* s = rec->vm.mutable_status();
-  s->set_boot_count(st->boot_count);
-  s->set_accelerator(ToProto(st->accel));
-  Supervise(rec, pid, /*is_child=*/false, std::make_shared<Fd>(std::move(pidfd).value()));
-  SetStatus(rec.get(), st->phase == worker::WorkerState::Phase::kPaused ? v1::PAUSED : v1::RUNNING,
-            v1::ADOPTED, absl::StrCat("worker pid ", pid, " re-adopted"));
-  return true;
-}
-
 absl::StatusOr<std::shared_ptr<VmManager::Record>> VmManager::Find(const v1::VmRef& ref) {
   absl::MutexLock lock(&mu_);
   switch (ref.ref_case()) {
     case v1::VmRef::kId: {
       auto it = by_id_.find(ref.id());
-      if (it == by_id_.end()) return absl::NotFoundError(absl::StrCat("vm id ", ref.id(), " not found"));
+      if (it == by_id_.end())
+        return absl::NotFoundError(absl::StrCat("vm id ", ref.id(), " not found"));
       return it->second;
     }
     case v1::VmRef::kName: {
       auto it = id_by_name_.find(ref.name());
-      if (it == id_by_name_.end()) return absl::NotFoundError(absl::StrCat("vm ", ref.name(), " not found"));
+      if (it == id_by_name_.end())
+        return absl::NotFoundError(absl::StrCat("vm ", ref.name(), " not found"));
       return by_id_.at(it->second);
     }
     default:
@@ -244,13 +100,15 @@ absl::StatusOr<std::shared_ptr<VmManager::Record>> VmManager::Find(const v1::VmR
 
 absl::StatusOr<v1::Vm> VmManager::Snapshot(const std::shared_ptr<Record>& rec) {
   absl::MutexLock lock(&mu_);
-  if (rec->deleted) return absl::NotFoundError(absl::StrCat("vm ", rec->vm.spec().name(), " was deleted"));
+  if (rec->deleted)
+    return absl::NotFoundError(absl::StrCat("vm ", rec->vm.spec().name(), " was deleted"));
   return rec->vm;
 }
 
 absl::Status VmManager::Check(const std::shared_ptr<Record>& rec, VmAction action) {
   absl::MutexLock lock(&mu_);
-  if (rec->deleted) return absl::NotFoundError(absl::StrCat("vm ", rec->vm.spec().name(), " was deleted"));
+  if (rec->deleted)
+    return absl::NotFoundError(absl::StrCat("vm ", rec->vm.spec().name(), " was deleted"));
   if (shutting_down_) return absl::UnavailableError("vmmd is shutting down");
   return CheckAction(action, rec->vm.status().state(), rec->vm.spec().name());
 }
@@ -301,140 +159,13 @@ void VmManager::Publish(const Record& rec, bool deleted) {
   events_.Publish(e);
 }
 
-void VmManager::ApplyWorkerState(Record* rec, const worker::WorkerState& st) {
-  v1::VmStatus* s = rec->vm.mutable_status();
-  if (st.accel != AccelKind::kAuto) s->set_accelerator(ToProto(st.accel));
-  uint32_t old_boots = s->boot_count();
-  if (st.boot_count > old_boots) s->set_boot_count(st.boot_count);
-  switch (st.phase) {
-    case worker::WorkerState::Phase::kRunning:
-      if (rec->starting) {
-        rec->starting = false;
-        SetStatus(rec, v1::RUNNING, v1::BOOTED, "");
-      } else if (s->state() == v1::PAUSED) {
-        SetStatus(rec, v1::RUNNING, v1::RESUMED, "");
-      } else if (st.boot_count > old_boots) {
-        SetStatus(rec, v1::RUNNING, v1::REBOOTED, absl::StrCat("boot ", st.boot_count));
-      }
-      break;
-    case worker::WorkerState::Phase::kPaused:
-      rec->starting = false;
-      if (s->state() != v1::PAUSED) SetStatus(rec, v1::PAUSED, v1::USER_PAUSED, "");
-      break;
-    default:
-      break;
-  }
-}
-
-void VmManager::Supervise(const std::shared_ptr<Record>& rec, pid_t pid, bool is_child,
-                          std::shared_ptr<Fd> pidfd) {
-  ++rec->generation;
-  rec->pid = pid;
-  rec->is_child = is_child;
-  rec->pidfd = std::move(pidfd);
-  rec->worker_alive = true;
-  rec->start_timed_out = false;
-  rec->vm.mutable_status()->set_worker_pid(pid);
-  rec->monitor = std::thread(&VmManager::Monitor, this, rec, rec->generation);
-}
-
-void VmManager::Monitor(std::shared_ptr<Record> rec, uint64_t generation) {
-  std::shared_ptr<Fd> pidfd;
-  std::shared_ptr<worker::WorkerClient> client;
-  {
-    absl::MutexLock lock(&mu_);
-    pidfd = rec->pidfd;
-    client = rec->client;
-  }
-  while (!shutting_down_) {
-    if (WaitForExit(pidfd->get(), absl::ZeroDuration())) break;
-    absl::StatusOr<std::unique_ptr<worker::StatusWatch>> opened =
-        client->WatchStatus(absl::Seconds(1));
-    if (!opened.ok()) {
-      WaitForExit(pidfd->get(), absl::Milliseconds(100));
-      continue;
-    }
-    std::shared_ptr<worker::StatusWatch> watch = std::move(opened).value();
-    {
-      absl::MutexLock lock(&mu_);
-      // Shutdown() cancels the watches it sees under mu_; checking here
-      // under the same lock means none is missed.
-      if (shutting_down_) return;
-      rec->watch = watch;
-    }
-    worker::WorkerState st;
-    while (watch->Next(&st)) {
-      absl::MutexLock lock(&mu_);
-      ApplyWorkerState(rec.get(), st);
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      rec->watch.reset();
-    }
-    // The stream ends when the worker exits (or closes its server first).
-    WaitForExit(pidfd->get(), absl::Milliseconds(200));
-  }
-  if (shutting_down_) return;  // Leave the worker for the next daemon.
-  Finalize(rec, generation);
-}
-
-void VmManager::Finalize(const std::shared_ptr<Record>& rec, uint64_t generation) {
-  pid_t pid;
-  bool is_child;
-  {
-    absl::MutexLock lock(&mu_);
-    pid = rec->pid;
-    is_child = rec->is_child;
-  }
-  std::string process_end = "ended (not a child of this daemon: exit status unknown)";
-  if (is_child) {
-    absl::StatusOr<ChildExit> reaped = ReapChild(pid);
-    process_end = reaped.ok() ? reaped->description : std::string(reaped.status().message());
-  }
-  absl::StatusOr<worker::WorkerExit> exit = worker::ReadWorkerExit(store_.VmDir(rec->vm.id()));
-
-  absl::MutexLock lock(&mu_);
-  if (rec->generation != generation) return;
-  FinalStatus final = DecideFinalStatus(exit, pid, rec->stop_intent != StopIntent::kNone,
-                                        rec->stop_intent == StopIntent::kForced,
-                                        rec->start_timed_out, process_end);
-  // A guest that ran and ended before its first status reached us still
-  // booted: say so, so that watchers see RUNNING before SHUTOFF.
-  if (rec->starting && exit.ok() && exit->pid == pid && exit->boot_count > 0) {
-    rec->vm.mutable_status()->set_boot_count(exit->boot_count);
-    SetStatus(rec.get(), v1::RUNNING, v1::BOOTED, "");
-  }
-  rec->starting = false;
-  rec->worker_alive = false;
-  rec->pid = 0;
-  rec->client.reset();
-  rec->vm.mutable_status()->set_worker_pid(0);
-  SetStatus(rec.get(), final.state, final.reason, final.message);
-}
-
-void VmManager::JoinMonitor(const std::shared_ptr<Record>& rec) {
-  std::thread t;
-  {
-    absl::MutexLock lock(&mu_);
-    t = std::move(rec->monitor);
-  }
-  if (t.joinable()) t.join();
-}
-
-bool VmManager::AwaitWorkerGone(const std::shared_ptr<Record>& rec, absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  Record* r = rec.get();
-  auto gone = [r]() { return !r->worker_alive; };
-  return mu_.AwaitWithTimeout(absl::Condition(&gone), timeout);
-}
-
 absl::StatusOr<v1::Vm> VmManager::Create(const v1::VmSpec& spec) {
   absl::MutexLock lock(&mu_);
   if (shutting_down_) return absl::UnavailableError("vmmd is shutting down");
   auto taken = id_by_name_.find(spec.name());
   if (taken != id_by_name_.end()) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("vm name ", spec.name(), " is taken (id ", taken->second, "); pick another name"));
+    return absl::AlreadyExistsError(absl::StrCat("vm name ", spec.name(), " is taken (id ",
+                                                 taken->second, "); pick another name"));
   }
   auto rec = std::make_shared<Record>();
   do {
@@ -464,9 +195,8 @@ std::vector<v1::Vm> VmManager::List() {
   absl::MutexLock lock(&mu_);
   std::vector<v1::Vm> out;
   for (const auto& [id, rec] : by_id_) out.push_back(rec->vm);
-  std::sort(out.begin(), out.end(), [](const v1::Vm& a, const v1::Vm& b) {
-    return a.spec().name() < b.spec().name();
-  });
+  std::sort(out.begin(), out.end(),
+            [](const v1::Vm& a, const v1::Vm& b) { return a.spec().name() < b.spec().name(); });
   return out;
 }
 
@@ -480,9 +210,9 @@ absl::StatusOr<v1::Vm> VmManager::Start(const v1::VmRef& ref) {
   for (const char* stale : {worker::kExitFile, worker::kPidFile, worker::kControlSocket}) {
     ::unlink(absl::StrCat(dir, "/", stale).c_str());
   }
-  absl::StatusOr<SpawnedProcess> spawned = SpawnDetached(
-      {options_.worker_binary, absl::StrCat("--vm-dir=", dir)},
-      absl::StrCat(dir, "/", worker::kWorkerLog));
+  absl::StatusOr<SpawnedProcess> spawned =
+      SpawnDetached({options_.worker_binary, absl::StrCat("--vm-dir=", dir)},
+                    absl::StrCat(dir, "/", worker::kWorkerLog));
   bool came_up;
   std::shared_ptr<Fd> pidfd;
   {
@@ -530,7 +260,8 @@ absl::StatusOr<v1::Vm> VmManager::Pause(const v1::VmRef& ref) {
   if (client == nullptr) return absl::UnavailableError("the worker has just ended");
   absl::StatusOr<worker::WorkerState> st = client->Pause(options_.worker_call_timeout);
   if (!st.ok()) {
-    return absl::UnavailableError(absl::StrCat("vm ", rec->vm.spec().name(), ": ", st.status().message()));
+    return absl::UnavailableError(
+        absl::StrCat("vm ", rec->vm.spec().name(), ": ", st.status().message()));
   }
   {
     absl::MutexLock lock(&mu_);
@@ -547,7 +278,8 @@ absl::StatusOr<v1::Vm> VmManager::Resume(const v1::VmRef& ref) {
   if (client == nullptr) return absl::UnavailableError("the worker has just ended");
   absl::StatusOr<worker::WorkerState> st = client->Resume(options_.worker_call_timeout);
   if (!st.ok()) {
-    return absl::UnavailableError(absl::StrCat("vm ", rec->vm.spec().name(), ": ", st.status().message()));
+    return absl::UnavailableError(
+        absl::StrCat("vm ", rec->vm.spec().name(), ": ", st.status().message()));
   }
   {
     absl::MutexLock lock(&mu_);
@@ -611,7 +343,8 @@ absl::StatusOr<v1::Vm> VmManager::Reboot(const v1::VmRef& ref) {
   if (client == nullptr) return absl::UnavailableError("the worker has just ended");
   absl::StatusOr<worker::WorkerState> st = client->Reboot(options_.worker_call_timeout);
   if (!st.ok()) {
-    return absl::UnavailableError(absl::StrCat("vm ", rec->vm.spec().name(), ": ", st.status().message()));
+    return absl::UnavailableError(
+        absl::StrCat("vm ", rec->vm.spec().name(), ": ", st.status().message()));
   }
   {
     absl::MutexLock lock(&mu_);
@@ -637,13 +370,14 @@ absl::Status VmManager::Delete(const v1::VmRef& ref) {
   rec->deleted = true;
   by_id_.erase(rec->vm.id());
   id_by_name_.erase(rec->vm.spec().name());
-  Log(LogLevel::kInfo, "manager", "vm_deleted", {{"vm", rec->vm.spec().name()}, {"id", rec->vm.id()}});
+  Log(LogLevel::kInfo, "manager", "vm_deleted",
+      {{"vm", rec->vm.spec().name()}, {"id", rec->vm.id()}});
   Publish(*rec, true);
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<worker::ConsoleSession>> VmManager::OpenConsole(
-    const v1::VmRef& ref, bool replay) {
+absl::StatusOr<std::unique_ptr<worker::ConsoleSession>> VmManager::OpenConsole(const v1::VmRef& ref,
+                                                                               bool replay) {
   ASSIGN_OR_RETURN(std::shared_ptr<Record> rec, Find(ref));
   RETURN_IF_ERROR(Check(rec, VmAction::kConsole));
   std::shared_ptr<worker::WorkerClient> client = ClientOf(rec);

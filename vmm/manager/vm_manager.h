@@ -86,8 +86,7 @@ class VmManager {
   absl::StatusOr<std::shared_ptr<Record>> Find(const v1::VmRef& ref) ABSL_LOCKS_EXCLUDED(mu_);
   // Returns the record's VM unless it was deleted meanwhile.
   absl::StatusOr<v1::Vm> Snapshot(const std::shared_ptr<Record>& rec) ABSL_LOCKS_EXCLUDED(mu_);
-  absl::Status Check(const std::shared_ptr<Record>& rec, VmAction action)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Check(const std::shared_ptr<Record>& rec, VmAction action) ABSL_LOCKS_EXCLUDED(mu_);
   std::shared_ptr<worker::WorkerClient> ClientOf(const std::shared_ptr<Record>& rec)
       ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -103,8 +102,7 @@ class VmManager {
                  std::shared_ptr<Fd> pidfd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Monitor(std::shared_ptr<Record> rec, uint64_t generation);
   // Sets the final state of a VM whose worker has ended.
-  void Finalize(const std::shared_ptr<Record>& rec, uint64_t generation)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  void Finalize(const std::shared_ptr<Record>& rec, uint64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
   void JoinMonitor(const std::shared_ptr<Record>& rec) ABSL_LOCKS_EXCLUDED(mu_);
   // Waits until the worker of the current generation has ended.
   bool AwaitWorkerGone(const std::shared_ptr<Record>& rec, absl::Duration timeout)

@@ -123,7 +123,8 @@ TEST_F(VmManagerTest, WrongStateIsFailedPrecondition) {
   absl::Status s = manager_->Pause(Ref("a")).status();
   EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
   EXPECT_EQ(s.message(), "vm a is CREATED; StartVm it first");
-  EXPECT_TRUE(absl::IsFailedPrecondition(manager_->Stop(Ref("a"), absl::Seconds(1), false).status()));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(manager_->Stop(Ref("a"), absl::Seconds(1), false).status()));
 }
 
 TEST_F(VmManagerTest, HelloPowersOffAndEventsShowIt) {
@@ -144,8 +145,8 @@ TEST_F(VmManagerTest, HelloPowersOffAndEventsShowIt) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0], v1::RUNNING);
   EXPECT_EQ(seen[1], v1::SHUTOFF);
-  absl::StatusOr<std::string> log = ReadFileToString(
-      dir_ + "/state/vms/" + manager_->Get(Ref("h"))->id() + "/console.log");
+  absl::StatusOr<std::string> log =
+      ReadFileToString(dir_ + "/state/vms/" + manager_->Get(Ref("h"))->id() + "/console.log");
   ASSERT_TRUE(log.ok());
   EXPECT_TRUE(absl::StrContains(*log, "Hello")) << *log;
   // A stopped VM starts again.

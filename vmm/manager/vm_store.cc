@@ -2,10 +2,9 @@
 
 #include <dirent.h>
 #include <ftw.h>
+#include <google/protobuf/text_format.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <google/protobuf/text_format.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -65,9 +64,7 @@ absl::Status VmStore::Init() {
   return absl::OkStatus();
 }
 
-std::string VmStore::VmDir(const std::string& id) const {
-  return absl::StrCat(vms_dir_, "/", id);
-}
+std::string VmStore::VmDir(const std::string& id) const { return absl::StrCat(vms_dir_, "/", id); }
 
 absl::Status VmStore::Create(const v1::Vm& vm) {
   std::string final_dir = VmDir(vm.id());

@@ -19,8 +19,7 @@ TEST(SpawnDetached, NewSessionLogAndExitCode) {
   std::string dir = TempDir();
   std::string log = dir + "/log";
   absl::StatusOr<SpawnedProcess> p = SpawnDetached(
-      {"/bin/sh", "-c", "echo out; echo err >&2; test $(ps -o sid= -p $$) -eq $$ && exit 7"},
-      log);
+      {"/bin/sh", "-c", "echo out; echo err >&2; test $(ps -o sid= -p $$) -eq $$ && exit 7"}, log);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(WaitForExit(p->pidfd.get(), absl::Seconds(20)));
   absl::StatusOr<ChildExit> exit = ReapChild(p->pid);

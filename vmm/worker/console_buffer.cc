@@ -39,9 +39,8 @@ uint64_t ConsoleBuffer::end() const {
 bool ConsoleBuffer::Read(uint64_t* cursor, std::string* out, size_t max_bytes,
                          absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto ready = [this, cursor]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return closed_ || *cursor < end_;
-  };
+  auto ready = [this, cursor]()
+                   ABSL_SHARED_LOCKS_REQUIRED(mu_) { return closed_ || *cursor < end_; };
   mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
   uint64_t oldest = end_ > capacity_ ? end_ - capacity_ : 0;
   if (*cursor < oldest) *cursor = oldest;  // Fell behind: lose the oldest.

@@ -37,8 +37,7 @@ class ConsoleBuffer {
   // Appends to `out` the bytes from *cursor on (at most `max_bytes`) and
   // advances *cursor. Waits up to `timeout` when there is nothing new.
   // Returns false once the buffer is closed and the reader has everything.
-  bool Read(uint64_t* cursor, std::string* out, size_t max_bytes,
-            absl::Duration timeout);
+  bool Read(uint64_t* cursor, std::string* out, size_t max_bytes, absl::Duration timeout);
 
  private:
   const size_t capacity_;

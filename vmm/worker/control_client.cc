@@ -1,10 +1,9 @@
 #include "vmm/worker/control_client.h"
 
+#include <google/protobuf/text_format.h>
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
-#include <google/protobuf/text_format.h>
-
 #include "vmm/worker/control.grpc.pb.h"
 #include "vmm/worker/files.h"
 #include "vmm/worker/layout.h"
@@ -37,7 +36,9 @@ WorkerState FromProto(const WorkerStatus& p) {
       s.phase = WorkerState::Phase::kUnknown;
   }
   s.boot_count = p.boot_count();
-  s.accel = p.accel() == KVM ? AccelKind::kKvm : p.accel() == TCG ? AccelKind::kTcg : AccelKind::kAuto;
+  s.accel = p.accel() == KVM   ? AccelKind::kKvm
+            : p.accel() == TCG ? AccelKind::kTcg
+                               : AccelKind::kAuto;
   s.pid = p.pid();
   s.message = p.message();
   return s;
@@ -53,8 +54,7 @@ void SetDeadline(grpc::ClientContext* ctx, absl::Duration timeout) {
 class GrpcStatusWatch : public StatusWatch {
  public:
   GrpcStatusWatch(std::unique_ptr<grpc::ClientContext> ctx,
-                  std::unique_ptr<grpc::ClientReader<WorkerStatus>> reader,
-                  WorkerStatus first)
+                  std::unique_ptr<grpc::ClientReader<WorkerStatus>> reader, WorkerStatus first)
       : ctx_(std::move(ctx)), reader_(std::move(reader)), first_(std::move(first)) {}
   ~GrpcStatusWatch() override {
     ctx_->TryCancel();
@@ -124,8 +124,8 @@ class GrpcWorkerClient : public WorkerClient {
     // timeout, and HTTP/2 handshakes on a loaded host can take longer.)
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-    channel_ = grpc::CreateCustomChannel("unix:" + socket_path,
-                                         grpc::InsecureChannelCredentials(), args);
+    channel_ =
+        grpc::CreateCustomChannel("unix:" + socket_path, grpc::InsecureChannelCredentials(), args);
     stub_ = WorkerControl::NewStub(channel_);
   }
 
@@ -158,13 +158,11 @@ class GrpcWorkerClient : public WorkerClient {
     if (!WaitConnected(connect_timeout)) {
       return absl::UnavailableError("worker control socket did not answer");
     }
-    std::unique_ptr<grpc::ClientReader<WorkerStatus>> reader =
-        stub_->WatchStatus(raw, Empty());
+    std::unique_ptr<grpc::ClientReader<WorkerStatus>> reader = stub_->WatchStatus(raw, Empty());
     WorkerStatus first;
     if (!reader->Read(&first)) {
       grpc::Status s = reader->Finish();
-      return FromGrpc(s.ok() ? grpc::Status(grpc::UNAVAILABLE, "stream ended") : s,
-                      "WatchStatus");
+      return FromGrpc(s.ok() ? grpc::Status(grpc::UNAVAILABLE, "stream ended") : s, "WatchStatus");
     }
     return std::unique_ptr<StatusWatch>(
         new GrpcStatusWatch(std::move(ctx), std::move(reader), std::move(first)));
@@ -191,8 +189,7 @@ class GrpcWorkerClient : public WorkerClient {
   using Method = grpc::Status (WorkerControl::Stub::*)(grpc::ClientContext*, const Empty&,
                                                        WorkerStatus*);
 
-  absl::StatusOr<WorkerState> Unary(Method method, absl::string_view name,
-                                    absl::Duration timeout) {
+  absl::StatusOr<WorkerState> Unary(Method method, absl::string_view name, absl::Duration timeout) {
     grpc::ClientContext ctx;
     SetDeadline(&ctx, timeout);
     WorkerStatus reply;

@@ -81,8 +81,8 @@ class FakeMachine : public Machine {
   MachineExit exit_ ABSL_GUARDED_BY(control_->mu);
 };
 
-inline absl::StatusOr<std::unique_ptr<Machine>> BuildFakeMachine(
-    FakeMachineControl* control, ConsoleOutput console) {
+inline absl::StatusOr<std::unique_ptr<Machine>> BuildFakeMachine(FakeMachineControl* control,
+                                                                 ConsoleOutput console) {
   absl::MutexLock lock(&control->mu);
   if (!control->fail_build.empty()) return absl::NotFoundError(control->fail_build);
   ++control->built;

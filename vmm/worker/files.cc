@@ -69,8 +69,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max
     }
     if (n == 0) break;
     if (out.size() + static_cast<size_t>(n) > max_bytes) {
-      return absl::OutOfRangeError(
-          absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
+      return absl::OutOfRangeError(absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
     }
     out.append(buf, static_cast<size_t>(n));
   }

@@ -16,8 +16,7 @@ namespace vmm {
 absl::Status AtomicWriteFile(const std::string& path, absl::string_view content);
 
 // Reads a whole file; refuses files larger than `max_bytes`.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path,
-                                             size_t max_bytes = 1 << 20);
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes = 1 << 20);
 
 // fsync(2) of a directory, after entries in it were created or removed.
 absl::Status SyncDir(const std::string& dir);

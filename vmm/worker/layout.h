@@ -8,12 +8,12 @@
 namespace vmm::worker {
 
 // Files inside <state dir>/vms/<id>/.
-inline constexpr char kSpecFile[] = "spec.txtpb";       // vmm.v1.VmSpec, text.
+inline constexpr char kSpecFile[] = "spec.txtpb";         // vmm.v1.VmSpec, text.
 inline constexpr char kControlSocket[] = "control.sock";  // WorkerControl.
-inline constexpr char kPidFile[] = "worker.pid";        // Decimal pid + '\n'.
-inline constexpr char kExitFile[] = "exit.txtpb";       // vmm.worker.ExitRecord.
-inline constexpr char kConsoleLog[] = "console.log";    // Guest serial output.
-inline constexpr char kWorkerLog[] = "worker.log";      // The worker's stderr.
+inline constexpr char kPidFile[] = "worker.pid";          // Decimal pid + '\n'.
+inline constexpr char kExitFile[] = "exit.txtpb";         // vmm.worker.ExitRecord.
+inline constexpr char kConsoleLog[] = "console.log";      // Guest serial output.
+inline constexpr char kWorkerLog[] = "worker.log";        // The worker's stderr.
 
 // Exit codes of vmm-worker. Anything else (or a signal) means it died.
 inline constexpr int kExitPowerOff = 0;

@@ -113,7 +113,8 @@ inline absl::StatusOr<std::unique_ptr<Machine>> BuildScriptedMachine(const Machi
       return std::unique_ptr<Machine>(new ScriptedMachine(script, std::move(console)));
     }
   }
-  return absl::InvalidArgumentError(absl::StrCat("payload ", spec.payload_path, ": unknown script"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("payload ", spec.payload_path, ": unknown script"));
 }
 
 }  // namespace vmm::worker

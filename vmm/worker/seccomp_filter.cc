@@ -13,26 +13,61 @@ namespace {
 
 constexpr const char* kDenied[] = {
     // Running other programs or reaching into other processes.
-    "execve", "execveat",
+    "execve",
+    "execveat",
 #ifndef __SANITIZE_ADDRESS__
     // LeakSanitizer stops the threads with ptrace at exit: ASan builds (the
     // test suite's --config=asan) keep it so that leaks are still reported.
     "ptrace",
 #endif
-    "process_vm_readv", "process_vm_writev",
-    "pidfd_getfd", "kcmp",
+    "process_vm_readv",
+    "process_vm_writev",
+    "pidfd_getfd",
+    "kcmp",
     // Namespaces, mounts and the filesystem root.
-    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "move_mount",
-    "open_tree", "fsopen", "fsmount", "fspick", "mount_setattr", "open_by_handle_at",
-    "name_to_handle_at", "quotactl",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "quotactl",
     // The kernel itself.
-    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "bpf",
-    "perf_event_open", "userfaultfd", "fanotify_init", "syslog", "iopl", "ioperm",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "fanotify_init",
+    "syslog",
+    "iopl",
+    "ioperm",
     // Keyrings.
-    "keyctl", "add_key", "request_key",
+    "keyctl",
+    "add_key",
+    "request_key",
     // Host-wide settings.
-    "reboot", "swapon", "swapoff", "acct", "settimeofday", "clock_settime", "clock_adjtime",
-    "adjtimex", "sethostname", "setdomainname",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "sethostname",
+    "setdomainname",
 };
 
 struct CtxDeleter {

@@ -27,8 +27,7 @@ RunnerExit VmRunner::Run() {
         result.message = status_.boot_count == 0
                              ? std::string(built.status().message())
                              : absl::StrCat("rebuilding the machine for boot ",
-                                            status_.boot_count + 1, ": ",
-                                            built.status().message());
+                                            status_.boot_count + 1, ": ", built.status().message());
         break;
       }
       machine = std::shared_ptr<Machine>(std::move(built).value());
@@ -157,9 +156,7 @@ RunnerStatus VmRunner::status() const {
 
 RunnerStatus VmRunner::WaitForChange(uint64_t seen, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return status_.version != seen;
-  };
+  auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return status_.version != seen; };
   mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
   return status_;
 }

@@ -15,8 +15,8 @@
 
 namespace vmm::worker {
 
-using MachineFactory = std::function<absl::StatusOr<std::unique_ptr<Machine>>(
-    const MachineSpec&, ConsoleOutput)>;
+using MachineFactory =
+    std::function<absl::StatusOr<std::unique_ptr<Machine>>(const MachineSpec&, ConsoleOutput)>;
 
 struct RunnerStatus {
   enum class Phase { kStarting, kRunning, kPaused, kExiting };

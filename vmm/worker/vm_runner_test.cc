@@ -14,10 +14,12 @@ class VmRunnerTest : public ::testing::Test {
  protected:
   VmRunnerTest()
       : console_(4096),
-        runner_(MachineSpec{}, [this](const MachineSpec&, ConsoleOutput out) {
-          return BuildFakeMachine(&control_, std::move(out));
-        },
-                [this](absl::string_view b) { console_.Append(b); }) {}
+        runner_(
+            MachineSpec{},
+            [this](const MachineSpec&, ConsoleOutput out) {
+              return BuildFakeMachine(&control_, std::move(out));
+            },
+            [this](absl::string_view b) { console_.Append(b); }) {}
 
   // Starts Run() on a thread and waits for the first boot.
   std::future<RunnerExit> StartAndWaitRunning() {

@@ -1,13 +1,12 @@
 #include "vmm/worker/worker.h"
 
 #include <fcntl.h>
+#include <google/protobuf/text_format.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <grpcpp/grpcpp.h>
-#include <google/protobuf/text_format.h>
 
 #include "absl/strings/str_cat.h"
 #include "proto/vmm/v1/vmm.pb.h"
@@ -120,15 +119,16 @@ int RunWorker(const std::string& vm_dir, const MachineFactory& factory) {
                   0);
   }
   absl::StatusOr<std::string> text = ReadFileToString(absl::StrCat(vm_dir, "/", kSpecFile));
-  if (!text.ok()) return Finish(vm_dir, ExitRecord::START_FAILED, std::string(text.status().message()), 0);
+  if (!text.ok())
+    return Finish(vm_dir, ExitRecord::START_FAILED, std::string(text.status().message()), 0);
   v1::VmSpec spec;
   if (!google::protobuf::TextFormat::ParseFromString(*text, &spec)) {
     return Finish(vm_dir, ExitRecord::START_FAILED, "spec.txtpb: not a valid VmSpec", 0);
   }
   absl::StatusOr<MachineSpec> machine_spec = ToMachineSpec(spec);
   if (!machine_spec.ok()) {
-    return Finish(vm_dir, ExitRecord::START_FAILED,
-                  std::string(machine_spec.status().message()), 0);
+    return Finish(vm_dir, ExitRecord::START_FAILED, std::string(machine_spec.status().message()),
+                  0);
   }
 
   ConsoleBuffer console(kConsoleRing);
@@ -146,8 +146,8 @@ int RunWorker(const std::string& vm_dir, const MachineFactory& factory) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
-    return Finish(vm_dir, ExitRecord::START_FAILED,
-                  absl::StrCat("cannot listen on ", socket_path), 0);
+    return Finish(vm_dir, ExitRecord::START_FAILED, absl::StrCat("cannot listen on ", socket_path),
+                  0);
   }
   // umask already makes it 0600; be explicit, it is the VM's control.
   ::chmod(socket_path.c_str(), 0600);

@@ -3,12 +3,11 @@
 
 #include "vmm/worker/worker.h"
 
+#include <google/protobuf/text_format.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <future>
-
-#include <google/protobuf/text_format.h>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
@@ -40,8 +39,8 @@ class WorkerTest : public ::testing::Test {
     std::string text;
     google::protobuf::TextFormat::PrintToString(spec, &text);
     ASSERT_TRUE(AtomicWriteFile(dir_ + "/" + kSpecFile, text).ok());
-    result_ = std::async(std::launch::async,
-                         [this] { return RunWorker(dir_, BuildScriptedMachine); });
+    result_ =
+        std::async(std::launch::async, [this] { return RunWorker(dir_, BuildScriptedMachine); });
     client_ = WorkerClient::Create(dir_ + "/" + kControlSocket);
   }
 
