@@ -116,6 +116,13 @@ uint16_t GuestDriver::UsedIdx(uint16_t qi) {
       .value_or(0);
 }
 
+VirtqUsedElem GuestDriver::UsedElemAt(uint16_t qi, uint16_t idx) {
+  const Q& q = queues_[qi];
+  return memory_
+      ->ReadObj<VirtqUsedElem>(GuestAddress(q.used + kUsedRingOffset + 8ull * (idx % q.size)))
+      .value_or(VirtqUsedElem{0xffff, 0});
+}
+
 uint16_t GuestDriver::AddChain(uint16_t qi, const std::vector<Buf>& bufs, bool indirect) {
   Q& q = queues_[qi];
   auto flags_of = [](const Buf& b, bool more) {

@@ -94,6 +94,8 @@ class GuestDriver {
   void SetAvailFlags(uint16_t q, uint16_t flags);
   uint16_t AvailEvent(uint16_t q);
   uint16_t UsedIdx(uint16_t q);
+  // Used ring entry number `idx` (mod size), for drivers that poll.
+  VirtqUsedElem UsedElemAt(uint16_t q, uint16_t idx);
   GuestAddress desc_table(uint16_t q) const { return GuestAddress(queues_[q].desc); }
 
   void Kick(uint16_t q) { WriteReg(mmio::kQueueNotify, q); }

@@ -51,10 +51,11 @@ void BlockWorker::Run() {
     }
     NotifyDirty();
   }
-  // Reset: let the kernel finish with guest memory; the rings are the
-  // driver's again, so nothing more is written to them.
+  // Reset: let the kernel finish with guest memory and complete what was in
+  // flight (as QEMU's drain does). This all happens inside the driver's
+  // status write, before the reset is visible to it; no interrupt is sent.
   while (setup_.engine->in_flight() > 0) {
-    setup_.engine->Reap(true, [](uint64_t, int32_t) {});
+    setup_.engine->Reap(true, [this](uint64_t id, int32_t res) { OnCompletion(id, res); });
   }
   setup_.engine->ClearEvent();
 }

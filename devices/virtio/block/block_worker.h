@@ -37,8 +37,9 @@ class BlockWorker {
   explicit BlockWorker(Setup setup);
 
   // The thread body: returns when stop_fd becomes readable, after every
-  // in-flight operation has completed (the kernel must be done with guest
-  // memory before the device lets the queues go).
+  // in-flight operation has completed and been returned in the used ring
+  // (the kernel must be done with guest memory before the device lets the
+  // queues go).
   void Run();
 
  private:
