@@ -21,6 +21,7 @@ Vcpu::Vcpu(TbCache* cache, Backend* backend, GuestMemoryInterface* memory, uint6
   ctx_.state = reinterpret_cast<uint8_t*>(&state_);
   ctx_.pc_offset = kPcOffset;
   ctx_.mmu = &mmu_;
+  ctx_.tlb = mmu_.tlb_base();
   ctx_.frontend = this;
 }
 

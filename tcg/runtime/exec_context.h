@@ -32,6 +32,7 @@ struct ExecContext {
   uint8_t* state = nullptr;  // guest state block (GetReg/SetReg offsets)
   uint32_t pc_offset = 0;    // where the guest PC lives in `state`
   SoftMmu* mmu = nullptr;
+  uint8_t* tlb = nullptr;    // mmu->tlb_base(), for inlined TLB lookups
   void* frontend = nullptr;  // frontend's per-vCPU object, for its helpers
 
   // A helper that must end the block sets this (reason != kNone); the

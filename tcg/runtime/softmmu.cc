@@ -102,7 +102,7 @@ SoftMmu::SoftMmu(GuestMemoryInterface* mem, CodeWriteObserver* code)
 }
 
 void SoftMmu::Flush() {
-  for (Entry& e : tlb_) e = Entry{kInvalidTag, kInvalidTag, 0};
+  for (Entry& e : tlb_) e = Entry{kInvalidTag, kInvalidTag, 0, 0};
 }
 
 void SoftMmu::SyncCodeEpoch() {

@@ -1,6 +1,7 @@
 #ifndef TCG_RUNTIME_SOFTMMU_H_
 #define TCG_RUNTIME_SOFTMMU_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "tcg/ir/opcode.h"
@@ -46,13 +47,21 @@ class SoftMmu {
 
   GuestMemoryInterface* memory() { return mem_; }
 
- private:
+  // The TLB layout, for backends that inline the fast path: entry i covers
+  // page (addr >> 12) % kEntries; a hit for an access of `size` bytes is
+  // tag == ((addr + size - 1) & ~0xfff) (so page-crossing accesses miss),
+  // and then host = addr + addend.
   struct Entry {
     uint64_t read_tag;   // page address, or kInvalidTag
     uint64_t write_tag;  // page address, or kInvalidTag
     uintptr_t addend;    // host = guest + addend
+    uint64_t pad;        // 32-byte entries: index scaling is a shift
   };
+  static constexpr unsigned kEntryShift = 5;
   static constexpr uint64_t kInvalidTag = ~uint64_t{0};
+  uint8_t* tlb_base() { return reinterpret_cast<uint8_t*>(tlb_); }
+
+ private:
 
   Entry& EntryFor(uint64_t addr) {
     return tlb_[(addr >> kGuestPageBits) % kEntries];
@@ -69,6 +78,11 @@ class SoftMmu {
   uint64_t code_epoch_ = 0;
   Entry tlb_[kEntries];
 };
+
+static_assert(sizeof(SoftMmu::Entry) == (1u << SoftMmu::kEntryShift), "TLB entry size");
+static_assert(offsetof(SoftMmu::Entry, read_tag) == 0 && offsetof(SoftMmu::Entry, write_tag) == 8 &&
+                  offsetof(SoftMmu::Entry, addend) == 16,
+              "generated code depends on the TLB entry layout");
 
 }  // namespace tcg
 

@@ -79,6 +79,54 @@ void Assembler::Shift(ShiftOp op, Reg dst, bool w) {
   ModRmReg(op, dst);
 }
 
+void Assembler::ShiftImm(ShiftOp op, Reg dst, uint8_t count) {
+  Rex(true, 0, dst);
+  Emit8(0xc1);
+  ModRmReg(op, dst);
+  Emit8(count);
+}
+
+void Assembler::AluImm(AluOp op, Reg dst, int32_t imm) {
+  // The /digit of the 0x81 group is the ALU opcode's bits 5:3.
+  Rex(true, 0, dst);
+  Emit8(0x81);
+  ModRmReg((op >> 3) & 7, dst);
+  Emit32(static_cast<uint32_t>(imm));
+}
+
+void Assembler::CmpMem(Reg reg, Reg base, int32_t disp) {
+  Rex(true, reg, base);
+  Emit8(0x3b);
+  ModRmMem(reg, base, disp);
+}
+
+void Assembler::LoadSized(Reg dst, Reg base, int32_t disp, unsigned size, bool sign) {
+  switch (size) {
+    case 1:
+    case 2:
+      Rex(sign, dst, base);  // movsx r64 needs REX.W; movzx r32 zero-extends
+      Emit8(0x0f);
+      Emit8(size == 1 ? (sign ? 0xbe : 0xb6) : (sign ? 0xbf : 0xb7));
+      break;
+    case 4:
+      Rex(sign, dst, base);
+      Emit8(sign ? 0x63 : 0x8b);  // movsxd r64, m32 / mov r32, m32
+      break;
+    default:
+      Rex(true, dst, base);
+      Emit8(0x8b);
+      break;
+  }
+  ModRmMem(dst, base, disp);
+}
+
+void Assembler::StoreSized(Reg base, int32_t disp, Reg src, unsigned size) {
+  if (size == 2) Emit8(0x66);
+  Rex(size == 8, src, base, size == 1 && src >= 4);
+  Emit8(size == 1 ? 0x88 : 0x89);
+  ModRmMem(src, base, disp);
+}
+
 void Assembler::MulWide(bool sign, Reg src) {
   Rex(true, 0, src);
   Emit8(0xf7);

@@ -34,6 +34,15 @@ class Assembler {
   void Alu(AluOp op, Reg dst, Reg src, bool w = true);
   void Imul(Reg dst, Reg src, bool w = true);
   void Shift(ShiftOp op, Reg dst, bool w = true);  // by CL
+  void ShiftImm(ShiftOp op, Reg dst, uint8_t count);  // 64-bit
+  // 64-bit op with a sign-extended imm32 (ADD/OR/AND/SUB/XOR/CMP).
+  void AluImm(AluOp op, Reg dst, int32_t imm);
+  // CMP reg, [base + disp] (64-bit).
+  void CmpMem(Reg reg, Reg base, int32_t disp);
+  // Guest-sized accesses through a host pointer: loads zero- or
+  // sign-extend to 64 bits; stores write the low `size` bytes.
+  void LoadSized(Reg dst, Reg base, int32_t disp, unsigned size, bool sign);
+  void StoreSized(Reg base, int32_t disp, Reg src, unsigned size);
   void MulWide(bool sign, Reg src);                // RDX:RAX = RAX * src
   void Setcc(Cond cc, Reg dst);
   void Movzx8(Reg dst, Reg src);

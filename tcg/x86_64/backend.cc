@@ -153,6 +153,70 @@ class Emitter {
     Put(i, RAX);
   }
 
+  // Inline softmmu lookup (SoftMmu::Entry layout): leaves the entry address
+  // in RAX and jumps to the returned site on a miss (including accesses
+  // that cross a page). Expects the guest address in RSI; clobbers RCX, RDX.
+  size_t TlbLookup(unsigned size, bool write) {
+    as_.MovRR(RAX, RSI);
+    as_.ShiftImm(kShr, RAX, kGuestPageBits);
+    as_.Movzx8(RAX, RAX);  // % 256 entries
+    static_assert(SoftMmu::kEntries == 256, "index is the low byte");
+    as_.ShiftImm(kShl, RAX, SoftMmu::kEntryShift);
+    as_.Load(RDX, kCtx, static_cast<int32_t>(offsetof(ExecContext, tlb)));
+    as_.Alu(kAdd, RAX, RDX);
+    as_.MovRR(RCX, RSI);
+    if (size > 1) as_.AluImm(kAdd, RCX, static_cast<int32_t>(size - 1));
+    as_.AluImm(kAnd, RCX, static_cast<int32_t>(~kGuestPageMask));
+    as_.CmpMem(RCX, RAX, write ? 8 : 0);
+    const size_t miss = as_.Jcc(kNE);
+    as_.Load(RCX, RAX, 16);  // addend
+    as_.Alu(kAdd, RCX, RSI);  // host address
+    return miss;
+  }
+
+  void EmitLoad(size_t i) {
+    const ir::Inst& in = block_.insts[i];
+    const ir::MemOp op = ir::MemOp::Decode(in.args[0].bits());
+    Get(RSI, in.args[1]);
+    size_t done = 0, miss = 0;
+    const bool inline_path = !op.aligned;  // alignment-checked loads (LR) stay out of line
+    if (inline_path) {
+      miss = TlbLookup(op.size(), false);
+      as_.LoadSized(RAX, RCX, 0, op.size(), op.sign);
+      done = as_.Jmp();
+      as_.Bind(miss);
+    }
+    as_.MovRR(RDI, kCtx);
+    as_.MovRI(RDX, in.args[0].bits());
+    as_.MovRI(RCX, insn_pc_);
+    CallAbs(reinterpret_cast<const void*>(&JitLoad));
+    CheckPending();
+    if (inline_path) as_.Bind(done);
+    Put(i, RAX);
+  }
+
+  void EmitStore(size_t i) {
+    const ir::Inst& in = block_.insts[i];
+    const ir::MemOp op = ir::MemOp::Decode(in.args[0].bits());
+    Get(RSI, in.args[1]);
+    size_t done = 0;
+    const bool inline_path = !op.aligned;
+    if (inline_path) {
+      const size_t miss = TlbLookup(op.size(), true);
+      Get(RDX, in.args[2]);
+      as_.StoreSized(RCX, 0, RDX, op.size());
+      done = as_.Jmp();
+      as_.Bind(miss);
+    }
+    as_.MovRR(RDI, kCtx);
+    Get(RDX, in.args[2]);
+    as_.MovRI(RCX, in.args[0].bits());
+    as_.MovRI(R8, insn_pc_);
+    CallAbs(reinterpret_cast<const void*>(&JitStore));
+    CheckPending();
+    if (inline_path) as_.Bind(done);
+  }
+
   absl::Status EmitInst(size_t i) {
     const ir::Inst& in = block_.insts[i];
     const ir::Value* a = in.args;
@@ -232,22 +296,10 @@ class Emitter {
         Put(i, RAX);
         break;
       case Opcode::Load:
-        as_.MovRR(RDI, kCtx);
-        Get(RSI, a[1]);
-        as_.MovRI(RDX, a[0].bits());
-        as_.MovRI(RCX, insn_pc_);
-        CallAbs(reinterpret_cast<const void*>(&JitLoad));
-        CheckPending();
-        Put(i, RAX);
+        EmitLoad(i);
         break;
       case Opcode::Store:
-        as_.MovRR(RDI, kCtx);
-        Get(RSI, a[1]);
-        Get(RDX, a[2]);
-        as_.MovRI(RCX, a[0].bits());
-        as_.MovRI(R8, insn_pc_);
-        CallAbs(reinterpret_cast<const void*>(&JitStore));
-        CheckPending();
+        EmitStore(i);
         break;
       case Opcode::Mb:
         if (a[0].bits() & ir::kOrderStoreLoad) as_.Mfence();

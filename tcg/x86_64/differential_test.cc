@@ -155,6 +155,7 @@ struct Machine {
     ctx.state = reinterpret_cast<uint8_t*>(&state);
     ctx.pc_offset = offsetof(State, pc);
     ctx.mmu = &mmu;
+    ctx.tlb = mmu.tlb_base();
   }
   tcg::testing::FlatMemory mem;
   SoftMmu mmu;

@@ -26,7 +26,7 @@ class IsaTest : public ::testing::TestWithParam<IsaCase> {};
 void RunImage(const IsaCase& c, Backend* backend) {
   BareMetalMachine::Options options;
   options.harts = c.harts;
-  options.max_blocks = 20'000'000;
+  options.max_blocks = 100'000'000;
   BareMetalMachine machine(options, backend);
   const std::string path = absl::StrFormat("tests/riscv64/%s.elf", c.name);
   ASSERT_TRUE(machine.LoadElfFile(path).ok()) << machine.LoadElfFile(path);
@@ -52,7 +52,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(IsaCase{"rv64i_alu", 1}, IsaCase{"rv64i_w", 1}, IsaCase{"rv64i_branch", 1},
                       IsaCase{"rv64i_mem", 1}, IsaCase{"rv64m", 1}, IsaCase{"rv64a", 1},
                       IsaCase{"rvc", 1}, IsaCase{"zicsr", 1}, IsaCase{"fencei", 1},
-                      IsaCase{"faults", 1}, IsaCase{"smp_counter", 4}),
+                      IsaCase{"faults", 1}, IsaCase{"smp_counter", 4},
+                      IsaCase{"litmus", 2}),
     [](const ::testing::TestParamInfo<IsaCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
