@@ -252,6 +252,8 @@ bool X86KvmMachine::HandleExit(KvmVcpu* vcpu, const VcpuExit& exit) {
       // in-kernel irqchip, and then just retrying is a (busy) idle.
       return true;
     case VcpuExit::Kind::kShutdown:
+      // On AMD, KVM reinitializes the VMCB on shutdown, so the registers in
+      // the message show the reset state rather than the faulting RIP.
       Crash(vcpu, "triple fault (KVM_EXIT_SHUTDOWN)");
       return false;
     case VcpuExit::Kind::kSystemOff:
