@@ -35,32 +35,19 @@ struct FlagDef {
 
 const std::map<std::string, FlagDef>& Flags() {
   static const auto* flags = new std::map<std::string, FlagDef>{
-      {"help", {false, kGlobal}},
-      {"socket", {true, kGlobal}},
-      {"server", {true, kGlobal}},
-      {"tls-ca", {true, kGlobal}},
-      {"tls-cert", {true, kGlobal}},
-      {"tls-key", {true, kGlobal}},
-      {"json", {false, kGlobal}},
-      {"id", {false, kRefCommands}},
-      {"spec", {true, kCreateOnly}},
-      {"name", {true, kCreateOnly}},
-      {"arch", {true, kCreateOnly}},
-      {"vcpus", {true, kCreateOnly}},
-      {"memory-mib", {true, kCreateOnly}},
-      {"payload", {true, kCreateOnly}},
-      {"kernel", {true, kCreateOnly}},
-      {"initrd", {true, kCreateOnly}},
-      {"cmdline", {true, kCreateOnly}},
-      {"firmware", {true, kCreateOnly}},
-      {"accel", {true, kCreateOnly}},
-      {"disk", {true, kCreateOnly}},
-      {"nic", {true, kCreateOnly}},
-      {"vsock-cid", {true, kCreateOnly}},
-      {"vsock-uds", {true, kCreateOnly}},
-      {"timeout-ms", {true, kStopOnly | kConsoleOnly}},
-      {"force", {false, kStopOnly}},
-      {"replay", {false, kConsoleOnly}},
+      {"help", {false, kGlobal}},          {"socket", {true, kGlobal}},
+      {"server", {true, kGlobal}},         {"tls-ca", {true, kGlobal}},
+      {"tls-cert", {true, kGlobal}},       {"tls-key", {true, kGlobal}},
+      {"json", {false, kGlobal}},          {"id", {false, kRefCommands}},
+      {"spec", {true, kCreateOnly}},       {"name", {true, kCreateOnly}},
+      {"arch", {true, kCreateOnly}},       {"vcpus", {true, kCreateOnly}},
+      {"memory-mib", {true, kCreateOnly}}, {"payload", {true, kCreateOnly}},
+      {"kernel", {true, kCreateOnly}},     {"initrd", {true, kCreateOnly}},
+      {"cmdline", {true, kCreateOnly}},    {"firmware", {true, kCreateOnly}},
+      {"accel", {true, kCreateOnly}},      {"disk", {true, kCreateOnly}},
+      {"nic", {true, kCreateOnly}},        {"vsock-cid", {true, kCreateOnly}},
+      {"vsock-uds", {true, kCreateOnly}},  {"timeout-ms", {true, kStopOnly | kConsoleOnly}},
+      {"force", {false, kStopOnly}},       {"replay", {false, kConsoleOnly}},
   };
   return *flags;
 }
@@ -90,18 +77,14 @@ const std::map<std::string, CommandDef>& Commands() {
   return *commands;
 }
 
-absl::Status UsageError(absl::string_view message) {
-  return absl::InvalidArgumentError(message);
-}
+absl::Status UsageError(absl::string_view message) { return absl::InvalidArgumentError(message); }
 
 template <typename T>
-absl::StatusOr<T> ParseUnsigned(absl::string_view flag, absl::string_view value,
-                                T max) {
+absl::StatusOr<T> ParseUnsigned(absl::string_view flag, absl::string_view value, T max) {
   uint64_t v = 0;
   // SimpleAtoi accepts a leading '-' for unsigned types by wrapping; refuse.
   if (absl::StartsWith(value, "-") || !absl::SimpleAtoi(value, &v) || v > max) {
-    return UsageError(absl::StrCat("--", flag, "=", value,
-                                   ": must be an integer 0..", max));
+    return UsageError(absl::StrCat("--", flag, "=", value, ": must be an integer 0..", max));
   }
   return static_cast<T>(v);
 }
@@ -110,8 +93,7 @@ absl::StatusOr<Arch> ParseArch(absl::string_view value) {
   std::string v = absl::AsciiStrToLower(value);
   if (v == "x86_64" || v == "x86-64" || v == "amd64") return vmm::v1::X86_64;
   if (v == "riscv64") return vmm::v1::RISCV64;
-  return UsageError(
-      absl::StrCat("--arch=", value, ": must be x86_64 or riscv64"));
+  return UsageError(absl::StrCat("--arch=", value, ": must be x86_64 or riscv64"));
 }
 
 absl::StatusOr<Accelerator> ParseAccel(absl::string_view value) {
@@ -119,13 +101,11 @@ absl::StatusOr<Accelerator> ParseAccel(absl::string_view value) {
   if (v == "auto") return vmm::v1::AUTO;
   if (v == "kvm") return vmm::v1::KVM;
   if (v == "tcg") return vmm::v1::TCG;
-  return UsageError(
-      absl::StrCat("--accel=", value, ": must be auto, kvm or tcg"));
+  return UsageError(absl::StrCat("--accel=", value, ": must be auto, kvm or tcg"));
 }
 
 // Applies one `create` flag to `f`.
-absl::Status ApplyCreateFlag(const std::string& name, const std::string& value,
-                             CreateFlags& f) {
+absl::Status ApplyCreateFlag(const std::string& name, const std::string& value, CreateFlags& f) {
   if (name == "spec") {
     f.spec_file = value;
   } else if (name == "name") {
@@ -175,16 +155,14 @@ absl::Status ApplyCreateFlag(const std::string& name, const std::string& value,
 }
 
 // Splits "k=v,flag,k2=v2" into (key, value) pairs; a bare item has no value.
-std::vector<std::pair<std::string, std::optional<std::string>>> SplitItems(
-    absl::string_view text) {
+std::vector<std::pair<std::string, std::optional<std::string>>> SplitItems(absl::string_view text) {
   std::vector<std::pair<std::string, std::optional<std::string>>> items;
   for (absl::string_view item : absl::StrSplit(text, ',')) {
     size_t eq = item.find('=');
     if (eq == absl::string_view::npos) {
       items.emplace_back(std::string(item), std::nullopt);
     } else {
-      items.emplace_back(std::string(item.substr(0, eq)),
-                         std::string(item.substr(eq + 1)));
+      items.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
     }
   }
   return items;
@@ -231,8 +209,8 @@ absl::StatusOr<vmm::v1::Disk> ParseDisk(absl::string_view text) {
       } else if (v == "unsafe") {
         disk.set_cache(vmm::v1::UNSAFE);
       } else {
-        return UsageError(absl::StrCat("--disk cache=", *value,
-                                       ": must be writeback, none or unsafe"));
+        return UsageError(
+            absl::StrCat("--disk cache=", *value, ": must be writeback, none or unsafe"));
       }
     } else if (key == "queues") {
       auto q = ParseUnsigned<uint32_t>("disk queues", *value, UINT32_MAX);
@@ -272,8 +250,8 @@ absl::StatusOr<vmm::v1::Nic> ParseNic(absl::string_view text) {
       if (!m.ok()) return m.status();
       nic.set_mtu(*m);
     } else {
-      return UsageError(absl::StrCat("--nic ", text, ": unknown key '", key,
-                                     "' (tap=, mac=, queues=, mtu=)"));
+      return UsageError(
+          absl::StrCat("--nic ", text, ": unknown key '", key, "' (tap=, mac=, queues=, mtu=)"));
     }
   }
   return nic;
@@ -331,19 +309,18 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
   inv.command = def.command;
   int nargs = static_cast<int>(positional.size()) - 1;
   if (nargs < def.min_args || nargs > def.max_args) {
-    return UsageError(absl::StrCat(
-        positional[0], ": takes ",
-        def.min_args == def.max_args
-            ? absl::StrCat(def.min_args)
-            : absl::StrCat(def.min_args, "..", def.max_args),
-        " argument(s), got ", nargs));
+    return UsageError(absl::StrCat(positional[0], ": takes ",
+                                   def.min_args == def.max_args
+                                       ? absl::StrCat(def.min_args)
+                                       : absl::StrCat(def.min_args, "..", def.max_args),
+                                   " argument(s), got ", nargs));
   }
 
   for (const auto& [name, value] : flags) {
     const FlagDef& fd = Flags().at(name);
     if (!(fd.scope & (kGlobal | def.scope))) {
-      return UsageError(absl::StrCat("option --", name, " does not apply to '",
-                                     positional[0], "'"));
+      return UsageError(
+          absl::StrCat("option --", name, " does not apply to '", positional[0], "'"));
     }
     if (name == "socket") {
       inv.conn.socket = value;
@@ -380,17 +357,14 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
   if (def.command == Command::kCreate) {
     if (nargs == 1) {
       if (inv.create.name.has_value() && *inv.create.name != positional[1]) {
-        return UsageError(absl::StrCat("create: name given twice ('",
-                                       positional[1], "' and --name ",
-                                       *inv.create.name, ")"));
+        return UsageError(absl::StrCat("create: name given twice ('", positional[1],
+                                       "' and --name ", *inv.create.name, ")"));
       }
       inv.create.name = positional[1];
     }
     const CreateFlags& f = inv.create;
-    if (f.payload.has_value() &&
-        (f.kernel || f.initrd || f.cmdline || f.firmware)) {
-      return UsageError(
-          "create: --payload excludes --kernel/--initrd/--cmdline/--firmware");
+    if (f.payload.has_value() && (f.kernel || f.initrd || f.cmdline || f.firmware)) {
+      return UsageError("create: --payload excludes --kernel/--initrd/--cmdline/--firmware");
     }
     if (f.vsock_uds.has_value() && !f.vsock_cid.has_value()) {
       return UsageError("create: --vsock-uds needs --vsock-cid");
@@ -400,12 +374,10 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
         return UsageError("create: a name is required (--name or argument)");
       }
       if (!f.payload.has_value() && !f.kernel.has_value()) {
-        return UsageError(
-            "create: a boot source is required (--payload or --kernel)");
+        return UsageError("create: a boot source is required (--payload or --kernel)");
       }
       if (!f.kernel.has_value() && (f.initrd || f.cmdline || f.firmware)) {
-        return UsageError(
-            "create: --initrd/--cmdline/--firmware need --kernel");
+        return UsageError("create: --initrd/--cmdline/--firmware need --kernel");
       }
     }
   } else if (nargs == 1) {
@@ -420,16 +392,13 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
   return inv;
 }
 
-absl::StatusOr<vmm::v1::VmSpec> BuildCreateSpec(const CreateFlags& f,
-                                                absl::string_view spec_json) {
+absl::StatusOr<vmm::v1::VmSpec> BuildCreateSpec(const CreateFlags& f, absl::string_view spec_json) {
   vmm::v1::VmSpec spec;
   if (!f.spec_file.empty()) {
-    auto s = google::protobuf::util::JsonStringToMessage(
-        std::string(spec_json), &spec);
+    auto s = google::protobuf::util::JsonStringToMessage(std::string(spec_json), &spec);
     if (!s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--spec ", f.spec_file, ": not a vmm.v1.VmSpec in JSON: ",
-          std::string(s.message())));
+          "--spec ", f.spec_file, ": not a vmm.v1.VmSpec in JSON: ", std::string(s.message())));
     }
   } else {
     spec.set_arch(vmm::v1::X86_64);

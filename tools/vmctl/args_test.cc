@@ -8,9 +8,7 @@
 namespace vmctl {
 namespace {
 
-absl::StatusOr<Invocation> Parse(std::vector<std::string> args) {
-  return ParseArgs(args);
-}
+absl::StatusOr<Invocation> Parse(std::vector<std::string> args) { return ParseArgs(args); }
 
 TEST(ParseArgs, GlobalOptionsAnywhere) {
   auto inv = Parse({"--socket", "/tmp/s.sock", "get", "web1", "--json"});
@@ -34,8 +32,8 @@ TEST(ParseArgs, DefaultSocketAndEqualsForm) {
 TEST(ParseArgs, UsageErrors) {
   EXPECT_FALSE(Parse({}).ok());
   EXPECT_FALSE(Parse({"frobnicate"}).ok());
-  EXPECT_FALSE(Parse({"start"}).ok());                  // Missing VM.
-  EXPECT_FALSE(Parse({"start", "a", "b"}).ok());        // Too many.
+  EXPECT_FALSE(Parse({"start"}).ok());            // Missing VM.
+  EXPECT_FALSE(Parse({"start", "a", "b"}).ok());  // Too many.
   EXPECT_FALSE(Parse({"list", "x"}).ok());
   EXPECT_FALSE(Parse({"list", "--bogus"}).ok());
   EXPECT_FALSE(Parse({"list", "--socket"}).ok());       // Needs a value.
@@ -45,8 +43,7 @@ TEST(ParseArgs, UsageErrors) {
   EXPECT_FALSE(Parse({"get", "a", "--vcpus", "2"}).ok());
   auto bad = Parse({"stop", "a", "--timeout-ms", "-5"});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("--timeout-ms=-5"), std::string::npos)
-      << bad.status();
+  EXPECT_NE(bad.status().message().find("--timeout-ms=-5"), std::string::npos) << bad.status();
   EXPECT_FALSE(Parse({"stop", "a", "--timeout-ms", "99999999999"}).ok());
 }
 
@@ -86,26 +83,44 @@ TEST(ParseArgs, ConsoleAndWatch) {
 }
 
 TEST(ParseArgs, TlsOptions) {
-  auto inv = Parse({"--server", "h:7000", "--tls-ca", "ca.pem", "--tls-cert",
-                    "c.pem", "--tls-key", "k.pem", "list"});
+  auto inv = Parse({"--server", "h:7000", "--tls-ca", "ca.pem", "--tls-cert", "c.pem", "--tls-key",
+                    "k.pem", "list"});
   ASSERT_TRUE(inv.ok()) << inv.status();
   EXPECT_EQ(inv->conn.server, "h:7000");
   EXPECT_EQ(inv->conn.tls_key, "k.pem");
   EXPECT_FALSE(Parse({"--server", "h:7000", "list"}).ok());  // No CA.
-  EXPECT_FALSE(
-      Parse({"--server", "h:1", "--tls-ca", "a", "--tls-cert", "c", "list"})
-          .ok());  // Cert without key.
+  EXPECT_FALSE(Parse({"--server", "h:1", "--tls-ca", "a", "--tls-cert", "c", "list"})
+                   .ok());  // Cert without key.
   // A CA alone is allowed (the daemon then refuses: no client cert).
   EXPECT_TRUE(Parse({"--server", "h:1", "--tls-ca", "a", "list"}).ok());
 }
 
 TEST(ParseArgs, CreateFromFlags) {
-  auto inv = Parse({"create", "--name", "web1", "--arch", "riscv64",
-                    "--vcpus", "2", "--memory-mib", "512", "--kernel",
-                    "/k", "--initrd", "/i", "--cmdline", "console=ttyS0 quiet",
-                    "--accel", "tcg", "--disk", "path=/a.img,ro,serial=S1",
-                    "--disk", "/b.img,cache=none,queues=2", "--nic",
-                    "tap=tap0,mac=52:54:00:00:00:01", "--vsock-cid", "3"});
+  auto inv = Parse({"create",
+                    "--name",
+                    "web1",
+                    "--arch",
+                    "riscv64",
+                    "--vcpus",
+                    "2",
+                    "--memory-mib",
+                    "512",
+                    "--kernel",
+                    "/k",
+                    "--initrd",
+                    "/i",
+                    "--cmdline",
+                    "console=ttyS0 quiet",
+                    "--accel",
+                    "tcg",
+                    "--disk",
+                    "path=/a.img,ro,serial=S1",
+                    "--disk",
+                    "/b.img,cache=none,queues=2",
+                    "--nic",
+                    "tap=tap0,mac=52:54:00:00:00:01",
+                    "--vsock-cid",
+                    "3"});
   ASSERT_TRUE(inv.ok()) << inv.status();
   auto spec = BuildCreateSpec(inv->create, "");
   ASSERT_TRUE(spec.ok()) << spec.status();
@@ -156,8 +171,7 @@ TEST(ParseArgs, CreateRules) {
   EXPECT_FALSE(Parse({"create", "x", "--payload", "/p", "--arch", "arm"}).ok());
   EXPECT_FALSE(Parse({"create", "x", "--payload", "/p", "--accel", "hvf"}).ok());
   EXPECT_FALSE(Parse({"create", "x", "--payload", "/p", "--vcpus", "two"}).ok());
-  EXPECT_FALSE(
-      Parse({"create", "x", "--payload", "/p", "--vsock-uds", "/s"}).ok());
+  EXPECT_FALSE(Parse({"create", "x", "--payload", "/p", "--vsock-uds", "/s"}).ok());
   // Out-of-range values are the daemon's to refuse, with its own message.
   EXPECT_TRUE(Parse({"create", "x", "--payload", "/p", "--vcpus", "0"}).ok());
 }
@@ -183,7 +197,7 @@ TEST(ParseArgs, SpecFileWithOverrides) {
 }
 
 TEST(ParseDisk, Errors) {
-  EXPECT_FALSE(ParseDisk("ro").ok());                  // No path.
+  EXPECT_FALSE(ParseDisk("ro").ok());  // No path.
   EXPECT_FALSE(ParseDisk("path=/a,bogus").ok());
   EXPECT_FALSE(ParseDisk("path=/a,cache=sometimes").ok());
   EXPECT_FALSE(ParseDisk("path=/a,queues=-1").ok());

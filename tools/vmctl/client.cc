@@ -15,12 +15,10 @@
 namespace vmctl {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& what,
-                                     const std::string& path) {
+absl::StatusOr<std::string> ReadFile(const std::string& what, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(what, " ", path, ": cannot be read"));
+    return absl::NotFoundError(absl::StrCat(what, " ", path, ": cannot be read"));
   }
   std::stringstream ss;
   ss << in.rdbuf();
@@ -40,12 +38,10 @@ void SetDeadline(grpc::ClientContext& ctx, int64_t extra_ms = 0) {
 
 absl::Status FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
-    const Connection& conn) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const Connection& conn) {
   grpc::ChannelArguments args;
   // The daemon is local or one hop away; fail fast when it is not there.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
@@ -88,11 +84,9 @@ absl::Status Client::Run(const Invocation& inv) {
       return absl::OkStatus();
     }
     case Command::kStart:
-      return CallOnVm(inv, &vmm::v1::VmService::StubInterface::StartVm,
-                      vmm::v1::StartVmRequest());
+      return CallOnVm(inv, &vmm::v1::VmService::StubInterface::StartVm, vmm::v1::StartVmRequest());
     case Command::kPause:
-      return CallOnVm(inv, &vmm::v1::VmService::StubInterface::PauseVm,
-                      vmm::v1::PauseVmRequest());
+      return CallOnVm(inv, &vmm::v1::VmService::StubInterface::PauseVm, vmm::v1::PauseVmRequest());
     case Command::kResume:
       return CallOnVm(inv, &vmm::v1::VmService::StubInterface::ResumeVm,
                       vmm::v1::ResumeVmRequest());
@@ -133,19 +127,17 @@ absl::Status Client::Run(const Invocation& inv) {
 }
 
 template <typename Request>
-absl::Status Client::CallOnVm(
-    const Invocation& inv,
-    grpc::Status (vmm::v1::VmService::StubInterface::*rpc)(
-        grpc::ClientContext*, const Request&, vmm::v1::Vm*),
-    Request request) {
+absl::Status Client::CallOnVm(const Invocation& inv,
+                              grpc::Status (vmm::v1::VmService::StubInterface::*rpc)(
+                                  grpc::ClientContext*, const Request&, vmm::v1::Vm*),
+                              Request request) {
   absl::Status first;
   // NOT_FOUND means nothing happened, so retrying under the id is safe.
   for (const auto& ref : CandidateRefs(inv.vm, inv.vm_is_id)) {
     grpc::ClientContext ctx;
     // StopVm may wait out the guest's grace period (0 means 10 s).
-    SetDeadline(ctx, inv.command == Command::kStop
-                         ? (inv.timeout_ms == 0 ? 10000 : inv.timeout_ms)
-                         : 0);
+    SetDeadline(ctx,
+                inv.command == Command::kStop ? (inv.timeout_ms == 0 ? 10000 : inv.timeout_ms) : 0);
     *request.mutable_vm() = ref;
     vmm::v1::Vm vm;
     absl::Status s = FromGrpc((stub_.*rpc)(&ctx, request, &vm));
@@ -156,8 +148,7 @@ absl::Status Client::CallOnVm(
   return first;  // The name's error reads best: "no VM named ...".
 }
 
-absl::StatusOr<vmm::v1::VmRef> Client::ResolveRef(const Invocation& inv,
-                                                  vmm::v1::Vm* out) {
+absl::StatusOr<vmm::v1::VmRef> Client::ResolveRef(const Invocation& inv, vmm::v1::Vm* out) {
   absl::Status first;
   for (const auto& ref : CandidateRefs(inv.vm, inv.vm_is_id)) {
     grpc::ClientContext ctx;
@@ -207,8 +198,7 @@ absl::Status Client::List(const Invocation& inv) {
   grpc::ClientContext ctx;
   SetDeadline(ctx);
   vmm::v1::ListVmsResponse resp;
-  RETURN_IF_ERROR(
-      FromGrpc(stub_.ListVms(&ctx, vmm::v1::ListVmsRequest(), &resp)));
+  RETURN_IF_ERROR(FromGrpc(stub_.ListVms(&ctx, vmm::v1::ListVmsRequest(), &resp)));
   if (inv.json) {
     ASSIGN_OR_RETURN(std::string line, ToJsonLine(resp));
     out_ << line;

@@ -18,16 +18,14 @@ namespace vmctl {
 // A channel to the daemon: "unix:<socket>" with no transport security (the
 // socket's 0600 mode is the access control), or TLS to --server with the
 // given CA and optional client certificate.
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
-    const Connection& conn);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const Connection& conn);
 
 // gRPC codes and absl codes share numbering (both are google.rpc.Code).
 absl::Status FromGrpc(const grpc::Status& status);
 
 class Client {
  public:
-  Client(vmm::v1::VmService::StubInterface& stub, std::ostream& out)
-      : stub_(stub), out_(out) {}
+  Client(vmm::v1::VmService::StubInterface& stub, std::ostream& out) : stub_(stub), out_(out) {}
 
   // Runs the command; the error is what to print ("<CODE>: <message>").
   absl::Status Run(const Invocation& inv);
@@ -41,14 +39,13 @@ class Client {
   // if no VM has that name, as an id (see ResolveRef for the rule).
   template <typename Request>
   absl::Status CallOnVm(const Invocation& inv,
-                        grpc::Status (vmm::v1::VmService::StubInterface::*rpc)(
-                            grpc::ClientContext*, const Request&,
-                            vmm::v1::Vm*),
+                        grpc::Status (vmm::v1::VmService::StubInterface::*rpc)(grpc::ClientContext*,
+                                                                               const Request&,
+                                                                               vmm::v1::Vm*),
                         Request request);
   // The VmRef that names inv.vm, checked with GetVm (for streams, which
   // report NOT_FOUND too late to retry). Fills `vm` if given.
-  absl::StatusOr<vmm::v1::VmRef> ResolveRef(const Invocation& inv,
-                                            vmm::v1::Vm* vm = nullptr);
+  absl::StatusOr<vmm::v1::VmRef> ResolveRef(const Invocation& inv, vmm::v1::Vm* vm = nullptr);
   absl::Status PrintVm(const Invocation& inv, const vmm::v1::Vm& vm);
 
   vmm::v1::VmService::StubInterface& stub_;

@@ -29,8 +29,7 @@ using grpc::StatusCode;
 
 class InMemoryVmService final : public vmm::v1::VmService::Service {
  public:
-  Status CreateVm(ServerContext*, const vmm::v1::CreateVmRequest* req,
-                  vmm::v1::Vm* vm) override {
+  Status CreateVm(ServerContext*, const vmm::v1::CreateVmRequest* req, vmm::v1::Vm* vm) override {
     absl::MutexLock lock(&mu_);
     for (auto& [id, v] : vms_) {
       if (v.spec().name() == req->spec().name()) {
@@ -45,8 +44,7 @@ class InMemoryVmService final : public vmm::v1::VmService::Service {
     vms_[vm->id()] = *vm;
     return Status::OK;
   }
-  Status StartVm(ServerContext*, const vmm::v1::StartVmRequest* req,
-                 vmm::v1::Vm* vm) override {
+  Status StartVm(ServerContext*, const vmm::v1::StartVmRequest* req, vmm::v1::Vm* vm) override {
     absl::MutexLock lock(&mu_);
     ++start_calls_;
     vmm::v1::Vm* v = Find(req->vm());
@@ -56,8 +54,7 @@ class InMemoryVmService final : public vmm::v1::VmService::Service {
     *vm = *v;
     return Status::OK;
   }
-  Status GetVm(ServerContext*, const vmm::v1::GetVmRequest* req,
-               vmm::v1::Vm* vm) override {
+  Status GetVm(ServerContext*, const vmm::v1::GetVmRequest* req, vmm::v1::Vm* vm) override {
     absl::MutexLock lock(&mu_);
     vmm::v1::Vm* v = Find(req->vm());
     if (v == nullptr) return NotFound(req->vm());
@@ -91,10 +88,9 @@ class InMemoryVmService final : public vmm::v1::VmService::Service {
     return Status::OK;
   }
   // Echoes input back upper-cased; "bye" ends the stream from the server.
-  Status StreamConsole(
-      ServerContext*,
-      grpc::ServerReaderWriter<vmm::v1::ConsoleResponse,
-                               vmm::v1::ConsoleRequest>* stream) override {
+  Status StreamConsole(ServerContext*,
+                       grpc::ServerReaderWriter<vmm::v1::ConsoleResponse, vmm::v1::ConsoleRequest>*
+                           stream) override {
     vmm::v1::ConsoleRequest req;
     if (!stream->Read(&req)) return Status::OK;
     if (req.vm().id().empty()) {
@@ -123,17 +119,15 @@ class InMemoryVmService final : public vmm::v1::VmService::Service {
  private:
   vmm::v1::Vm* Find(const vmm::v1::VmRef& ref) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (auto& [id, v] : vms_) {
-      if ((ref.has_id() && id == ref.id()) ||
-          (ref.has_name() && v.spec().name() == ref.name())) {
+      if ((ref.has_id() && id == ref.id()) || (ref.has_name() && v.spec().name() == ref.name())) {
         return &v;
       }
     }
     return nullptr;
   }
   static Status NotFound(const vmm::v1::VmRef& ref) {
-    return Status(StatusCode::NOT_FOUND,
-                  ref.has_id() ? absl::StrCat("no VM with id ", ref.id())
-                               : absl::StrCat("no VM named ", ref.name()));
+    return Status(StatusCode::NOT_FOUND, ref.has_id() ? absl::StrCat("no VM with id ", ref.id())
+                                                      : absl::StrCat("no VM named ", ref.name()));
   }
 
   absl::Mutex mu_;
@@ -150,8 +144,7 @@ class ClientTest : public ::testing::Test {
     dir_ = dir;
     socket_ = absl::StrCat(dir_, "/vmmd.sock");
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(absl::StrCat("unix:", socket_),
-                             grpc::InsecureServerCredentials());
+    builder.AddListeningPort(absl::StrCat("unix:", socket_), grpc::InsecureServerCredentials());
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -195,12 +188,9 @@ class ClientTest : public ::testing::Test {
 
 TEST_F(ClientTest, CreateListGetDelete) {
   std::string out = MustRun({"create", "web1", "--payload", "/p.bin"});
-  EXPECT_NE(out.find("web1  id1  created  defined  1      256MiB  auto"),
-            std::string::npos)
-      << out;
+  EXPECT_NE(out.find("web1  id1  created  defined  1      256MiB  auto"), std::string::npos) << out;
   out = MustRun({"list"});
-  EXPECT_EQ(out.substr(0, out.find('\n')),
-            "NAME  ID   STATE    REASON   VCPUS  MEMORY  ACCEL");
+  EXPECT_EQ(out.substr(0, out.find('\n')), "NAME  ID   STATE    REASON   VCPUS  MEMORY  ACCEL");
   out = MustRun({"--json", "list"});
   EXPECT_NE(out.find(R"("name":"web1")"), std::string::npos) << out;
   out = MustRun({"get", "web1"});

@@ -65,8 +65,7 @@ bool WriteAll(int fd, const char* data, size_t len) {
   return true;
 }
 
-using Stream = grpc::ClientReaderWriterInterface<vmm::v1::ConsoleRequest,
-                                                 vmm::v1::ConsoleResponse>;
+using Stream = grpc::ClientReaderWriterInterface<vmm::v1::ConsoleRequest, vmm::v1::ConsoleResponse>;
 
 // Reads in_fd until EOF, detach or a wake-up on `wake`, forwarding input.
 void PumpInput(int in_fd, int wake, Stream* stream, grpc::ClientContext* ctx,
@@ -83,8 +82,7 @@ void PumpInput(int in_fd, int wake, Stream* stream, grpc::ClientContext* ctx,
       stream->WritesDone();
       return;
     }
-    const char* end = static_cast<const char*>(
-        memchr(buf, kDetachByte, static_cast<size_t>(n)));
+    const char* end = static_cast<const char*>(memchr(buf, kDetachByte, static_cast<size_t>(n)));
     size_t send = end ? static_cast<size_t>(end - buf) : static_cast<size_t>(n);
     if (send > 0) {
       vmm::v1::ConsoleRequest req;
@@ -101,8 +99,7 @@ void PumpInput(int in_fd, int wake, Stream* stream, grpc::ClientContext* ctx,
 
 }  // namespace
 
-absl::Status RunConsole(vmm::v1::VmService::StubInterface& stub,
-                        const ConsoleOptions& options) {
+absl::Status RunConsole(vmm::v1::VmService::StubInterface& stub, const ConsoleOptions& options) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return vmm::ErrnoStatus("pipe2");
   vmm::Fd wake_read(pipe_fds[0]), wake_write(pipe_fds[1]);
@@ -129,8 +126,7 @@ absl::Status RunConsole(vmm::v1::VmService::StubInterface& stub,
   }
   std::thread input;
   if (open) {
-    input = std::thread(PumpInput, options.in_fd, wake_read.get(), stream.get(),
-                        &ctx, &detached);
+    input = std::thread(PumpInput, options.in_fd, wake_read.get(), stream.get(), &ctx, &detached);
   }
   vmm::v1::ConsoleResponse resp;
   bool out_ok = true;
@@ -149,13 +145,11 @@ absl::Status RunConsole(vmm::v1::VmService::StubInterface& stub,
   if (tty) WriteAll(2, "\n", 1);
 
   if (detached.load() || !out_ok) return absl::OkStatus();
-  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-      options.timeout_ms > 0) {
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && options.timeout_ms > 0) {
     return absl::OkStatus();
   }
   if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
   return absl::OkStatus();
 }

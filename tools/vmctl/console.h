@@ -27,8 +27,7 @@ struct ConsoleOptions {
 // Runs until the daemon ends the stream (VM stopped or deleted), the user
 // detaches, or the timeout passes; the latter two are OK. When in_fd is not
 // a terminal, its EOF half-closes the input side and output keeps flowing.
-absl::Status RunConsole(vmm::v1::VmService::StubInterface& stub,
-                        const ConsoleOptions& options);
+absl::Status RunConsole(vmm::v1::VmService::StubInterface& stub, const ConsoleOptions& options);
 
 }  // namespace vmctl
 

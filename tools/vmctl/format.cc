@@ -13,20 +13,15 @@
 namespace vmctl {
 namespace {
 
-std::string Lower(const std::string& s) {
-  return s.empty() ? "-" : absl::AsciiStrToLower(s);
-}
+std::string Lower(const std::string& s) { return s.empty() ? "-" : absl::AsciiStrToLower(s); }
 
 std::string Timestamp(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
-  absl::Time t = absl::FromUnixSeconds(ts.seconds()) +
-                 absl::Nanoseconds(ts.nanos());
+  absl::Time t = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 
-bool Live(vmm::v1::State s) {
-  return s == vmm::v1::RUNNING || s == vmm::v1::PAUSED;
-}
+bool Live(vmm::v1::State s) { return s == vmm::v1::RUNNING || s == vmm::v1::PAUSED; }
 
 std::string Accel(const vmm::v1::Vm& vm) {
   if (Live(vm.status().state())) return AccelName(vm.status().accelerator());
@@ -94,10 +89,8 @@ std::string FormatVmTable(const std::vector<vmm::v1::Vm>& vms) {
       {"NAME", "ID", "STATE", "REASON", "VCPUS", "MEMORY", "ACCEL"}};
   for (const auto& vm : vms) {
     rows.push_back({vm.spec().name().empty() ? "-" : vm.spec().name(),
-                    vm.id().empty() ? "-" : vm.id(),
-                    StateName(vm.status().state()),
-                    ReasonName(vm.status().reason()),
-                    absl::StrCat(vm.spec().vcpus()),
+                    vm.id().empty() ? "-" : vm.id(), StateName(vm.status().state()),
+                    ReasonName(vm.status().reason()), absl::StrCat(vm.spec().vcpus()),
                     absl::StrCat(vm.spec().memory_mib(), "MiB"), Accel(vm)});
   }
   return FormatTable(rows);
@@ -112,8 +105,7 @@ std::string FormatVmDetails(const vmm::v1::Vm& vm) {
   };
   add("Name", spec.name());
   add("ID", vm.id());
-  add("State", absl::StrCat(StateName(st.state()), " (",
-                            ReasonName(st.reason()), ")"));
+  add("State", absl::StrCat(StateName(st.state()), " (", ReasonName(st.reason()), ")"));
   if (!st.message().empty()) add("Message", st.message());
   add("State since", Timestamp(st.state_since()));
   add("Arch", ArchName(spec.arch()));
@@ -130,8 +122,7 @@ std::string FormatVmDetails(const vmm::v1::Vm& vm) {
     std::string text = absl::StrCat(d.path(), d.read_only() ? " ro" : " rw");
     if (!d.serial().empty()) absl::StrAppend(&text, " serial=", d.serial());
     if (d.cache() != vmm::v1::CACHE_MODE_UNSPECIFIED) {
-      absl::StrAppend(&text, " cache=",
-                      Lower(vmm::v1::CacheMode_Name(d.cache())));
+      absl::StrAppend(&text, " cache=", Lower(vmm::v1::CacheMode_Name(d.cache())));
     }
     if (i < vm.counters().disks_size()) {
       const auto& c = vm.counters().disks(i);
@@ -147,16 +138,15 @@ std::string FormatVmDetails(const vmm::v1::Vm& vm) {
                                     " mac=", n.mac().empty() ? "(auto)" : n.mac());
     if (i < vm.counters().nics_size()) {
       const auto& c = vm.counters().nics(i);
-      absl::StrAppend(&text, " rx=", c.rx_packets(), "/", c.rx_bytes(),
-                      "B tx=", c.tx_packets(), "/", c.tx_bytes(), "B");
+      absl::StrAppend(&text, " rx=", c.rx_packets(), "/", c.rx_bytes(), "B tx=", c.tx_packets(),
+                      "/", c.tx_bytes(), "B");
     }
     add(absl::StrCat("NIC ", i), text);
   }
   if (spec.has_vsock()) {
-    add("Vsock", absl::StrCat("cid=", spec.vsock().guest_cid(), " uds=",
-                              spec.vsock().uds_path().empty()
-                                  ? "(default)"
-                                  : spec.vsock().uds_path()));
+    add("Vsock",
+        absl::StrCat("cid=", spec.vsock().guest_cid(), " uds=",
+                     spec.vsock().uds_path().empty() ? "(default)" : spec.vsock().uds_path()));
   }
   add("Worker PID", st.worker_pid() > 0 ? absl::StrCat(st.worker_pid()) : "-");
   add("Boot count", absl::StrCat(st.boot_count()));
@@ -170,8 +160,7 @@ std::string FormatEvent(const vmm::v1::VmEvent& event) {
   std::string name = event.vm_name().empty() ? "-" : event.vm_name();
   std::string id = event.vm_id().empty() ? "-" : event.vm_id();
   if (event.deleted()) return absl::StrCat(time, " ", name, " ", id, " deleted\n");
-  std::string line = absl::StrCat(time, " ", name, " ", id, " ",
-                                  StateName(st.state()), " ",
+  std::string line = absl::StrCat(time, " ", name, " ", id, " ", StateName(st.state()), " ",
                                   ReasonName(st.reason()));
   if (!st.message().empty()) absl::StrAppend(&line, " ", st.message());
   return line + "\n";
@@ -185,8 +174,7 @@ absl::StatusOr<std::string> ToJsonLine(const google::protobuf::Message& m) {
   std::string out;
   auto s = google::protobuf::util::MessageToJsonString(m, &out, options);
   if (!s.ok()) {
-    return absl::InternalError(
-        absl::StrCat("JSON encoding failed: ", std::string(s.message())));
+    return absl::InternalError(absl::StrCat("JSON encoding failed: ", std::string(s.message())));
   }
   return out + "\n";
 }

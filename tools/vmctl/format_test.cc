@@ -53,8 +53,7 @@ TEST(FormatVmTable, HeaderAndRows) {
             "NAME  ID           STATE    REASON        VCPUS  MEMORY  ACCEL\n"
             "web1  vm-0123abcd  running  booted        2      512MiB  kvm\n"
             "db    vm-2         shutoff  user_stopped  2      512MiB  tcg\n");
-  EXPECT_EQ(FormatVmTable({}),
-            "NAME  ID  STATE  REASON  VCPUS  MEMORY  ACCEL\n");
+  EXPECT_EQ(FormatVmTable({}), "NAME  ID  STATE  REASON  VCPUS  MEMORY  ACCEL\n");
 }
 
 TEST(FormatVmDetails, ShowsEverything) {
@@ -67,14 +66,11 @@ TEST(FormatVmDetails, ShowsEverything) {
   vm.mutable_spec()->mutable_vsock()->set_guest_cid(3);
   std::string d = FormatVmDetails(vm);
   for (const char* want :
-       {"Name:         web1\n", "ID:           vm-0123abcd\n",
-        "State:        running (booted)\n",
+       {"Name:         web1\n", "ID:           vm-0123abcd\n", "State:        running (booted)\n",
         "State since:  2026-11-18T11:06:40.000Z\n", "Accelerator:  kvm (requested auto)\n",
         "Boot:         payload /p.bin\n", "Disk 0:       /d.img ro serial=SER reads=7/",
-        "Vsock:        cid=3 uds=(default)\n", "Worker PID:   4242\n",
-        "Created:      -\n"}) {
-    EXPECT_NE(d.find(want), std::string::npos) << "missing " << want << " in\n"
-                                               << d;
+        "Vsock:        cid=3 uds=(default)\n", "Worker PID:   4242\n", "Created:      -\n"}) {
+    EXPECT_NE(d.find(want), std::string::npos) << "missing " << want << " in\n" << d;
   }
 }
 
