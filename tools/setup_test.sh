@@ -26,4 +26,27 @@ out=$(PATH="$fake:$PATH" "$SETUP" 2>&1); rc=$?
 rm -rf "$fake"
 [ $rc = 0 ] && [[ "$out" == *"already installed"* ]] \
   || { echo "FAIL: second run: rc=$rc $out"; failures=$((failures + 1)); }
+# The install path, with fake dpkg-query/apt-get: only the missing package
+# is installed, after one `apt-get update`, and the run reports it.
+fake="$(mktemp -d)"
+cat > "$fake/dpkg-query" <<FAKE
+#!/bin/sh
+pkg="\$3"
+if [ "\$pkg" = cpio ] && [ ! -e "$fake/cpio-installed" ]; then exit 1; fi
+printf installed
+FAKE
+cat > "$fake/apt-get" <<FAKE
+#!/bin/sh
+echo "\$*" >> "$fake/apt.log"
+case "\$*" in *install*cpio*) touch "$fake/cpio-installed" ;; esac
+exit 0
+FAKE
+chmod +x "$fake/dpkg-query" "$fake/apt-get"
+out=$(PATH="$fake:$PATH" "$SETUP" 2>&1); rc=$?
+log=$(cat "$fake/apt.log" 2>/dev/null)
+[ $rc = 0 ] && [[ "$out" == *"installed cpio"* ]] \
+  && [ "$(grep -c update <<<"$log")" = 1 ] \
+  && grep -q -- "install .*--no-install-recommends cpio$" <<<"$log" \
+  || { echo "FAIL: install path: rc=$rc out=$out apt=$log"; failures=$((failures + 1)); }
+rm -rf "$fake"
 [ "$failures" = 0 ] && echo PASS || exit 1
