@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "vmm/worker/files.h"
+#include "vmm/worker/scoped_temp_dir.h"
 
 namespace vmm::api {
 namespace {
@@ -12,8 +13,7 @@ namespace {
 class ValidateSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/validation_test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    dir_ = temp_.path();
     ASSERT_TRUE(AtomicWriteFile(dir_ + "/p.bin", "x").ok());
     limits_.max_vcpus = 16;
     limits_.memory_mib = 1024;
@@ -25,6 +25,7 @@ class ValidateSpecTest : public ::testing::Test {
   }
   absl::Status Check() { return ValidateSpec(spec_, limits_); }
 
+  ScopedTempDir temp_{"validation_test"};
   std::string dir_;
   HostLimits limits_;
   v1::VmSpec spec_;

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "vmm/worker/files.h"
+#include "vmm/worker/scoped_temp_dir.h"
 
 namespace vmm::manager {
 namespace {
@@ -25,8 +26,7 @@ v1::VmRef Ref(const std::string& name) {
 class VmManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vm_manager_test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    dir_ = temp_.path();
     for (const char* p : {"hello", "ticker", "stubborn", "triple_fault"}) {
       ASSERT_TRUE(AtomicWriteFile(dir_ + "/" + p + ".bin", "\xf4").ok());
     }
@@ -87,6 +87,7 @@ class VmManagerTest : public ::testing::Test {
     return st;
   }
 
+  ScopedTempDir temp_{"vm_manager_test"};
   std::string dir_;
   std::unique_ptr<VmManager> manager_;
 };

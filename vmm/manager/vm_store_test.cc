@@ -4,16 +4,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <memory>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "vmm/worker/files.h"
 #include "vmm/worker/layout.h"
+#include "vmm/worker/scoped_temp_dir.h"
 
 namespace vmm::manager {
 namespace {
 
+// Removed at exit with everything in it.
 std::string TempDir() {
-  char tmpl[] = "/tmp/vm_store_test.XXXXXX";
-  return mkdtemp(tmpl);
+  static auto* dirs = new std::vector<std::unique_ptr<ScopedTempDir>>;
+  static const int cleanup = atexit([] { delete dirs; });
+  (void)cleanup;
+  dirs->push_back(std::make_unique<ScopedTempDir>("vm_store_test"));
+  return dirs->back()->path();
 }
 
 v1::Vm MakeVm(const std::string& id, const std::string& name) {

@@ -4,15 +4,23 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <memory>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "vmm/worker/files.h"
+#include "vmm/worker/scoped_temp_dir.h"
 
 namespace vmm::manager {
 namespace {
 
+// Removed at exit with everything in it.
 std::string TempDir() {
-  char tmpl[] = "/tmp/worker_process_test.XXXXXX";
-  return mkdtemp(tmpl);
+  static auto* dirs = new std::vector<std::unique_ptr<ScopedTempDir>>;
+  static const int cleanup = atexit([] { delete dirs; });
+  (void)cleanup;
+  dirs->push_back(std::make_unique<ScopedTempDir>("worker_process_test"));
+  return dirs->back()->path();
 }
 
 TEST(SpawnDetached, NewSessionLogAndExitCode) {

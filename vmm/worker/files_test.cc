@@ -3,14 +3,22 @@
 #include <dirent.h>
 #include <stdlib.h>
 
+#include <memory>
+#include <vector>
+
 #include "gtest/gtest.h"
+#include "vmm/worker/scoped_temp_dir.h"
 
 namespace vmm {
 namespace {
 
+// Removed at exit with everything in it.
 std::string TempDir() {
-  char tmpl[] = "/tmp/files_test.XXXXXX";
-  return mkdtemp(tmpl);
+  static auto* dirs = new std::vector<std::unique_ptr<ScopedTempDir>>;
+  static const int cleanup = atexit([] { delete dirs; });
+  (void)cleanup;
+  dirs->push_back(std::make_unique<ScopedTempDir>("files_test"));
+  return dirs->back()->path();
 }
 
 int CountEntries(const std::string& dir) {

@@ -16,6 +16,7 @@
 #include "vmm/worker/control_client.h"
 #include "vmm/worker/files.h"
 #include "vmm/worker/layout.h"
+#include "vmm/worker/scoped_temp_dir.h"
 #include "vmm/worker/scripted_machine.h"
 
 namespace vmm::worker {
@@ -26,8 +27,7 @@ constexpr absl::Duration kTimeout = absl::Seconds(20);
 class WorkerTest : public ::testing::Test {
  protected:
   void Start(const std::string& script) {
-    char tmpl[] = "/tmp/worker_test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    dir_ = temp_.path();
     std::string payload = dir_ + "/" + script + ".bin";
     ASSERT_TRUE(AtomicWriteFile(payload, "\xf4").ok());
     v1::VmSpec spec;
@@ -62,6 +62,7 @@ class WorkerTest : public ::testing::Test {
     return true;
   }
 
+  ScopedTempDir temp_{"worker_test"};
   std::string dir_;
   std::future<int> result_;
   std::unique_ptr<WorkerClient> client_;
@@ -141,8 +142,8 @@ TEST_F(WorkerTest, CrashIsRecorded) {
 }
 
 TEST(WorkerStartFailure, MissingSpecIsStartFailed) {
-  char tmpl[] = "/tmp/worker_test.XXXXXX";
-  std::string dir = mkdtemp(tmpl);
+  ScopedTempDir temp("worker_test");
+  const std::string& dir = temp.path();
   EXPECT_EQ(RunWorker(dir, BuildScriptedMachine), kExitStartFailed);
   absl::StatusOr<std::string> text = ReadFileToString(dir + "/" + kExitFile);
   ASSERT_TRUE(text.ok());
