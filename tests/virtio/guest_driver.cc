@@ -87,33 +87,31 @@ void GuestDriver::PushAvail(uint16_t qi, uint16_t head) {
   (void)memory_->WriteObj(
       GuestAddress(q.avail + kAvailRingOffset + 2ull * (q.avail_idx % q.size)), head);
   ++q.avail_idx;
-  std::atomic_thread_fence(std::memory_order_release);
-  (void)memory_->WriteObj(GuestAddress(q.avail + kAvailIdxOffset), q.avail_idx);
+  (void)memory_->StoreAtomic16(GuestAddress(q.avail + kAvailIdxOffset), q.avail_idx);
 }
 
 void GuestDriver::SetAvailIdx(uint16_t qi, uint16_t idx) {
   queues_[qi].avail_idx = idx;
-  (void)memory_->WriteObj(GuestAddress(queues_[qi].avail + kAvailIdxOffset), idx);
+  (void)memory_->StoreAtomic16(GuestAddress(queues_[qi].avail + kAvailIdxOffset), idx);
 }
 
 void GuestDriver::SetUsedEvent(uint16_t qi, uint16_t v) {
   const Q& q = queues_[qi];
-  (void)memory_->WriteObj(GuestAddress(q.avail + kAvailRingOffset + 2ull * q.size), v);
+  (void)memory_->StoreAtomic16(GuestAddress(q.avail + kAvailRingOffset + 2ull * q.size), v);
 }
 
 void GuestDriver::SetAvailFlags(uint16_t qi, uint16_t flags) {
-  (void)memory_->WriteObj(GuestAddress(queues_[qi].avail + kAvailFlagsOffset), flags);
+  (void)memory_->StoreAtomic16(GuestAddress(queues_[qi].avail + kAvailFlagsOffset), flags);
 }
 
 uint16_t GuestDriver::AvailEvent(uint16_t qi) {
   const Q& q = queues_[qi];
-  return memory_->ReadObj<uint16_t>(GuestAddress(q.used + kUsedRingOffset + 8ull * q.size))
+  return memory_->LoadAtomic16(GuestAddress(q.used + kUsedRingOffset + 8ull * q.size))
       .value_or(0xffff);
 }
 
 uint16_t GuestDriver::UsedIdx(uint16_t qi) {
-  return memory_->ReadObj<uint16_t>(GuestAddress(queues_[qi].used + kUsedIdxOffset))
-      .value_or(0);
+  return memory_->LoadAtomic16(GuestAddress(queues_[qi].used + kUsedIdxOffset)).value_or(0);
 }
 
 VirtqUsedElem GuestDriver::UsedElemAt(uint16_t qi, uint16_t idx) {

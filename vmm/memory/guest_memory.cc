@@ -101,6 +101,27 @@ absl::StatusOr<struct iovec> GuestMemory::HostIovecForIo(GuestAddress addr, uint
   return iov;
 }
 
+absl::StatusOr<uint16_t> GuestMemory::LoadAtomic16(GuestAddress addr) const {
+  if (addr.value() % 2 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("atomic 16-bit load at addr=0x%x: not 2-byte aligned", addr.value()));
+  }
+  absl::StatusOr<uint8_t*> host = Translate(addr, 2);
+  if (!host.ok()) return host.status();
+  return __atomic_load_n(reinterpret_cast<const uint16_t*>(*host), __ATOMIC_ACQUIRE);
+}
+
+absl::Status GuestMemory::StoreAtomic16(GuestAddress addr, uint16_t value) {
+  if (addr.value() % 2 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("atomic 16-bit store at addr=0x%x: not 2-byte aligned", addr.value()));
+  }
+  absl::StatusOr<uint8_t*> host = Translate(addr, 2);
+  if (!host.ok()) return host.status();
+  __atomic_store_n(reinterpret_cast<uint16_t*>(*host), value, __ATOMIC_RELEASE);
+  return absl::OkStatus();
+}
+
 bool GuestMemory::IsValidRange(GuestAddress addr, uint64_t len) const {
   return Translate(addr, len).ok();
 }

@@ -98,6 +98,14 @@ class GuestMemory {
   // and never dereference it themselves or keep it past the I/O.
   absl::StatusOr<struct iovec> HostIovecForIo(GuestAddress addr, uint64_t len) const;
 
+  // Single-copy-atomic 16-bit load/store of a naturally aligned value, for
+  // fields shared with a running guest (virtqueue ring indices and event
+  // fields): Read/Write copy bytes with memcpy, which may tear a 2-byte
+  // value that the guest updates concurrently. Load has acquire and Store
+  // release ordering. Fails if misaligned or outside RAM.
+  absl::StatusOr<uint16_t> LoadAtomic16(GuestAddress addr) const;
+  absl::Status StoreAtomic16(GuestAddress addr, uint16_t value);
+
   // True if [addr, addr + len) lies inside one region.
   bool IsValidRange(GuestAddress addr, uint64_t len) const;
 

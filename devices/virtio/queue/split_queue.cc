@@ -52,7 +52,7 @@ absl::StatusOr<SplitQueue> SplitQueue::Create(GuestMemory* memory, const QueueLa
 
 absl::StatusOr<uint16_t> SplitQueue::ReadAvailIdx() const {
   // Offsets were checked in Create: these reads cannot leave the ring.
-  return memory_->ReadObj<uint16_t>(GuestAddress(layout_.avail.value() + kAvailIdxOffset));
+  return memory_->LoadAtomic16(GuestAddress(layout_.avail.value() + kAvailIdxOffset));
 }
 
 absl::StatusOr<std::optional<DescriptorChain>> SplitQueue::Pop() {
@@ -65,11 +65,12 @@ absl::StatusOr<std::optional<DescriptorChain>> SplitQueue::Pop() {
         "avail.idx=%d jumped %d entries past the device's %d: more than the queue size %d",
         *avail_idx, pending, next_avail_, layout_.size));
   }
-  // The ring entry must be read after avail.idx (§2.7.13.3: the driver
-  // writes the entry, then a barrier, then idx).
-  std::atomic_thread_fence(std::memory_order_acquire);
+  // The ring entry is read after avail.idx (§2.7.13.3: the driver writes
+  // the entry, then a barrier, then idx); the idx load has acquire order.
+  // Ring indices use single-copy-atomic loads/stores: a torn idx would make
+  // the device pop entries the driver never published.
   const uint64_t slot = next_avail_ % layout_.size;
-  absl::StatusOr<uint16_t> head = memory_->ReadObj<uint16_t>(
+  absl::StatusOr<uint16_t> head = memory_->LoadAtomic16(
       GuestAddress(layout_.avail.value() + kAvailRingOffset + 2 * slot));
   if (!head.ok()) return head.status();
   if (*head >= layout_.size) {
@@ -93,7 +94,7 @@ absl::Status SplitQueue::AddUsed(uint16_t head, uint32_t len) {
   // The element must be visible before the index that publishes it.
   std::atomic_thread_fence(std::memory_order_release);
   ++next_used_;
-  return memory_->WriteObj(GuestAddress(layout_.used.value() + kUsedIdxOffset), next_used_);
+  return memory_->StoreAtomic16(GuestAddress(layout_.used.value() + kUsedIdxOffset), next_used_);
 }
 
 absl::StatusOr<bool> SplitQueue::ShouldNotify() {
@@ -106,14 +107,14 @@ absl::StatusOr<bool> SplitQueue::ShouldNotify() {
   signalled_used_valid_ = true;
   if (features_.event_idx) {
     // used_event sits after the avail ring entries.
-    absl::StatusOr<uint16_t> used_event = memory_->ReadObj<uint16_t>(
+    absl::StatusOr<uint16_t> used_event = memory_->LoadAtomic16(
         GuestAddress(layout_.avail.value() + kAvailRingOffset + 2ull * layout_.size));
     if (!used_event.ok()) return used_event.status();
     if (!valid) return true;
     return NeedEvent(*used_event, next_used_, old);
   }
   absl::StatusOr<uint16_t> flags =
-      memory_->ReadObj<uint16_t>(GuestAddress(layout_.avail.value() + kAvailFlagsOffset));
+      memory_->LoadAtomic16(GuestAddress(layout_.avail.value() + kAvailFlagsOffset));
   if (!flags.ok()) return flags.status();
   return (*flags & kVirtqAvailFNoInterrupt) == 0;
 }
@@ -122,10 +123,10 @@ absl::StatusOr<bool> SplitQueue::EnableNotification() {
   absl::Status s;
   if (features_.event_idx) {
     // avail_event sits after the used ring entries.
-    s = memory_->WriteObj(
+    s = memory_->StoreAtomic16(
         GuestAddress(layout_.used.value() + kUsedRingOffset + 8ull * layout_.size), next_avail_);
   } else {
-    s = memory_->WriteObj(GuestAddress(layout_.used.value() + kUsedFlagsOffset), uint16_t{0});
+    s = memory_->StoreAtomic16(GuestAddress(layout_.used.value() + kUsedFlagsOffset), 0);
   }
   if (!s.ok()) return s;
   // Publish the request for kicks before re-reading avail.idx, or a buffer
@@ -140,8 +141,8 @@ absl::Status SplitQueue::DisableNotification() {
   // With EVENT_IDX the driver kicks only when it passes avail_event, which
   // lags behind while we work: nothing to do.
   if (features_.event_idx) return absl::OkStatus();
-  return memory_->WriteObj(GuestAddress(layout_.used.value() + kUsedFlagsOffset),
-                           kVirtqUsedFNoNotify);
+  return memory_->StoreAtomic16(GuestAddress(layout_.used.value() + kUsedFlagsOffset),
+                                kVirtqUsedFNoNotify);
 }
 
 }  // namespace virtio
