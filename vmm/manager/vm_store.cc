@@ -1,8 +1,10 @@
 #include "vmm/manager/vm_store.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <google/protobuf/text_format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,7 +50,23 @@ std::string Text(const google::protobuf::Message& m) {
 VmStore::VmStore(std::string root) : vms_dir_(root + "/vms") {}
 
 absl::Status VmStore::Init() {
-  RETURN_IF_ERROR(MkdirIfMissing(vms_dir_.substr(0, vms_dir_.size() - 4)));
+  const std::string root = vms_dir_.substr(0, vms_dir_.size() - 4);
+  RETURN_IF_ERROR(MkdirIfMissing(root));
+  // Two daemons on one state directory would each supervise (and finalize)
+  // the same workers. The lock dies with the process, even on SIGKILL.
+  std::string lock_path = absl::StrCat(root, "/vmmd.lock");
+  if (!lock_) {
+    Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock) return ErrnoStatus(absl::StrCat("open ", lock_path));
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "state directory ", root, " is in use by another vmmd (", lock_path, " is locked)"));
+      }
+      return ErrnoStatus(absl::StrCat("flock ", lock_path));
+    }
+    lock_ = std::move(lock);
+  }
   RETURN_IF_ERROR(MkdirIfMissing(vms_dir_));
   DIR* d = ::opendir(vms_dir_.c_str());
   if (d == nullptr) return ErrnoStatus(absl::StrCat("opendir ", vms_dir_));

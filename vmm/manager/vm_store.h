@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/vmm/v1/vmm.pb.h"
+#include "vmm/base/fd.h"
 
 namespace vmm::manager {
 
@@ -20,8 +21,9 @@ class VmStore {
  public:
   explicit VmStore(std::string root);
 
-  // Creates <root>/vms if needed and removes leftovers of interrupted
-  // creates and deletes.
+  // Creates <root>/vms if needed, takes the directory's lock (one daemon
+  // per state directory: FAILED_PRECONDITION if another holds it) and
+  // removes leftovers of interrupted creates and deletes.
   absl::Status Init();
 
   std::string VmDir(const std::string& id) const;
@@ -40,6 +42,7 @@ class VmStore {
 
  private:
   std::string vms_dir_;
+  Fd lock_;  // flock(2)ed <root>/vmmd.lock, held for the store's lifetime.
 };
 
 }  // namespace vmm::manager

@@ -72,6 +72,17 @@ TEST(VmStore, InitRemovesInterruptedCreatesAndReportsBrokenDirs) {
   ASSERT_EQ(loaded.errors.size(), 1u);
 }
 
+TEST(VmStore, OneStorePerDirectory) {
+  std::string root = TempDir();
+  auto first = std::make_unique<VmStore>(root);
+  ASSERT_TRUE(first->Init().ok());
+  VmStore second(root);
+  absl::Status s = second.Init();
+  EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+  first.reset();  // Released with its descriptor.
+  EXPECT_TRUE(VmStore(root).Init().ok());
+}
+
 TEST(VmStore, CreateInUnwritableRootLeavesNothing) {
   VmStore store("/nonexistent-root-xyz");
   EXPECT_FALSE(store.Create(MakeVm("a", "b")).ok());
