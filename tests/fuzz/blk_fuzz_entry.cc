@@ -127,11 +127,9 @@ void RunInput(const uint8_t* data, size_t size, bool wait) {
   // stop, and the reset completes in-flight I/O; only the status bit needs a
   // wait to be observed before the reset clears it.
   if (wait) {
-    const uint16_t avail =
-        rig->memory->ReadObj<uint16_t>(GuestAddress(kFuzzAvail + 2)).value_or(0);
+    const uint16_t avail = rig->memory->ReadObj<uint16_t>(GuestAddress(kFuzzAvail + 2)).value_or(0);
     for (int i = 0; i < 2000; ++i) {
-      const uint16_t used =
-          rig->memory->ReadObj<uint16_t>(GuestAddress(kFuzzUsed + 2)).value_or(0);
+      const uint16_t used = rig->memory->ReadObj<uint16_t>(GuestAddress(kFuzzUsed + 2)).value_or(0);
       if (used == avail || (rig->R(virtio::mmio::kStatus) & virtio::kStatusDeviceNeedsReset)) {
         break;
       }

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "devices/virtio/core/virtio_spec.h"
 #include "tests/virtio/blk_fixture.h"
 #include "vmm/base/log.h"
@@ -87,12 +87,14 @@ Result RunDevice(BlkRig& rig, const Job& job, uint64_t sectors, double seconds) 
     BlkReqHeader h{job.write ? kBlkTOut : kBlkTIn, 0, block * job.block / 512};
     (void)mem.WriteObj(slots[i].hdr, h);
     const uint16_t base = static_cast<uint16_t>(3 * i);
-    d.WriteDesc(0, base, VirtqDesc{slots[i].hdr.value(), 16, kVirtqDescFNext,
-                                   static_cast<uint16_t>(base + 1)});
-    d.WriteDesc(0, base + 1,
-                VirtqDesc{slots[i].data.value(), job.block,
-                          static_cast<uint16_t>(kVirtqDescFNext | (job.write ? 0 : kVirtqDescFWrite)),
-                          static_cast<uint16_t>(base + 2)});
+    d.WriteDesc(
+        0, base,
+        VirtqDesc{slots[i].hdr.value(), 16, kVirtqDescFNext, static_cast<uint16_t>(base + 1)});
+    d.WriteDesc(
+        0, base + 1,
+        VirtqDesc{slots[i].data.value(), job.block,
+                  static_cast<uint16_t>(kVirtqDescFNext | (job.write ? 0 : kVirtqDescFWrite)),
+                  static_cast<uint16_t>(base + 2)});
     d.WriteDesc(0, base + 2, VirtqDesc{slots[i].status.value(), 1, kVirtqDescFWrite, 0});
     d.PushAvail(0, base);
     ++avail_idx;
@@ -140,8 +142,8 @@ Result RunDevice(BlkRig& rig, const Job& job, uint64_t sectors, double seconds) 
 }
 
 Result RunFio(const std::string& path, const Job& job, double seconds, bool direct) {
-  std::string rw = job.random ? (job.write ? "randwrite" : "randread")
-                              : (job.write ? "write" : "read");
+  std::string rw =
+      job.random ? (job.write ? "randwrite" : "randread") : (job.write ? "write" : "read");
   std::string cmd = absl::StrFormat(
       "fio --name=h --filename=%s --ioengine=io_uring --rw=%s --bs=%d --iodepth=%d "
       "--direct=%d --time_based --runtime=%ds --ramp_time=0 --norandommap --randrepeat=1 "
@@ -177,11 +179,16 @@ int Main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     absl::string_view a = argv[i];
-    if (absl::ConsumePrefix(&a, "--seconds=")) (void)absl::SimpleAtod(a, &o.seconds);
-    else if (absl::ConsumePrefix(&a, "--size_mb=")) (void)absl::SimpleAtoi(a, &o.size_mb);
-    else if (absl::ConsumePrefix(&a, "--cache=")) o.cache = std::string(a);
-    else if (absl::ConsumePrefix(&a, "--dir=")) o.dir = std::string(a);
-    else if (a == "--no_fio") o.fio = false;
+    if (absl::ConsumePrefix(&a, "--seconds="))
+      (void)absl::SimpleAtod(a, &o.seconds);
+    else if (absl::ConsumePrefix(&a, "--size_mb="))
+      (void)absl::SimpleAtoi(a, &o.size_mb);
+    else if (absl::ConsumePrefix(&a, "--cache="))
+      o.cache = std::string(a);
+    else if (absl::ConsumePrefix(&a, "--dir="))
+      o.dir = std::string(a);
+    else if (a == "--no_fio")
+      o.fio = false;
     else {
       fprintf(stderr, "unknown flag %s\n", argv[i]);
       return 2;
@@ -207,13 +214,17 @@ int Main(int argc, char** argv) {
   printf("virtio-blk benchmark: %llu MiB file in %s, cache=%s, %.0f s per job%s\n",
          static_cast<unsigned long long>(o.size_mb), o.dir.c_str(), o.cache.c_str(), o.seconds,
          have_fio ? ", fio io_uring for the host" : " (fio not installed)");
-  printf("%-22s %12s %10s   %12s %10s   %6s\n", "job", "device IOPS", "MB/s", "fio IOPS",
-         "MB/s", "ratio");
+  printf("%-22s %12s %10s   %12s %10s   %6s\n", "job", "device IOPS", "MB/s", "fio IOPS", "MB/s",
+         "ratio");
   const Job jobs[] = {
-      {"4k randread QD1", false, true, 4096, 1},      {"4k randread QD32", false, true, 4096, 32},
-      {"4k randwrite QD1", true, true, 4096, 1},      {"4k randwrite QD32", true, true, 4096, 32},
-      {"128k seqread QD1", false, false, 131072, 1},  {"128k seqread QD32", false, false, 131072, 32},
-      {"128k seqwrite QD1", true, false, 131072, 1},  {"128k seqwrite QD32", true, false, 131072, 32},
+      {"4k randread QD1", false, true, 4096, 1},
+      {"4k randread QD32", false, true, 4096, 32},
+      {"4k randwrite QD1", true, true, 4096, 1},
+      {"4k randwrite QD32", true, true, 4096, 32},
+      {"128k seqread QD1", false, false, 131072, 1},
+      {"128k seqread QD32", false, false, 131072, 32},
+      {"128k seqwrite QD1", true, false, 131072, 1},
+      {"128k seqwrite QD32", true, false, 131072, 32},
   };
   for (const Job& job : jobs) {
     Result dev;

@@ -54,8 +54,8 @@ absl::StatusOr<std::unique_ptr<BlkRig>> BlkRig::Create(const BlockDeviceOptions&
   rig->irq_ = std::make_shared<WaitableIrq>();
   rig->transport_ =
       std::make_unique<VirtioMmioTransport>(rig->device_, rig->memory_.get(), rig->irq_);
-  rig->driver_ =
-      std::make_unique<GuestDriver>(rig->memory_.get(), rig->transport_.get(), GuestAddress(0x1000));
+  rig->driver_ = std::make_unique<GuestDriver>(rig->memory_.get(), rig->transport_.get(),
+                                               GuestAddress(0x1000));
   rig->wanted_ = wanted_features;
   rig->queue_size_ = queue_size;
   absl::Status s = rig->Reinit();

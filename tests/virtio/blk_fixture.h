@@ -26,7 +26,9 @@ class TempImage {
   TempImage(TempImage&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
   const std::string& path() const { return path_; }
   std::vector<uint8_t> ReadAt(uint64_t offset, uint64_t len) const;
-  static uint8_t Pattern(uint64_t offset) { return static_cast<uint8_t>((offset * 7 + (offset >> 9)) & 0xff); }
+  static uint8_t Pattern(uint64_t offset) {
+    return static_cast<uint8_t>((offset * 7 + (offset >> 9)) & 0xff);
+  }
 
  private:
   explicit TempImage(std::string path) : path_(std::move(path)) {}

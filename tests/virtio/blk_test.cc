@@ -70,7 +70,8 @@ TEST(BlkTest, IndirectChainsAndScatteredSegments) {
   GuestAddress hdr = d.Alloc(16);
   ASSERT_TRUE(rig->memory().WriteObj(hdr, BlkReqHeader{kBlkTIn, 0, 8}).ok());
   GuestAddress a = d.Alloc(1024), b = d.Alloc(2048), c = d.Alloc(1024), st = d.Alloc(1);
-  d.AddChain(0, {{hdr, 16, false}, {a, 1024, true}, {b, 2048, true}, {c, 1024, true}, {st, 1, true}},
+  d.AddChain(0,
+             {{hdr, 16, false}, {a, 1024, true}, {b, 2048, true}, {c, 1024, true}, {st, 1, true}},
              true);
   d.Kick(0);
   ASSERT_TRUE(d.WaitUsed(0).ok());
@@ -289,7 +290,7 @@ TEST(BlkTest, AdvisoryLockKeepsWritableImagesExclusive) {
   first->reset();
   auto r1 = BlockDevice::Create(ro);
   auto r2 = BlockDevice::Create(ro);
-  EXPECT_TRUE(r1.ok() && r2.ok());  // Readers share.
+  EXPECT_TRUE(r1.ok() && r2.ok());            // Readers share.
   EXPECT_FALSE(BlockDevice::Create(w).ok());  // But exclude a writer.
 }
 

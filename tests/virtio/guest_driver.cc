@@ -84,8 +84,8 @@ void GuestDriver::WriteDesc(uint16_t qi, uint16_t i, const VirtqDesc& d) {
 
 void GuestDriver::PushAvail(uint16_t qi, uint16_t head) {
   Q& q = queues_[qi];
-  (void)memory_->WriteObj(
-      GuestAddress(q.avail + kAvailRingOffset + 2ull * (q.avail_idx % q.size)), head);
+  (void)memory_->WriteObj(GuestAddress(q.avail + kAvailRingOffset + 2ull * (q.avail_idx % q.size)),
+                          head);
   ++q.avail_idx;
   (void)memory_->StoreAtomic16(GuestAddress(q.avail + kAvailIdxOffset), q.avail_idx);
 }
@@ -124,7 +124,8 @@ VirtqUsedElem GuestDriver::UsedElemAt(uint16_t qi, uint16_t idx) {
 uint16_t GuestDriver::AddChain(uint16_t qi, const std::vector<Buf>& bufs, bool indirect) {
   Q& q = queues_[qi];
   auto flags_of = [](const Buf& b, bool more) {
-    return static_cast<uint16_t>((b.writable ? kVirtqDescFWrite : 0) | (more ? kVirtqDescFNext : 0));
+    return static_cast<uint16_t>((b.writable ? kVirtqDescFWrite : 0) |
+                                 (more ? kVirtqDescFNext : 0));
   };
   if (indirect) {
     GuestAddress table = Alloc(16 * bufs.size(), 16);
@@ -136,9 +137,9 @@ uint16_t GuestDriver::AddChain(uint16_t qi, const std::vector<Buf>& bufs, bool i
     }
     const uint16_t head = q.next_slot;
     q.next_slot = static_cast<uint16_t>((q.next_slot + 1) % q.size);
-    WriteDesc(qi, head,
-              VirtqDesc{table.value(), static_cast<uint32_t>(16 * bufs.size()),
-                        kVirtqDescFIndirect, 0});
+    WriteDesc(
+        qi, head,
+        VirtqDesc{table.value(), static_cast<uint32_t>(16 * bufs.size()), kVirtqDescFIndirect, 0});
     PushAvail(qi, head);
     return head;
   }
@@ -147,8 +148,8 @@ uint16_t GuestDriver::AddChain(uint16_t qi, const std::vector<Buf>& bufs, bool i
     const uint16_t slot = q.next_slot;
     q.next_slot = static_cast<uint16_t>((q.next_slot + 1) % q.size);
     const bool more = i + 1 < bufs.size();
-    WriteDesc(qi, slot, VirtqDesc{bufs[i].addr.value(), bufs[i].len, flags_of(bufs[i], more),
-                                  q.next_slot});
+    WriteDesc(qi, slot,
+              VirtqDesc{bufs[i].addr.value(), bufs[i].len, flags_of(bufs[i], more), q.next_slot});
   }
   PushAvail(qi, head);
   return head;
@@ -160,9 +161,8 @@ absl::StatusOr<VirtqUsedElem> GuestDriver::WaitUsed(uint16_t qi,
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (UsedIdx(qi) == q.last_used) {
     if (std::chrono::steady_clock::now() > deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrFormat("queue %d: no used entry within %d ms (used.idx=%d)", qi,
-                          timeout.count(), q.last_used));
+      return absl::DeadlineExceededError(absl::StrFormat(
+          "queue %d: no used entry within %d ms (used.idx=%d)", qi, timeout.count(), q.last_used));
     }
     std::this_thread::yield();
   }

@@ -80,7 +80,10 @@ class GuestDriver {
   // Lays out queue `index` with `size` entries and marks it ready.
   absl::Status SetupQueue(uint16_t index, uint16_t size);
   void DriverOk() { WriteReg(mmio::kStatus, status() | 4); }
-  void Reset() { WriteReg(mmio::kStatus, 0); queues_.clear(); }
+  void Reset() {
+    WriteReg(mmio::kStatus, 0);
+    queues_.clear();
+  }
 
   // Writes a chain of `bufs` into free descriptor slots, publishes it in the
   // avail ring; returns the head. `indirect` puts the chain in an indirect
@@ -101,11 +104,11 @@ class GuestDriver {
   void Kick(uint16_t q) { WriteReg(mmio::kQueueNotify, q); }
   // Waits until the used ring has an entry the driver has not consumed and
   // returns it; acknowledges the interrupt like a driver.
-  absl::StatusOr<VirtqUsedElem> WaitUsed(uint16_t q,
-                                         std::chrono::milliseconds timeout =
-                                             std::chrono::milliseconds(5000));
+  absl::StatusOr<VirtqUsedElem> WaitUsed(
+      uint16_t q, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
   // Waits until status has `bits`.
-  bool WaitStatus(uint8_t bits, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+  bool WaitStatus(uint8_t bits,
+                  std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
   GuestMemory* memory() { return memory_; }
 

@@ -42,9 +42,8 @@ class HostileTest : public ::testing::Test {
   void ExpectBroken() {
     ASSERT_TRUE(d().WaitStatus(kStatusDeviceNeedsReset)) << "device did not give up";
     // The config-change interrupt follows the status bit (§2.1.2).
-    for (int i = 0; i < 5000 && !(rig_->transport().interrupt_status() &
-                                   mmio::kInterruptConfigChange);
-         ++i) {
+    for (int i = 0;
+         i < 5000 && !(rig_->transport().interrupt_status() & mmio::kInterruptConfigChange); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     EXPECT_TRUE(rig_->transport().interrupt_status() & mmio::kInterruptConfigChange);
@@ -102,8 +101,8 @@ TEST_F(HostileTest, BufferOutsideRam) {
 
 TEST_F(HostileTest, BufferStraddlingEndOfRam) {
   d().WriteDesc(kQ, 0, Desc(hdr_, 16, kVirtqDescFNext, 1));
-  d().WriteDesc(kQ, 1, Desc(GuestAddress((64ull << 20) - 256), 512,
-                            kVirtqDescFWrite | kVirtqDescFNext, 2));
+  d().WriteDesc(
+      kQ, 1, Desc(GuestAddress((64ull << 20) - 256), 512, kVirtqDescFWrite | kVirtqDescFNext, 2));
   d().WriteDesc(kQ, 2, Desc(status_, 1, kVirtqDescFWrite, 0));
   ExpectRefused(0);
 }
@@ -184,9 +183,7 @@ TEST_F(HostileTest, AvailIndexJumpsPastQueueSize) {
   ExpectBroken();
 }
 
-TEST_F(HostileTest, AvailHeadOutOfRange) {
-  ExpectRefused(kSize + 3);
-}
+TEST_F(HostileTest, AvailHeadOutOfRange) { ExpectRefused(kSize + 3); }
 
 TEST_F(HostileTest, QueueOutsideRamAtDriverOk) {
   d().Reset();

@@ -26,9 +26,9 @@ constexpr uint32_t kMaxDiscardSectors = (1u << 30) / kSectorSize;
 absl::StatusOr<std::unique_ptr<BlockDevice>> BlockDevice::Create(
     const BlockDeviceOptions& options) {
   if (options.serial.size() > kBlkIdBytes) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "disk serial \"%s\" is %d bytes: at most %d", options.serial, options.serial.size(),
-        kBlkIdBytes));
+    return absl::InvalidArgumentError(absl::StrFormat("disk serial \"%s\" is %d bytes: at most %d",
+                                                      options.serial, options.serial.size(),
+                                                      kBlkIdBytes));
   }
   if (options.num_queues == 0 || options.num_queues > 64) {
     return absl::InvalidArgumentError(

@@ -24,8 +24,8 @@ struct BlockDeviceOptions {
   bool read_only = false;
   std::string serial;  // GET_ID; at most 20 bytes.
   CacheMode cache_mode = CacheMode::kWriteback;
-  uint16_t num_queues = 1;    // > 1 offers VIRTIO_BLK_F_MQ.
-  uint16_t queue_size = 256;  // Max per queue; a power of 2 in 2..1024.
+  uint16_t num_queues = 1;       // > 1 offers VIRTIO_BLK_F_MQ.
+  uint16_t queue_size = 256;     // Max per queue; a power of 2 in 2..1024.
   uint32_t size_max = 1u << 20;  // Bytes per data segment.
 };
 

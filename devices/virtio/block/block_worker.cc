@@ -89,8 +89,7 @@ void BlockWorker::ProcessQueue(size_t q) {
     }
     absl::Status s = setup_.engine->Submit();
     if (!s.ok()) {
-      Log(LogLevel::kError, "virtio_blk", "submit_failed",
-          {{"error", std::string(s.message())}});
+      Log(LogLevel::kError, "virtio_blk", "submit_failed", {{"error", std::string(s.message())}});
     }
     if (throttled_[q]) return;  // Resumed when completions free room.
     absl::StatusOr<bool> more = queue.EnableNotification();
@@ -196,8 +195,7 @@ bool BlockWorker::Start(size_t q, BlkRequest req) {
           mode |= FALLOC_FL_ZERO_RANGE;
         }
         io_uring_sqe* sqe = next_sqe();
-        io_uring_prep_fallocate(sqe, image.fd(), mode,
-                                static_cast<off_t>(r.sector * kSectorSize),
+        io_uring_prep_fallocate(sqe, image.fd(), mode, static_cast<off_t>(r.sector * kSectorSize),
                                 static_cast<off_t>(uint64_t{r.num_sectors} * kSectorSize));
       }
       break;

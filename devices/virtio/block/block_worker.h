@@ -30,7 +30,7 @@ class BlockWorker {
     const DiskImage* image = nullptr;
     UringEngine* engine = nullptr;
     BlkLimits limits;
-    std::string serial;  // At most 20 bytes.
+    std::string serial;         // At most 20 bytes.
     std::vector<int> kick_fds;  // Indexed by queue index.
     int stop_fd = -1;
   };
@@ -50,7 +50,7 @@ class BlockWorker {
     uint32_t used_len = 1;  // Bytes written for the driver on success.
     int pending = 0;        // Operations not yet completed.
     bool failed = false;
-    int64_t expect = -1;    // Byte count a read/write must return (-1: res == 0).
+    int64_t expect = -1;  // Byte count a read/write must return (-1: res == 0).
     std::vector<iovec> iov;
   };
 
@@ -58,8 +58,7 @@ class BlockWorker {
   // Handles one parsed request; false if the engine has no room (the chain
   // is put back and the queue throttled).
   bool Start(size_t q, BlkRequest req);
-  void CompleteNow(size_t q, uint16_t head, GuestAddress status, uint8_t value,
-                   uint32_t used_len);
+  void CompleteNow(size_t q, uint16_t head, GuestAddress status, uint8_t value, uint32_t used_len);
   void OnCompletion(uint64_t id, int32_t res);
   void NotifyDirty();
   void Broken(const std::string& reason);

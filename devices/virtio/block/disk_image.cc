@@ -17,8 +17,8 @@ absl::StatusOr<CacheMode> ParseCacheMode(absl::string_view name) {
   if (name == "writeback" || name.empty()) return CacheMode::kWriteback;
   if (name == "none") return CacheMode::kNone;
   if (name == "unsafe") return CacheMode::kUnsafe;
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "cache mode \"%s\": must be one of writeback, none, unsafe", name));
+  return absl::InvalidArgumentError(
+      absl::StrFormat("cache mode \"%s\": must be one of writeback, none, unsafe", name));
 }
 
 absl::string_view CacheModeName(CacheMode mode) {
@@ -63,8 +63,7 @@ absl::StatusOr<DiskImage> DiskImage::Open(const std::string& path, bool read_onl
     }
     return ErrnoStatus(absl::StrFormat("disk image %s: lock", path));
   }
-  return DiskImage(std::move(fd), path, static_cast<uint64_t>(st.st_size), read_only,
-                   cache_mode);
+  return DiskImage(std::move(fd), path, static_cast<uint64_t>(st.st_size), read_only, cache_mode);
 }
 
 }  // namespace virtio

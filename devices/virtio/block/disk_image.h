@@ -40,7 +40,10 @@ class DiskImage {
 
  private:
   DiskImage(Fd fd, std::string path, uint64_t size, bool ro, CacheMode mode)
-      : fd_(std::move(fd)), path_(std::move(path)), size_bytes_(size), read_only_(ro),
+      : fd_(std::move(fd)),
+        path_(std::move(path)),
+        size_bytes_(size),
+        read_only_(ro),
         cache_mode_(mode) {}
 
   Fd fd_;

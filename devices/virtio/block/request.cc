@@ -26,22 +26,21 @@ void CheckData(BlkRequest* req, const BlkLimits& limits) {
   }
   for (const Descriptor& d : req->data) {
     if (d.len > limits.size_max) {
-      return Refuse(req, kBlkSIoErr,
-                    absl::StrFormat("data segment len=%d: more than size_max=%d", d.len,
-                                    limits.size_max));
+      return Refuse(
+          req, kBlkSIoErr,
+          absl::StrFormat("data segment len=%d: more than size_max=%d", d.len, limits.size_max));
     }
   }
   // §5.2.6.1: data length is a multiple of 512 for IN and OUT.
   if (req->data_len % kSectorSize != 0) {
     return Refuse(req, kBlkSIoErr,
-                  absl::StrFormat("data len=%d: not a multiple of %d", req->data_len,
-                                  kSectorSize));
+                  absl::StrFormat("data len=%d: not a multiple of %d", req->data_len, kSectorSize));
   }
   if (!InDisk(req->sector, req->data_len / kSectorSize, limits.capacity_sectors)) {
-    return Refuse(req, kBlkSIoErr,
-                  absl::StrFormat("sector=%d + %d sectors: past the end of the disk (%d sectors)",
-                                  req->sector, req->data_len / kSectorSize,
-                                  limits.capacity_sectors));
+    return Refuse(
+        req, kBlkSIoErr,
+        absl::StrFormat("sector=%d + %d sectors: past the end of the disk (%d sectors)",
+                        req->sector, req->data_len / kSectorSize, limits.capacity_sectors));
   }
 }
 
@@ -61,9 +60,8 @@ void ParseRanges(const GuestMemory& memory, const ChainBuffers& chain, const Blk
   }
   for (uint64_t i = 0; i < n; ++i) {
     BlkDiscardWriteZeroes seg;
-    absl::Status s = ReadStream(
-        memory, chain.readable, sizeof(BlkReqHeader) + i * sizeof(seg),
-        absl::Span<uint8_t>(reinterpret_cast<uint8_t*>(&seg), sizeof(seg)));
+    absl::Status s = ReadStream(memory, chain.readable, sizeof(BlkReqHeader) + i * sizeof(seg),
+                                absl::Span<uint8_t>(reinterpret_cast<uint8_t*>(&seg), sizeof(seg)));
     if (!s.ok()) return Refuse(req, kBlkSIoErr, std::string(s.message()));
     // §5.2.6.2: unmap is only defined for WRITE_ZEROES; other flags reserved.
     const uint32_t allowed = discard ? 0 : kBlkWriteZeroesFlagUnmap;
@@ -73,8 +71,7 @@ void ParseRanges(const GuestMemory& memory, const ChainBuffers& chain, const Blk
     }
     if (seg.num_sectors > max_sectors) {
       return Refuse(req, kBlkSIoErr,
-                    absl::StrFormat("num_sectors=%d: more than %d", seg.num_sectors,
-                                    max_sectors));
+                    absl::StrFormat("num_sectors=%d: more than %d", seg.num_sectors, max_sectors));
     }
     if (!InDisk(seg.sector, seg.num_sectors, limits.capacity_sectors)) {
       return Refuse(req, kBlkSIoErr,
@@ -105,9 +102,9 @@ absl::StatusOr<BlkRequest> ParseBlkRequest(const GuestMemory& memory, const Chai
 
   BlkReqHeader hdr;
   if (chain.readable_bytes < sizeof(hdr)) {
-    Refuse(&req, kBlkSIoErr,
-           absl::StrFormat("header: %d readable bytes, need %d", chain.readable_bytes,
-                           sizeof(hdr)));
+    Refuse(
+        &req, kBlkSIoErr,
+        absl::StrFormat("header: %d readable bytes, need %d", chain.readable_bytes, sizeof(hdr)));
     return req;
   }
   absl::Status s = ReadStream(memory, chain.readable, 0,

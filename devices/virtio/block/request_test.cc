@@ -83,8 +83,8 @@ TEST_F(RequestTest, BoundsAndOverflow) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->immediate_status, kBlkSIoErr) << sector;
   }
-  auto ok = ParseBlkRequest(*mem_, Chain(kBlkTIn, 99, {{GuestAddress(0x1000), 512, true}}),
-                            limits_);
+  auto ok =
+      ParseBlkRequest(*mem_, Chain(kBlkTIn, 99, {{GuestAddress(0x1000), 512, true}}), limits_);
   EXPECT_FALSE(ok->immediate_status.has_value());
 }
 
@@ -109,8 +109,8 @@ TEST_F(RequestTest, ShortHeaderAndUnknownType) {
 TEST_F(RequestTest, DiscardSegmentsChecked) {
   BlkDiscardWriteZeroes segs[3] = {{0, 10, 0}, {90, 10, 0}, {95, 10, 0}};
   ASSERT_TRUE(mem_->WriteObj(GuestAddress(0x4000), segs).ok());
-  auto r = ParseBlkRequest(*mem_, Chain(kBlkTDiscard, 0, {{GuestAddress(0x4000), 32, false}}),
-                           limits_);
+  auto r =
+      ParseBlkRequest(*mem_, Chain(kBlkTDiscard, 0, {{GuestAddress(0x4000), 32, false}}), limits_);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->immediate_status.has_value()) << r->error;
   EXPECT_EQ(r->ranges.size(), 2u);

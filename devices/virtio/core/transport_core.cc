@@ -10,8 +10,7 @@
 namespace vmm {
 namespace virtio {
 
-TransportCore::TransportCore(VirtioDevice* device, GuestMemory* memory,
-                             VirtioTransportLink* link)
+TransportCore::TransportCore(VirtioDevice* device, GuestMemory* memory, VirtioTransportLink* link)
     : device_(device), memory_(memory), link_(link), queues_(device->num_queues()) {}
 
 uint32_t TransportCore::DeviceFeatureWord(uint32_t sel) const {

@@ -17,8 +17,7 @@ void SetHigh(uint64_t* field, uint32_t v) {
 void SetLow(uint64_t* field, uint32_t v) { *field = (*field & ~0xffffffffull) | v; }
 }  // namespace
 
-VirtioMmioTransport::VirtioMmioTransport(std::shared_ptr<VirtioDevice> device,
-                                         GuestMemory* memory,
+VirtioMmioTransport::VirtioMmioTransport(std::shared_ptr<VirtioDevice> device, GuestMemory* memory,
                                          std::shared_ptr<InterruptLine> irq)
     : device_(std::move(device)), irq_(std::move(irq)), core_(device_.get(), memory, this) {}
 
@@ -179,9 +178,7 @@ void VirtioMmioTransport::ClearInterrupt(uint32_t bits) {
   if (left == 0 && irq_) irq_->SetLevel(false);
 }
 
-void VirtioMmioTransport::SignalUsed(uint16_t /*index*/) {
-  RaiseInterrupt(kInterruptUsedBuffer);
-}
+void VirtioMmioTransport::SignalUsed(uint16_t /*index*/) { RaiseInterrupt(kInterruptUsedBuffer); }
 
 void VirtioMmioTransport::SignalConfigChange() {
   // Lock-free: the core's generation counter and status are atomics.

@@ -50,7 +50,7 @@ inline constexpr uint64_t kShmBaseHigh = 0x0bc;
 inline constexpr uint64_t kConfigGeneration = 0x0fc;
 inline constexpr uint64_t kConfig = 0x100;
 
-inline constexpr uint32_t kMagic = 0x74726976;  // "virt"
+inline constexpr uint32_t kMagic = 0x74726976;   // "virt"
 inline constexpr uint32_t kVendor = 0x4d4d5631;  // "1VMM"
 inline constexpr uint32_t kInterruptUsedBuffer = 1;
 inline constexpr uint32_t kInterruptConfigChange = 2;

@@ -6,8 +6,7 @@ namespace vmm {
 namespace pci {
 
 PciConfigSpace::PciConfigSpace(uint16_t vendor, uint16_t device, uint32_t class_code,
-                               uint8_t revision, uint16_t subsystem_vendor,
-                               uint16_t subsystem_id) {
+                               uint8_t revision, uint16_t subsystem_vendor, uint16_t subsystem_id) {
   Set16(0x00, vendor);
   Set16(0x02, device);
   Set8(0x08, revision);

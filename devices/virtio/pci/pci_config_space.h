@@ -54,7 +54,7 @@ class PciConfigSpace {
   std::array<uint8_t, kConfigSpaceSize> bytes_{};
   std::array<uint8_t, kConfigSpaceSize> mask_{};
   std::array<uint64_t, 6> bar_size_{};
-  uint8_t last_cap_ = 0;     // Offset of the last capability (0: none).
+  uint8_t last_cap_ = 0;      // Offset of the last capability (0: none).
   uint32_t next_cap_ = 0x40;  // Where the next capability goes.
 };
 

@@ -99,8 +99,7 @@ class EcamDevice : public BusDevice {
  private:
   static bool Ok(uint64_t offset, size_t size) {
     // Bus 0, function 0, naturally aligned, inside one function's 4 KiB.
-    return (offset >> 20) == 0 && ((offset >> 12) & 7) == 0 && size <= 4 &&
-           (offset % size) == 0;
+    return (offset >> 20) == 0 && ((offset >> 12) & 7) == 0 && size <= 4 && (offset % size) == 0;
   }
   PciRoot* root_;
 };
@@ -153,8 +152,10 @@ absl::Status PciRoot::AddFunction(int slot, std::shared_ptr<PciFunction> fn) {
     next_bar_ = at + size;
     const uint64_t addr = window_base_ + at;
     const uint32_t lo = static_cast<uint32_t>(addr), hi = static_cast<uint32_t>(addr >> 32);
-    fn->ConfigWrite(0x10 + 4 * bar, absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&lo), 4));
-    fn->ConfigWrite(0x14 + 4 * bar, absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&hi), 4));
+    fn->ConfigWrite(0x10 + 4 * bar,
+                    absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&lo), 4));
+    fn->ConfigWrite(0x14 + 4 * bar,
+                    absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&hi), 4));
   }
   const uint16_t cmd = kCommandMemory | kCommandBusMaster;
   fn->ConfigWrite(0x04, absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(&cmd), 2));

@@ -56,7 +56,8 @@ class VirtioPciTest : public ::testing::Test {
     ASSERT_GE(fd, 0);
     std::vector<uint8_t> content(1 << 20);
     for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<uint8_t>(i * 3);
-    ASSERT_EQ(::pwrite(fd, content.data(), content.size(), 0), static_cast<ssize_t>(content.size()));
+    ASSERT_EQ(::pwrite(fd, content.data(), content.size(), 0),
+              static_cast<ssize_t>(content.size()));
     ::close(fd);
     mem_ = std::move(*GuestMemory::Create({{GuestAddress(0), 16 << 20}}));
     BlockDeviceOptions o;
@@ -90,13 +91,14 @@ class VirtioPciTest : public ::testing::Test {
   template <typename T>
   T Mmio(uint64_t addr) {
     T v{};
-    root_->MmioWindow()->Read(addr - kWindow, absl::Span<uint8_t>(reinterpret_cast<uint8_t*>(&v), sizeof(T)));
+    root_->MmioWindow()->Read(addr - kWindow,
+                              absl::Span<uint8_t>(reinterpret_cast<uint8_t*>(&v), sizeof(T)));
     return v;
   }
   template <typename T>
   void MmioW(uint64_t addr, T v) {
-    root_->MmioWindow()->Write(addr - kWindow,
-                               absl::Span<const uint8_t>(reinterpret_cast<uint8_t*>(&v), sizeof(T)));
+    root_->MmioWindow()->Write(
+        addr - kWindow, absl::Span<const uint8_t>(reinterpret_cast<uint8_t*>(&v), sizeof(T)));
   }
   // Walks the capability list: cfg_type -> (cap offset).
   std::map<int, uint32_t> VirtioCaps() {
@@ -124,7 +126,7 @@ class VirtioPciTest : public ::testing::Test {
 TEST_F(VirtioPciTest, IdentityAndCapabilities) {
   EXPECT_EQ(Cfg32(0x00), 0x1042u << 16 | 0x1af4u);  // virtio-blk modern
   EXPECT_EQ(Cfg32(0x08) >> 8, 0x018000u);
-  EXPECT_EQ(Cfg32(0x08) & 0xff, 1u);  // Revision 1: modern only.
+  EXPECT_EQ(Cfg32(0x08) & 0xff, 1u);      // Revision 1: modern only.
   EXPECT_TRUE(Cfg32(0x04) & (1u << 20));  // Status: capability list.
   auto caps = VirtioCaps();
   for (int t : {1, 2, 3, 4, 5, 100}) EXPECT_TRUE(caps.count(t)) << t;
@@ -203,11 +205,13 @@ TEST_F(VirtioPciTest, BlockReadWithMsixThenIntx) {
   auto request = [&](uint16_t n) {
     // A read of sector 2 into 0x20000: header, data, status.
     ASSERT_TRUE(mem_->WriteObj(GuestAddress(0x13000), BlkReqHeader{kBlkTIn, 0, 2}).ok());
-    ASSERT_TRUE(mem_->WriteObj(GuestAddress(desc), VirtqDesc{0x13000, 16, kVirtqDescFNext, 1}).ok());
+    ASSERT_TRUE(
+        mem_->WriteObj(GuestAddress(desc), VirtqDesc{0x13000, 16, kVirtqDescFNext, 1}).ok());
     ASSERT_TRUE(mem_->WriteObj(GuestAddress(desc + 16),
                                VirtqDesc{0x20000, 512, kVirtqDescFNext | kVirtqDescFWrite, 2})
                     .ok());
-    ASSERT_TRUE(mem_->WriteObj(GuestAddress(desc + 32), VirtqDesc{0x14000, 1, kVirtqDescFWrite, 0}).ok());
+    ASSERT_TRUE(
+        mem_->WriteObj(GuestAddress(desc + 32), VirtqDesc{0x14000, 1, kVirtqDescFWrite, 0}).ok());
     ASSERT_TRUE(mem_->WriteObj(GuestAddress(avail + 4 + 2 * (n - 1)), uint16_t{0}).ok());
     ASSERT_TRUE(mem_->WriteObj(GuestAddress(avail + 2), n).ok());
     const uint16_t notify_off = Mmio<uint16_t>(common(vpci::kQueueNotifyOff));
@@ -256,9 +260,9 @@ TEST_F(VirtioPciTest, BlockReadWithMsixThenIntx) {
   uint64_t cap = Mmio<uint64_t>(bar + vpci::kDeviceCfg);
   EXPECT_EQ(cap, 2048u);
   const uint32_t pcfg = caps[5];
-  CfgW32(pcfg + 4, 0);                     // bar 0 (+ id, padding)
-  CfgW32(pcfg + 8, vpci::kDeviceCfg);      // offset
-  CfgW32(pcfg + 12, 4);                    // length
+  CfgW32(pcfg + 4, 0);                 // bar 0 (+ id, padding)
+  CfgW32(pcfg + 8, vpci::kDeviceCfg);  // offset
+  CfgW32(pcfg + 12, 4);                // length
   EXPECT_EQ(Cfg32(pcfg + 16), 2048u);
 
   // Reset through the common config clears vectors and deactivates.

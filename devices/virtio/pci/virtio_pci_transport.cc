@@ -40,7 +40,7 @@ struct Field {
   uint32_t size;
 };
 constexpr Field kFields[] = {
-    {kDeviceFeatureSelect, 4}, {kDeviceFeature, 4},   {kDriverFeatureSelect, 4},
+    {kDeviceFeatureSelect, 4}, {kDeviceFeature, 4},    {kDriverFeatureSelect, 4},
     {kDriverFeature, 4},       {kConfigMsixVector, 2}, {kNumQueues, 2},
     {kDeviceStatus, 1},        {kConfigGeneration, 1}, {kQueueSelect, 2},
     {kQueueSize, 2},           {kQueueMsixVector, 2},  {kQueueEnable, 2},
@@ -135,8 +135,7 @@ void VirtioPciTransport::PciCfgWindow(bool write, absl::Span<uint8_t> rdata,
   const uint8_t bar = config_.Get8(pci_cfg_cap_ + 4);
   const uint32_t off = config_.Get32(pci_cfg_cap_ + 8);
   const uint32_t len = config_.Get32(pci_cfg_cap_ + 12);
-  if (bar != 0 || (len != 1 && len != 2 && len != 4) || off >= kBar0Size ||
-      len > kBar0Size - off) {
+  if (bar != 0 || (len != 1 && len != 2 && len != 4) || off >= kBar0Size || len > kBar0Size - off) {
     if (!write) std::memset(rdata.data(), 0, rdata.size());
     return;
   }
@@ -306,10 +305,10 @@ void VirtioPciTransport::BuildCommon(uint8_t* img) {
   put32(kDeviceFeatureSelect, device_feature_select_);
   put32(kDeviceFeature, core_.DeviceFeatureWord(device_feature_select_));
   put32(kDriverFeatureSelect, driver_feature_select_);
-  put32(kDriverFeature, driver_feature_select_ < 2
-                            ? static_cast<uint32_t>(core_.driver_features() >>
-                                                    (32 * driver_feature_select_))
-                            : 0);
+  put32(kDriverFeature,
+        driver_feature_select_ < 2
+            ? static_cast<uint32_t>(core_.driver_features() >> (32 * driver_feature_select_))
+            : 0);
   put16(kConfigMsixVector, config_vector_.load());
   put16(kNumQueues, device_->num_queues());
   img[kDeviceStatus] = core_.status();

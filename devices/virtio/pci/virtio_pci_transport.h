@@ -99,8 +99,8 @@ class VirtioPciTransport : public pci::PciFunction, public VirtioTransportLink {
   // MSI-X: send `vector` or mark it pending (masked); false if MSI-X is off.
   bool SendVector(uint16_t vector);
   void RaiseIntx(uint8_t isr_bits);
-  void MsixTableAccess(uint64_t offset, absl::Span<uint8_t> rdata,
-                       absl::Span<const uint8_t> wdata, bool write);
+  void MsixTableAccess(uint64_t offset, absl::Span<uint8_t> rdata, absl::Span<const uint8_t> wdata,
+                       bool write);
   void PciCfgWindow(bool write, absl::Span<uint8_t> rdata, absl::Span<const uint8_t> wdata)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -125,8 +125,8 @@ class VirtioPciTransport : public pci::PciFunction, public VirtioTransportLink {
     uint32_t data = 0;
     uint32_t control = 1;  // Masked at reset (PCI 3.0 §6.8.2.9).
   };
-  std::vector<MsixEntry> msix_table_;         // Guarded by irq_mu_.
-  std::vector<bool> msix_pending_;            // Guarded by irq_mu_.
+  std::vector<MsixEntry> msix_table_;  // Guarded by irq_mu_.
+  std::vector<bool> msix_pending_;     // Guarded by irq_mu_.
   std::atomic<bool> msix_enabled_{false};
   std::atomic<bool> msix_function_mask_{false};
   std::atomic<uint16_t> config_vector_{vpci::kNoVector};

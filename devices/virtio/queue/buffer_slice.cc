@@ -18,8 +18,8 @@ std::vector<Descriptor> SliceDescriptors(const std::vector<Descriptor>& parts, u
       const uint64_t skip = offset > pos ? offset - pos : 0;
       const uint64_t take = std::min<uint64_t>(d.len - skip, len);
       // addr + skip stays inside the descriptor, which was checked in RAM.
-      out.push_back(Descriptor{GuestAddress(d.addr.value() + skip),
-                               static_cast<uint32_t>(take), d.writable});
+      out.push_back(
+          Descriptor{GuestAddress(d.addr.value() + skip), static_cast<uint32_t>(take), d.writable});
       len -= take;
       offset += take;
     }

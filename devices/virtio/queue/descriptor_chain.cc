@@ -33,15 +33,14 @@ absl::StatusOr<std::optional<Descriptor>> DescriptorChain::Next() {
   for (int round = 0; round < 2; ++round) {
     if (done_) return std::optional<Descriptor>();
     if (index_ >= table_entries_) {
-      return Fail(absl::OutOfRangeError(
-          absl::StrFormat("chain head=%d: descriptor index=%d outside the %s table of %d entries",
-                          head_, index_, in_indirect_ ? "indirect" : "descriptor",
-                          table_entries_)));
+      return Fail(absl::OutOfRangeError(absl::StrFormat(
+          "chain head=%d: descriptor index=%d outside the %s table of %d entries", head_, index_,
+          in_indirect_ ? "indirect" : "descriptor", table_entries_)));
     }
     if (hops_ >= table_entries_) {
-      return Fail(absl::OutOfRangeError(absl::StrFormat(
-          "chain head=%d: longer than %d descriptors (loop or over-long chain)", head_,
-          table_entries_)));
+      return Fail(absl::OutOfRangeError(
+          absl::StrFormat("chain head=%d: longer than %d descriptors (loop or over-long chain)",
+                          head_, table_entries_)));
     }
     ++hops_;
     // table_ + 16 * index_ was checked in range when the table was accepted.
@@ -70,9 +69,9 @@ absl::StatusOr<std::optional<Descriptor>> DescriptorChain::Next() {
             head_, desc->len, queue_size_)));
       }
       if (!memory_->IsValidRange(GuestAddress(desc->addr), desc->len)) {
-        return Fail(absl::OutOfRangeError(absl::StrFormat(
-            "chain head=%d: indirect table addr=0x%x len=%d outside guest RAM", head_,
-            desc->addr, desc->len)));
+        return Fail(absl::OutOfRangeError(
+            absl::StrFormat("chain head=%d: indirect table addr=0x%x len=%d outside guest RAM",
+                            head_, desc->addr, desc->len)));
       }
       table_ = GuestAddress(desc->addr);
       table_entries_ = desc->len / 16;
@@ -91,14 +90,14 @@ absl::StatusOr<std::optional<Descriptor>> DescriptorChain::Next() {
     seen_writable_ |= writable;
     total_len_ += desc->len;  // At most 2^32 * 2^16 hops: cannot wrap a u64.
     if (total_len_ > max_total_len_) {
-      return Fail(absl::InvalidArgumentError(absl::StrFormat(
-          "chain head=%d: total length=%d exceeds the limit %d", head_, total_len_,
-          max_total_len_)));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrFormat("chain head=%d: total length=%d exceeds the limit %d", head_, total_len_,
+                          max_total_len_)));
     }
     if (desc->len > 0 && !memory_->IsValidRange(GuestAddress(desc->addr), desc->len)) {
-      return Fail(absl::OutOfRangeError(absl::StrFormat(
-          "chain head=%d: buffer addr=0x%x len=%d outside guest RAM", head_, desc->addr,
-          desc->len)));
+      return Fail(absl::OutOfRangeError(
+          absl::StrFormat("chain head=%d: buffer addr=0x%x len=%d outside guest RAM", head_,
+                          desc->addr, desc->len)));
     }
     if (desc->flags & kVirtqDescFNext) {
       index_ = desc->next;

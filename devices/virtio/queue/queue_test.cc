@@ -21,12 +21,13 @@ class QueueTest : public ::testing::Test {
     mem_ = std::move(*m);
   }
   absl::StatusOr<SplitQueue> Make(QueueFeatures f = {}) {
-    return SplitQueue::Create(mem_.get(),
-                              {kSize, GuestAddress(kDesc), GuestAddress(kAvail), GuestAddress(kUsed)},
-                              256, f);
+    return SplitQueue::Create(
+        mem_.get(), {kSize, GuestAddress(kDesc), GuestAddress(kAvail), GuestAddress(kUsed)}, 256,
+        f);
   }
   void Desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next) {
-    ASSERT_TRUE(mem_->WriteObj(GuestAddress(kDesc + 16 * i), VirtqDesc{addr, len, flags, next}).ok());
+    ASSERT_TRUE(
+        mem_->WriteObj(GuestAddress(kDesc + 16 * i), VirtqDesc{addr, len, flags, next}).ok());
   }
   void Publish(uint16_t head) {
     uint16_t idx = *mem_->ReadObj<uint16_t>(GuestAddress(kAvail + 2));
@@ -39,16 +40,16 @@ class QueueTest : public ::testing::Test {
 
 TEST_F(QueueTest, CreateChecksLayout) {
   auto bad = [&](uint16_t size, uint64_t d, uint64_t a, uint64_t u) {
-    return !SplitQueue::Create(mem_.get(), {size, GuestAddress(d), GuestAddress(a), GuestAddress(u)},
-                               256, {})
+    return !SplitQueue::Create(mem_.get(),
+                               {size, GuestAddress(d), GuestAddress(a), GuestAddress(u)}, 256, {})
                 .ok();
   };
   EXPECT_TRUE(bad(0, kDesc, kAvail, kUsed));
-  EXPECT_TRUE(bad(6, kDesc, kAvail, kUsed));      // not a power of 2
-  EXPECT_TRUE(bad(512, kDesc, kAvail, kUsed));    // above the device max
-  EXPECT_TRUE(bad(8, kDesc + 8, kAvail, kUsed));  // desc 16-aligned
-  EXPECT_TRUE(bad(8, kDesc, kAvail + 1, kUsed));  // avail 2-aligned
-  EXPECT_TRUE(bad(8, kDesc, kAvail, kUsed + 2));  // used 4-aligned
+  EXPECT_TRUE(bad(6, kDesc, kAvail, kUsed));           // not a power of 2
+  EXPECT_TRUE(bad(512, kDesc, kAvail, kUsed));         // above the device max
+  EXPECT_TRUE(bad(8, kDesc + 8, kAvail, kUsed));       // desc 16-aligned
+  EXPECT_TRUE(bad(8, kDesc, kAvail + 1, kUsed));       // avail 2-aligned
+  EXPECT_TRUE(bad(8, kDesc, kAvail, kUsed + 2));       // used 4-aligned
   EXPECT_TRUE(bad(8, (1 << 20) - 64, kAvail, kUsed));  // desc past RAM end
   EXPECT_TRUE(bad(8, kDesc, kAvail, ~0ull - 3));       // wraps
   EXPECT_TRUE(Make().ok());

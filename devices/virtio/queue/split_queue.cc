@@ -20,8 +20,8 @@ absl::Status CheckPart(const GuestMemory* memory, const char* what, GuestAddress
         "virtqueue %s addr=0x%x: must be %d-byte aligned (§2.7)", what, addr.value(), align));
   }
   if (!memory->IsValidRange(addr, bytes)) {
-    return absl::OutOfRangeError(absl::StrFormat(
-        "virtqueue %s addr=0x%x len=%d: outside guest RAM", what, addr.value(), bytes));
+    return absl::OutOfRangeError(absl::StrFormat("virtqueue %s addr=0x%x len=%d: outside guest RAM",
+                                                 what, addr.value(), bytes));
   }
   return absl::OkStatus();
 }
@@ -37,11 +37,11 @@ absl::StatusOr<SplitQueue> SplitQueue::Create(GuestMemory* memory, const QueueLa
                                               uint16_t max_size, QueueFeatures features) {
   const uint16_t size = layout.size;
   if (size == 0 || (size & (size - 1)) != 0 || size > max_size || size > kMaxQueueSize) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "virtqueue size=%d: must be a power of 2 in 1..%d", size, max_size));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("virtqueue size=%d: must be a power of 2 in 1..%d", size, max_size));
   }
-  absl::Status s = CheckPart(memory, "descriptor table", layout.desc, DescTableBytes(size),
-                             kDescAlign);
+  absl::Status s =
+      CheckPart(memory, "descriptor table", layout.desc, DescTableBytes(size), kDescAlign);
   if (!s.ok()) return s;
   s = CheckPart(memory, "available ring", layout.avail, AvailRingBytes(size), kAvailAlign);
   if (!s.ok()) return s;
@@ -70,16 +70,16 @@ absl::StatusOr<std::optional<DescriptorChain>> SplitQueue::Pop() {
   // Ring indices use single-copy-atomic loads/stores: a torn idx would make
   // the device pop entries the driver never published.
   const uint64_t slot = next_avail_ % layout_.size;
-  absl::StatusOr<uint16_t> head = memory_->LoadAtomic16(
-      GuestAddress(layout_.avail.value() + kAvailRingOffset + 2 * slot));
+  absl::StatusOr<uint16_t> head =
+      memory_->LoadAtomic16(GuestAddress(layout_.avail.value() + kAvailRingOffset + 2 * slot));
   if (!head.ok()) return head.status();
   if (*head >= layout_.size) {
     return absl::OutOfRangeError(absl::StrFormat(
         "avail.ring[%d]=%d: head outside the queue of size %d", slot, *head, layout_.size));
   }
   ++next_avail_;
-  return std::optional<DescriptorChain>(DescriptorChain(
-      memory_, layout_.desc, layout_.size, *head, features_.indirect, max_chain_bytes_));
+  return std::optional<DescriptorChain>(DescriptorChain(memory_, layout_.desc, layout_.size, *head,
+                                                        features_.indirect, max_chain_bytes_));
 }
 
 absl::Status SplitQueue::AddUsed(uint16_t head, uint32_t len) {

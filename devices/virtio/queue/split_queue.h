@@ -22,8 +22,8 @@ struct QueueLayout {
 };
 
 struct QueueFeatures {
-  bool event_idx = false;     // VIRTIO_F_EVENT_IDX (§2.7.7, §2.7.10)
-  bool indirect = false;      // VIRTIO_F_INDIRECT_DESC (§2.7.5.3)
+  bool event_idx = false;  // VIRTIO_F_EVENT_IDX (§2.7.7, §2.7.10)
+  bool indirect = false;   // VIRTIO_F_INDIRECT_DESC (§2.7.5.3)
 };
 
 // Default cap on the bytes of one chain: far above any real request, low
