@@ -15,6 +15,9 @@
 #include "vmm/base/status_macros.h"
 #include "vmm/machine/accel_irq_line.h"
 #include "vmm/machine/io_dispatch.h"
+#include "vmm/machine/x86/acpi_tables.h"
+#include "vmm/machine/x86/linux_boot.h"
+#include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
 namespace {
@@ -59,23 +62,30 @@ absl::Status X86KvmMachine::ValidateSpec(const MachineSpec& spec) {
     return absl::InvalidArgumentError(
         absl::StrFormat("vcpus=%d: must be 1..%d", spec.vcpus, kMaxVcpus));
   }
-  if (spec.memory_bytes < kMinMemoryBytes || spec.memory_bytes > kMaxMemoryBytes) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "memory_bytes=%d: must be %d (1 MiB) .. %d (3 GiB) for x86_64 payload boot (RAM above "
-        "the 32-bit PCI hole is not supported yet)",
-        spec.memory_bytes, kMinMemoryBytes, kMaxMemoryBytes));
-  }
   if (spec.memory_bytes % 4096 != 0) {
     return absl::InvalidArgumentError(
         absl::StrFormat("memory_bytes=%d: must be a multiple of 4096", spec.memory_bytes));
   }
   if (spec.payload_path.empty()) {
-    if (!spec.kernel_path.empty()) {
-      return absl::UnimplementedError(
-          absl::StrCat("x86_64 kernel boot (kernel_path=", spec.kernel_path,
-                       ") is not available yet; use a payload"));
+    if (spec.kernel_path.empty()) {
+      return absl::InvalidArgumentError("no boot source: set payload_path (or kernel_path)");
     }
-    return absl::InvalidArgumentError("no boot source: set payload_path (or kernel_path)");
+    if (spec.memory_bytes < kMinKernelMemoryBytes || spec.memory_bytes > kMaxKernelMemoryBytes) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "memory_bytes=%d: must be %d (16 MiB) .. %d (256 GiB) for x86_64 kernel boot",
+          spec.memory_bytes, kMinKernelMemoryBytes, kMaxKernelMemoryBytes));
+    }
+    if (spec.vcpus > 255) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("vcpus=%d: kernel boot describes CPUs with xAPIC ids, at most 255",
+                          spec.vcpus));
+    }
+    return absl::OkStatus();
+  }
+  if (spec.memory_bytes < kMinMemoryBytes || spec.memory_bytes > kMaxMemoryBytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "memory_bytes=%d: must be %d (1 MiB) .. %d (3 GiB) for x86_64 payload boot",
+        spec.memory_bytes, kMinMemoryBytes, kMaxMemoryBytes));
   }
   return absl::OkStatus();
 }
@@ -89,8 +99,13 @@ absl::StatusOr<std::unique_ptr<X86KvmMachine>> X86KvmMachine::Create(const Machi
 }
 
 absl::Status X86KvmMachine::Build(ConsoleOutput console) {
-  ASSIGN_OR_RETURN(memory_, GuestMemory::Create({{GuestAddress(0), spec_.memory_bytes}}));
-  RETURN_IF_ERROR(LoadPayload());
+  const bool kernel_boot = spec_.payload_path.empty();
+  std::vector<GuestMemory::RegionSpec> regions;
+  for (const x86_layout::RamRegion& r : x86_layout::RamRegions(spec_.memory_bytes)) {
+    regions.push_back({GuestAddress(r.start), r.size});
+  }
+  ASSIGN_OR_RETURN(memory_, GuestMemory::Create(regions));
+  RETURN_IF_ERROR(kernel_boot ? LoadKernel() : LoadPayload());
 
   absl::StatusOr<std::unique_ptr<Kvm>> kvm = Kvm::Open();
   if (!kvm.ok()) {
@@ -112,7 +127,10 @@ absl::Status X86KvmMachine::Build(ConsoleOutput console) {
     RETURN_IF_ERROR(vcpu->SetCpuid(kvm_->supported_cpuid(), spec_.vcpus));
     // Only the BSP takes 8259 interrupts, as a PC BIOS sets things up.
     RETURN_IF_ERROR(vcpu->SetupLapicLints(/*extint=*/id == 0));
-    if (id == 0) {
+    if (id == 0 && kernel_boot) {
+      RETURN_IF_ERROR(vcpu->SetLongModeEntry(x86_layout::kPml4Address, x86_layout::kGdtAddress,
+                                             4 * 8 - 1, entry_rip_, entry_rsi_));
+    } else if (id == 0) {
       RETURN_IF_ERROR(vcpu->SetRealModeEntry(kPayloadAddress >> 4, 0));
     } else {
       RETURN_IF_ERROR(vcpu->SetMpState(KVM_MP_STATE_UNINITIALIZED));
@@ -137,6 +155,55 @@ absl::Status X86KvmMachine::LoadPayload() {
   return absl::OkStatus();
 }
 
+absl::Status X86KvmMachine::LoadKernel() {
+  const std::string& path = spec_.kernel_path;
+  ASSIGN_OR_RETURN(std::string image, ReadBootFile("kernel", path, spec_.memory_bytes));
+  auto bytes = [](const std::string& s) {
+    return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  absl::StatusOr<BzImageInfo> info = ParseBzImage(bytes(image));
+  if (!info.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", info.status().message()));
+  }
+  std::string initrd;
+  if (!spec_.initrd_path.empty()) {
+    ASSIGN_OR_RETURN(initrd, ReadBootFile("initrd", spec_.initrd_path, spec_.memory_bytes));
+  }
+  const std::string cmdline = spec_.cmdline.empty() ? kDefaultCmdline : spec_.cmdline;
+  absl::StatusOr<LinuxBootPlan> plan =
+      PlanLinuxBoot(*info, spec_.memory_bytes, initrd.size(), cmdline.size());
+  if (!plan.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", plan.status().message()));
+  }
+  AcpiConfig acpi;
+  acpi.base = x86_layout::kAcpiTablesAddress;
+  acpi.num_vcpus = spec_.vcpus;
+  acpi.lapic_address = x86_layout::kLapicAddress;
+  acpi.ioapic_address = x86_layout::kIoApicAddress;
+  acpi.sleep_control_port = x86_layout::kAcpiSleepControlPort;
+  acpi.sleep_status_port = x86_layout::kAcpiSleepStatusPort;
+  acpi.reset_port = x86_layout::kAcpiResetPort;
+  acpi.reset_value = AcpiPmDevice::kResetValue;
+  ASSIGN_OR_RETURN(std::vector<uint8_t> tables, BuildAcpiTables(acpi));
+  if (tables.size() > x86_layout::kAcpiTablesSize) {
+    return absl::InternalError(absl::StrFormat("ACPI tables: %d bytes, room for %d",
+                                               tables.size(), x86_layout::kAcpiTablesSize));
+  }
+  RETURN_IF_ERROR(memory_->Write(GuestAddress(acpi.base), tables));
+  ASSIGN_OR_RETURN(LinuxEntry entry, LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan,
+                                               bytes(image), bytes(initrd), cmdline, acpi.base));
+  entry_rip_ = entry.rip;
+  entry_rsi_ = entry.rsi;
+  Log(LogLevel::kInfo, "machine", "linux_loaded",
+      {{"kernel", path},
+       {"protocol", absl::StrFormat("%d.%02d", info->version >> 8, info->version & 0xff)},
+       {"load_address", absl::StrFormat("0x%x", plan->kernel_address)},
+       {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
+       {"initrd_bytes", absl::StrCat(initrd.size())},
+       {"cmdline", cmdline}});
+  return absl::OkStatus();
+}
+
 absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
   uart_ = std::make_shared<Uart16550>(std::make_shared<AccelIrqLine>(vm_.get(), kCom1Irq),
                                       std::move(console));
@@ -148,6 +215,10 @@ absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
       [this](GuestPowerAction a) { OnGuestPowerAction(a, "i8042 reset (0xfe to port 0x64)"); });
   RETURN_IF_ERROR(pio_bus_.Register(I8042::kDataPort, 1, i8042_->data_port()));
   RETURN_IF_ERROR(pio_bus_.Register(I8042::kCommandPort, 1, i8042_->command_port()));
+  acpi_pm_ = std::make_shared<AcpiPmDevice>(
+      [this](GuestPowerAction a) { OnGuestPowerAction(a, "ACPI sleep control/reset register"); });
+  RETURN_IF_ERROR(
+      pio_bus_.Register(x86_layout::kAcpiSleepControlPort, AcpiPmDevice::kSize, acpi_pm_));
   RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
                                      std::make_shared<TestMmioDevice>(spec_.vcpus)));
   return absl::OkStatus();

@@ -14,6 +14,7 @@
 #include "accel/kvm/kvm_vcpu.h"
 #include "accel/kvm/kvm_vm.h"
 #include "devices/bus/bus.h"
+#include "devices/acpi/acpi_pm.h"
 #include "devices/legacy/i8042.h"
 #include "devices/legacy/power_control.h"
 #include "devices/legacy/uart16550.h"
@@ -23,8 +24,11 @@
 
 namespace vmm {
 
-// The x86_64 machine on KVM, payload boot (see tests/guests/README.md for the
-// payload ABI):
+// The x86_64 machine on KVM. Linux boot (kernel_path): see linux_boot.h and
+// x86_layout.h; RAM up to 3 GiB, the rest from 4 GiB; hardware-reduced ACPI
+// tables at 0xe0000 (MADT for the CPUs, S5 and reset through AcpiPmDevice
+// at PIO 0x610); vCPU 0 enters the kernel's 64-bit entry point.
+// Payload boot (see tests/guests/README.md for the payload ABI):
 //   RAM          [0, memory_bytes), at most 3 GiB (the 32-bit PCI hole and
 //                high RAM come with kernel boot)
 //   payload      loaded at 0x10000; vCPU 0 starts in real mode at 1000:0000
@@ -37,7 +41,12 @@ namespace vmm {
 class X86KvmMachine : public Machine {
  public:
   static constexpr uint64_t kPayloadAddress = 0x10000;
-  static constexpr uint64_t kMaxMemoryBytes = 3ull << 30;
+  static constexpr uint64_t kMaxMemoryBytes = 3ull << 30;         // Payload boot.
+  static constexpr uint64_t kMaxKernelMemoryBytes = 256ull << 30;  // Kernel boot.
+  static constexpr uint64_t kMinKernelMemoryBytes = 16ull << 20;
+  // Used when the spec has no command line: the UART is the console, and
+  // reboot goes through the i8042 (the ACPI reset register works too).
+  static constexpr const char* kDefaultCmdline = "console=ttyS0 reboot=k";
   static constexpr uint64_t kMinMemoryBytes = 1ull << 20;
   static constexpr uint32_t kMaxVcpus = 64;
   static constexpr uint16_t kCom1Port = 0x3f8;
@@ -63,6 +72,7 @@ class X86KvmMachine : public Machine {
   explicit X86KvmMachine(const MachineSpec& spec) : spec_(spec) {}
   absl::Status Build(ConsoleOutput console);
   absl::Status LoadPayload();
+  absl::Status LoadKernel();
   absl::Status SetupDevices(ConsoleOutput console);
   void OnGuestPowerAction(GuestPowerAction action, absl::string_view source);
   void VcpuThread(KvmVcpu* vcpu);
@@ -81,6 +91,9 @@ class X86KvmMachine : public Machine {
   std::shared_ptr<Uart16550> uart_;
   std::shared_ptr<PowerControl> power_;
   std::unique_ptr<I8042> i8042_;
+  std::shared_ptr<AcpiPmDevice> acpi_pm_;
+  uint64_t entry_rip_ = 0;  // Kernel boot: 64-bit entry point and boot_params.
+  uint64_t entry_rsi_ = 0;
 
   absl::Mutex threads_mu_;
   bool started_ ABSL_GUARDED_BY(threads_mu_) = false;

@@ -1,0 +1,158 @@
+#include "vmm/machine/x86/acpi_tables.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+
+namespace vmm {
+namespace {
+
+// Little-endian writer into a growing table.
+class Table {
+ public:
+  explicit Table(const char* signature, uint8_t revision, uint32_t length) : b_(length, 0) {
+    std::memcpy(b_.data(), signature, 4);
+    Put32(4, length);
+    b_[8] = revision;
+    std::memcpy(&b_[10], "VMMOEM", 6);     // OEMID.
+    std::memcpy(&b_[16], "VMMTABLE", 8);   // OEM table id.
+    Put32(24, 1);                          // OEM revision.
+    std::memcpy(&b_[28], "VMM ", 4);       // Creator id.
+    Put32(32, 1);                          // Creator revision.
+  }
+  void Put8(size_t off, uint8_t v) { b_[off] = v; }
+  void Put16(size_t off, uint16_t v) { std::memcpy(&b_[off], &v, 2); }
+  void Put32(size_t off, uint32_t v) { std::memcpy(&b_[off], &v, 4); }
+  void Put64(size_t off, uint64_t v) { std::memcpy(&b_[off], &v, 8); }
+  void Append(const std::vector<uint8_t>& bytes) {
+    b_.insert(b_.end(), bytes.begin(), bytes.end());
+    Put32(4, static_cast<uint32_t>(b_.size()));
+  }
+  // Generic Address Structure for a byte-wide I/O port (ACPI 6.4 §5.2.3.2).
+  void PutIoGas(size_t off, uint16_t port) {
+    Put8(off, 1);      // System I/O space.
+    Put8(off + 1, 8);  // Register bit width.
+    Put8(off + 2, 0);  // Bit offset.
+    Put8(off + 3, 1);  // Byte access.
+    Put64(off + 4, port);
+  }
+  std::vector<uint8_t> Finish() {
+    b_[9] = 0;
+    uint8_t sum = 0;
+    for (uint8_t c : b_) sum = static_cast<uint8_t>(sum + c);
+    b_[9] = static_cast<uint8_t>(-sum);
+    return b_;
+  }
+
+ private:
+  std::vector<uint8_t> b_;
+};
+
+uint8_t Checksum(const uint8_t* p, size_t n) {
+  uint8_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum = static_cast<uint8_t>(sum + p[i]);
+  return static_cast<uint8_t>(-sum);
+}
+
+constexpr size_t kHeaderSize = 36;
+constexpr size_t kRsdpSize = 36;
+
+// DSDT body: Name (_S5_, Package (2) { 5, 0 }) in AML (ACPI 6.4 §20.2.5).
+std::vector<uint8_t> DsdtBody() {
+  return {0x08, '_', 'S', '5', '_',  // NameOp, NameString.
+          0x12, 0x05, 0x02,          // PackageOp, PkgLength 5, 2 elements.
+          0x0a, kAcpiS5SleepType,    // BytePrefix 5.
+          0x00};                     // ZeroOp.
+}
+
+std::vector<uint8_t> Fadt(uint64_t dsdt, const AcpiConfig& c) {
+  Table t("FACP", 6, 276);  // FADT revision 6 layout (ACPI 6.4 §5.2.9).
+  t.Put8(131, 4);           // FADT minor version (6.4).
+  t.Put32(40, static_cast<uint32_t>(dsdt));
+  t.Put64(140, dsdt);  // X_DSDT.
+  // Flags: HW_REDUCED_ACPI (bit 20) - no PM1/GPE blocks, no SCI needed;
+  // RESET_REG_SUP (bit 10); PWR_BUTTON (bit 4) and SLP_BUTTON (bit 5) set
+  // mean "no fixed-feature button".
+  t.Put32(112, (1u << 20) | (1u << 10) | (1u << 4) | (1u << 5));
+  t.PutIoGas(116, c.reset_port);
+  t.Put8(128, c.reset_value);
+  t.PutIoGas(244, c.sleep_control_port);
+  t.PutIoGas(256, c.sleep_status_port);
+  return t.Finish();
+}
+
+std::vector<uint8_t> Madt(const AcpiConfig& c) {
+  Table t("APIC", 5, kHeaderSize + 8);  // ACPI 6.4 §5.2.12.
+  t.Put32(36, static_cast<uint32_t>(c.lapic_address));
+  t.Put32(40, 1);  // PCAT_COMPAT: there are 8259s too.
+  for (uint32_t i = 0; i < c.num_vcpus; ++i) {
+    // Processor Local APIC: type 0, length 8, UID, APIC id, Enabled.
+    t.Append({0, 8, static_cast<uint8_t>(i), static_cast<uint8_t>(i), 1, 0, 0, 0});
+  }
+  // I/O APIC: type 1, length 12, id, reserved, address, GSI base 0.
+  std::vector<uint8_t> ioapic = {1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  uint32_t addr = static_cast<uint32_t>(c.ioapic_address);
+  std::memcpy(&ioapic[4], &addr, 4);
+  t.Append(ioapic);
+  return t.Finish();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<uint8_t>> BuildAcpiTables(const AcpiConfig& c) {
+  if (c.num_vcpus == 0 || c.num_vcpus > 255) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("ACPI MADT: %d vCPUs, xAPIC ids allow 1..255", c.num_vcpus));
+  }
+  auto align = [](size_t v) { return (v + 15) / 16 * 16; };
+  std::vector<uint8_t> dsdt_table;
+  {
+    Table dsdt("DSDT", 2, kHeaderSize);
+    dsdt.Append(DsdtBody());
+    dsdt_table = dsdt.Finish();
+  }
+  std::vector<uint8_t> madt = Madt(c);
+  const size_t xsdt_off = align(kRsdpSize);
+  const size_t xsdt_size = kHeaderSize + 2 * 8;
+  const size_t fadt_off = align(xsdt_off + xsdt_size);
+  const size_t dsdt_off = align(fadt_off + 276);
+  const size_t madt_off = align(dsdt_off + dsdt_table.size());
+  std::vector<uint8_t> fadt = Fadt(c.base + dsdt_off, c);
+
+  Table xsdt("XSDT", 1, xsdt_size);
+  xsdt.Put64(36, c.base + fadt_off);
+  xsdt.Put64(44, c.base + madt_off);
+  std::vector<uint8_t> xsdt_table = xsdt.Finish();
+
+  // RSDP, ACPI 2.0+ form (ACPI 6.4 §5.2.5.3).
+  std::vector<uint8_t> rsdp(kRsdpSize, 0);
+  auto put = [&rsdp](size_t off, const void* p, size_t n) {
+    const uint8_t* b = static_cast<const uint8_t*>(p);
+    std::copy(b, b + n, rsdp.begin() + static_cast<std::ptrdiff_t>(off));
+  };
+  put(0, "RSD PTR ", 8);
+  put(9, "VMMOEM", 6);
+  rsdp[15] = 2;  // Revision.
+  uint32_t length = kRsdpSize;
+  put(20, &length, 4);
+  uint64_t xsdt_addr = c.base + xsdt_off;
+  put(24, &xsdt_addr, 8);
+  rsdp[8] = Checksum(rsdp.data(), 20);
+  rsdp[32] = Checksum(rsdp.data(), kRsdpSize);
+
+  std::vector<uint8_t> out(madt_off + madt.size(), 0);
+  auto place = [&out](size_t off, const std::vector<uint8_t>& t) {
+    std::copy(t.begin(), t.end(), out.begin() + static_cast<std::ptrdiff_t>(off));
+  };
+  place(0, rsdp);
+  place(xsdt_off, xsdt_table);
+  place(fadt_off, fadt);
+  place(dsdt_off, dsdt_table);
+  place(madt_off, madt);
+  return out;
+}
+
+}  // namespace vmm

@@ -1,0 +1,103 @@
+#include "vmm/machine/x86/acpi_tables.h"
+
+#include <cstring>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace vmm {
+namespace {
+
+constexpr uint64_t kBase = 0xe0000;
+
+uint8_t Sum(const std::vector<uint8_t>& b, size_t off, size_t len) {
+  uint8_t s = 0;
+  for (size_t i = 0; i < len; ++i) s = static_cast<uint8_t>(s + b.at(off + i));
+  return s;
+}
+uint32_t U32(const std::vector<uint8_t>& b, size_t off) {
+  uint32_t v;
+  std::memcpy(&v, &b.at(off), 4);
+  return v;
+}
+uint64_t U64(const std::vector<uint8_t>& b, size_t off) {
+  uint64_t v;
+  std::memcpy(&v, &b.at(off), 8);
+  return v;
+}
+
+AcpiConfig Config(uint32_t vcpus) {
+  AcpiConfig c;
+  c.base = kBase;
+  c.num_vcpus = vcpus;
+  c.lapic_address = 0xfee00000;
+  c.ioapic_address = 0xfec00000;
+  c.sleep_control_port = 0x610;
+  c.sleep_status_port = 0x611;
+  c.reset_port = 0x612;
+  c.reset_value = 1;
+  return c;
+}
+
+// Walks RSDP -> XSDT -> tables the way an OS does, checking every checksum.
+TEST(AcpiTablesTest, TablesChainAndChecksum) {
+  auto tables = BuildAcpiTables(Config(3));
+  ASSERT_TRUE(tables.ok()) << tables.status();
+  const std::vector<uint8_t>& b = *tables;
+  ASSERT_EQ(std::string(b.begin(), b.begin() + 8), "RSD PTR ");
+  EXPECT_EQ(Sum(b, 0, 20), 0);
+  EXPECT_EQ(Sum(b, 0, 36), 0);
+  size_t xsdt = U64(b, 24) - kBase;
+  ASSERT_EQ(std::string(&b[xsdt], &b[xsdt] + 4), "XSDT");
+  uint32_t xsdt_len = U32(b, xsdt + 4);
+  EXPECT_EQ(Sum(b, xsdt, xsdt_len), 0);
+  ASSERT_EQ(xsdt_len, 36u + 16u);
+  size_t fadt = U64(b, xsdt + 36) - kBase;
+  size_t madt = U64(b, xsdt + 44) - kBase;
+  ASSERT_EQ(std::string(&b[fadt], &b[fadt] + 4), "FACP");
+  EXPECT_EQ(U32(b, fadt + 4), 276u);
+  EXPECT_EQ(Sum(b, fadt, 276), 0);
+  EXPECT_NE(U32(b, fadt + 112) & (1u << 20), 0u) << "HW_REDUCED_ACPI";
+  EXPECT_EQ(U64(b, fadt + 244 + 4), 0x610u);  // Sleep control register port.
+  EXPECT_EQ(b[fadt + 244], 1);                // ...in system I/O space.
+  EXPECT_EQ(U64(b, fadt + 116 + 4), 0x612u);  // Reset register.
+  size_t dsdt = U64(b, fadt + 140) - kBase;
+  ASSERT_EQ(std::string(&b[dsdt], &b[dsdt] + 4), "DSDT");
+  uint32_t dsdt_len = U32(b, dsdt + 4);
+  EXPECT_EQ(Sum(b, dsdt, dsdt_len), 0);
+  std::string aml(&b[dsdt + 36], &b[dsdt] + dsdt_len);
+  EXPECT_NE(aml.find("_S5_"), std::string::npos);
+  ASSERT_EQ(std::string(&b[madt], &b[madt] + 4), "APIC");
+  uint32_t madt_len = U32(b, madt + 4);
+  EXPECT_EQ(Sum(b, madt, madt_len), 0);
+  EXPECT_EQ(U32(b, madt + 36), 0xfee00000u);
+  // Entries: 3 LAPICs with ids 0,1,2 enabled, then one IOAPIC.
+  size_t off = madt + 44;
+  int lapics = 0, ioapics = 0;
+  while (off < madt + madt_len) {
+    uint8_t type = b[off], len = b[off + 1];
+    ASSERT_GT(len, 0);
+    if (type == 0) {
+      EXPECT_EQ(b[off + 3], lapics);
+      EXPECT_EQ(b[off + 4] & 1, 1);
+      ++lapics;
+    } else if (type == 1) {
+      EXPECT_EQ(U32(b, off + 4), 0xfec00000u);
+      ++ioapics;
+    }
+    off += len;
+  }
+  EXPECT_EQ(off, madt + madt_len);
+  EXPECT_EQ(lapics, 3);
+  EXPECT_EQ(ioapics, 1);
+}
+
+TEST(AcpiTablesTest, RejectsVcpuCountsOutsideXapicIds) {
+  EXPECT_FALSE(BuildAcpiTables(Config(0)).ok());
+  auto too_many = BuildAcpiTables(Config(256));
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.status().message().find("256"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vmm

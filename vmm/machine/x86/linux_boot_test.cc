@@ -1,0 +1,213 @@
+#include "vmm/machine/x86/linux_boot.h"
+
+#include <asm/bootparam.h>
+#include <glob.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "vmm/machine/x86/x86_layout.h"
+
+namespace vmm {
+namespace {
+
+namespace xl = x86_layout;
+
+// A synthetic bzImage: boot sector + 4 setup sectors + `kernel_bytes` of
+// protected-mode kernel, header fields as Debian 12's kernel has them.
+std::vector<uint8_t> MakeImage(uint64_t kernel_bytes = 64 * 1024) {
+  std::vector<uint8_t> img(5 * 512 + kernel_bytes, 0);
+  auto put = [&](size_t off, auto v) { std::memcpy(&img[off], &v, sizeof(v)); };
+  put(0x1f1, uint8_t{4});                                   // setup_sects
+  put(0x1f4, static_cast<uint32_t>(kernel_bytes / 16));     // syssize
+  put(0x1fe, uint16_t{0xaa55});                             // boot_flag
+  put(0x200, uint16_t{0x66eb});                             // jmp +0x66: header ends at 0x268
+  std::memcpy(&img[0x202], "HdrS", 4);
+  put(0x206, uint16_t{0x020f});                             // version 2.15
+  put(0x211, uint8_t{0x01});                                // loadflags LOADED_HIGH
+  put(0x22c, uint32_t{0x7fffffff});                         // initrd_addr_max
+  put(0x230, uint32_t{0x200000});                           // kernel_alignment
+  put(0x234, uint8_t{1});                                   // relocatable_kernel
+  put(0x236, uint16_t{0x7f});                               // xloadflags incl. XLF_KERNEL_64
+  put(0x238, uint32_t{2047});                               // cmdline_size
+  put(0x258, uint64_t{0x1000000});                          // pref_address
+  put(0x260, static_cast<uint32_t>(kernel_bytes * 4));      // init_size
+  for (uint64_t i = 0; i < kernel_bytes; ++i) img[5 * 512 + i] = static_cast<uint8_t>(i * 7);
+  return img;
+}
+
+absl::Span<const uint8_t> S(const std::vector<uint8_t>& v) { return absl::MakeConstSpan(v); }
+
+TEST(ParseBzImageTest, AcceptsWellFormedImage) {
+  auto img = MakeImage();
+  auto info = ParseBzImage(S(img));
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->version, 0x020f);
+  EXPECT_EQ(info->setup_bytes, 5u * 512);
+  EXPECT_EQ(info->kernel_bytes, 64u * 1024);
+  EXPECT_EQ(info->pref_address, 0x1000000u);
+  EXPECT_EQ(info->cmdline_size, 2047u);
+  EXPECT_TRUE(info->relocatable);
+}
+
+void ExpectRejected(const std::vector<uint8_t>& img, const std::string& needle) {
+  auto info = ParseBzImage(S(img));
+  ASSERT_FALSE(info.ok()) << "accepted; wanted an error containing " << needle;
+  EXPECT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(info.status().message().find(needle), std::string::npos) << info.status();
+}
+
+TEST(ParseBzImageTest, RejectsMalformedImages) {
+  auto img = MakeImage();
+  ExpectRejected(std::vector<uint8_t>(img.begin(), img.begin() + 100), "truncated");
+  ExpectRejected(std::vector<uint8_t>(img.begin(), img.begin() + 0x220), "truncated");
+  ExpectRejected(std::vector<uint8_t>(img.begin(), img.begin() + 5 * 512), "truncated");
+  // Cut inside the kernel: syssize says more than the file has.
+  ExpectRejected(std::vector<uint8_t>(img.begin(), img.end() - 4096), "syssize");
+  ExpectRejected({}, "truncated");
+
+  auto bad_magic = img;
+  std::memcpy(&bad_magic[0x202], "HdrZ", 4);
+  ExpectRejected(bad_magic, "HdrS");
+  auto elf = img;
+  std::memcpy(&elf[0], "\x7f" "ELF", 4);
+  std::memset(&elf[0x202], 0, 4);
+  ExpectRejected(elf, "not a Linux bzImage");
+  auto no_boot_flag = img;
+  no_boot_flag[0x1fe] = 0;
+  ExpectRejected(no_boot_flag, "boot_flag");
+
+  auto old = img;
+  old[0x206] = 0x06;  // 2.06
+  ExpectRejected(old, "2.06 is too old");
+  auto not64 = img;
+  not64[0x236] &= ~1;
+  ExpectRejected(not64, "XLF_KERNEL_64");
+  auto zimage = img;
+  zimage[0x211] = 0;
+  ExpectRejected(zimage, "LOADED_HIGH");
+  auto small_init = img;
+  std::memset(&small_init[0x260], 0, 4);
+  ExpectRejected(small_init, "init_size");
+}
+
+TEST(PlanLinuxBootTest, PlacesKernelAtPreferredAddressAndInitrdHigh) {
+  auto info = ParseBzImage(S(MakeImage()));
+  ASSERT_TRUE(info.ok());
+  auto plan = PlanLinuxBoot(*info, 256 << 20, 1 << 20, 100);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->kernel_address, 0x1000000u);
+  EXPECT_EQ(plan->initrd_address, (256u << 20) - (1u << 20));
+  EXPECT_EQ(plan->initrd_address % 4096, 0u);
+
+  // More than 3 GiB: the initrd stays below the PCI hole.
+  auto big = PlanLinuxBoot(*info, 8ull << 30, 12345, 0);
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_LT(big->initrd_address + 12345, xl::kPciHoleStart + 1);
+  EXPECT_EQ(big->initrd_address % 4096, 0u);
+}
+
+TEST(PlanLinuxBootTest, RelocatableKernelMovesDownInSmallMemory) {
+  auto img = MakeImage(4 << 20);  // init_size 16 MiB: 16 + 16 > 24 MiB of RAM.
+  auto info = ParseBzImage(S(img));
+  ASSERT_TRUE(info.ok());
+  auto plan = PlanLinuxBoot(*info, 24 << 20, 0, 0);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->kernel_address, 0x200000u);  // 1 MiB aligned up to kernel_alignment.
+  auto too_small = PlanLinuxBoot(*info, 16 << 20, 0, 0);
+  ASSERT_FALSE(too_small.ok());
+  EXPECT_NE(too_small.status().message().find("too small"), std::string::npos);
+}
+
+TEST(PlanLinuxBootTest, RejectsTooLongCmdlineAndOversizedInitrd) {
+  auto info = ParseBzImage(S(MakeImage()));
+  ASSERT_TRUE(info.ok());
+  auto long_cmd = PlanLinuxBoot(*info, 256 << 20, 0, 2048);
+  ASSERT_FALSE(long_cmd.ok());
+  EXPECT_NE(long_cmd.status().message().find("at most 2047"), std::string::npos)
+      << long_cmd.status();
+  EXPECT_TRUE(PlanLinuxBoot(*info, 256 << 20, 0, 2047).ok());
+  auto huge = PlanLinuxBoot(*info, 256 << 20, 300 << 20, 0);
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("initrd"), std::string::npos) << huge.status();
+  // Fits in RAM but would overlap the kernel's init_size area.
+  auto overlap = PlanLinuxBoot(*info, 32 << 20, 16 << 20, 0);
+  EXPECT_FALSE(overlap.ok());
+}
+
+TEST(LoadLinuxTest, WritesKernelBootParamsAndPageTables) {
+  auto img = MakeImage();
+  auto info = ParseBzImage(S(img));
+  ASSERT_TRUE(info.ok());
+  const uint64_t mem_bytes = 64 << 20;
+  auto mem = GuestMemory::Create({{GuestAddress(0), mem_bytes}});
+  ASSERT_TRUE(mem.ok()) << mem.status();
+  std::vector<uint8_t> initrd(10000, 0xab);
+  auto plan = PlanLinuxBoot(*info, mem_bytes, initrd.size(), 11);
+  ASSERT_TRUE(plan.ok());
+  auto entry = LoadLinux(mem->get(), mem_bytes, *info, *plan, S(img), S(initrd),
+                         "console=foo", 0xe0000);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->rip, plan->kernel_address + 0x200);
+  EXPECT_EQ(entry->rsi, xl::kZeroPageAddress);
+
+  std::vector<uint8_t> kernel(info->kernel_bytes);
+  ASSERT_TRUE((*mem)->Read(GuestAddress(plan->kernel_address), absl::MakeSpan(kernel)).ok());
+  EXPECT_TRUE(std::equal(kernel.begin(), kernel.end(), img.begin() + info->setup_bytes));
+  auto bp = (*mem)->ReadObj<boot_params>(GuestAddress(xl::kZeroPageAddress));
+  ASSERT_TRUE(bp.ok());
+  EXPECT_EQ(bp->hdr.type_of_loader, 0xff);
+  EXPECT_EQ(bp->hdr.header, 0x53726448u);
+  EXPECT_EQ(bp->hdr.cmd_line_ptr, xl::kCmdlineAddress);
+  EXPECT_EQ(bp->hdr.ramdisk_image, plan->initrd_address);
+  EXPECT_EQ(bp->hdr.ramdisk_size, 10000u);
+  EXPECT_EQ(bp->acpi_rsdp_addr, 0xe0000u);
+  ASSERT_EQ(bp->e820_entries, 3);
+  EXPECT_EQ(bp->e820_table[0].addr, 0u);
+  EXPECT_EQ(bp->e820_table[0].type, kE820Ram);
+  EXPECT_EQ(bp->e820_table[1].type, kE820Reserved);
+  EXPECT_EQ(bp->e820_table[2].addr + bp->e820_table[2].size, mem_bytes);
+  char cmd[12] = {};
+  ASSERT_TRUE((*mem)
+                  ->Read(GuestAddress(xl::kCmdlineAddress),
+                         absl::MakeSpan(reinterpret_cast<uint8_t*>(cmd), sizeof(cmd)))
+                  .ok());
+  EXPECT_STREQ(cmd, "console=foo");
+  // The identity map covers 3 GiB - 2 MiB with a present, writable 2 MiB page.
+  auto pde = (*mem)->ReadObj<uint64_t>(GuestAddress(xl::kPdAddress + 8 * 1535));
+  ASSERT_TRUE(pde.ok());
+  EXPECT_EQ(*pde, (1535ull << 21) | 0x83);
+}
+
+// Debian's stock kernel, when installed, parses and has what we need.
+TEST(ParseBzImageTest, DebianKernelIfInstalled) {
+  glob_t g{};
+  if (::glob("/boot/vmlinuz-*", 0, nullptr, &g) != 0 || g.gl_pathc == 0) {
+    globfree(&g);
+    GTEST_SKIP() << "no /boot/vmlinuz-*";
+  }
+  std::string path = g.gl_pathv[0];
+  globfree(&g);
+  auto data = ReadBootFile("kernel", path, 1ull << 30);
+  ASSERT_TRUE(data.ok()) << data.status();
+  auto info = ParseBzImage(absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t*>(data->data()), data->size()));
+  ASSERT_TRUE(info.ok()) << path << ": " << info.status();
+  EXPECT_GE(info->version, 0x020c);
+  auto plan = PlanLinuxBoot(*info, 256 << 20, 2 << 20, 64);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+}
+
+TEST(ReadBootFileTest, NamesTheFileInErrors) {
+  auto missing = ReadBootFile("initrd", "/nonexistent/initrd.img", 100);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("initrd /nonexistent/initrd.img"), std::string::npos);
+  auto dir = ReadBootFile("kernel", "/", 100);
+  ASSERT_FALSE(dir.ok());
+  EXPECT_NE(dir.status().message().find("not a regular file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vmm
