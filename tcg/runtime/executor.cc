@@ -30,14 +30,15 @@ Executor::Executor(TbCache* cache, Backend* backend, TranslateFn translate,
   generation_ = cache_->Generation();
 }
 
-absl::StatusOr<TbPtr> Executor::FindOrTranslate(uint64_t pc, uint32_t flags) {
+absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc,
+                                                                  uint32_t flags) {
   const uint64_t gen = cache_->Generation();
   if (gen != generation_) {
     for (JumpEntry& e : jump_cache_) e = JumpEntry{};
     generation_ = gen;
   }
   JumpEntry& slot = jump_cache_[(pc >> 1) % kJumpCacheSize];
-  if (slot.pc == pc && slot.flags == flags && slot.tb) return slot.tb;
+  if (slot.pc == pc && slot.flags == flags && slot.tb) return slot.tb.get();
 
   TbPtr tb = cache_->Lookup(pc, flags);
   if (!tb) {
@@ -57,8 +58,13 @@ absl::StatusOr<TbPtr> Executor::FindOrTranslate(uint64_t pc, uint32_t flags) {
   }
   // Only remember blocks still current; a discarded racy copy would
   // otherwise linger here until the next generation change.
-  if (cache_->Generation() == generation_) slot = JumpEntry{pc, flags, tb};
-  return tb;
+  if (cache_->Generation() == generation_) {
+    slot = JumpEntry{pc, flags, tb};
+    uncached_.reset();
+  } else {
+    uncached_ = tb;
+  }
+  return tb.get();
 }
 
 absl::StatusOr<ExitInfo> Executor::Run(uint32_t flags, uint64_t max_blocks) {
@@ -69,7 +75,7 @@ absl::StatusOr<ExitInfo> Executor::Run(uint32_t flags, uint64_t max_blocks) {
     ctx_->mmu->SyncCodeEpoch();
     uint64_t pc;
     std::memcpy(&pc, ctx_->state + ctx_->pc_offset, sizeof(pc));
-    absl::StatusOr<TbPtr> tb = FindOrTranslate(pc, flags);
+    absl::StatusOr<const TranslationBlock*> tb = FindOrTranslate(pc, flags);
     if (!tb.ok()) return tb.status();
     exit = backend_->Execute(**tb, *ctx_);
     ++blocks_executed_;

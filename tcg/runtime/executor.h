@@ -79,7 +79,9 @@ class Executor {
   };
   static constexpr size_t kJumpCacheSize = 1024;
 
-  absl::StatusOr<TbPtr> FindOrTranslate(uint64_t pc, uint32_t flags);
+  // The returned block stays alive until the next call: it is held by the
+  // jump cache (or by `uncached_`), so the hot path copies no shared_ptr.
+  absl::StatusOr<const TranslationBlock*> FindOrTranslate(uint64_t pc, uint32_t flags);
 
   TbCache* cache_;
   Backend* backend_;
@@ -89,6 +91,7 @@ class Executor {
   uint64_t generation_ = 0;
   uint64_t blocks_executed_ = 0;
   std::array<JumpEntry, kJumpCacheSize> jump_cache_;
+  TbPtr uncached_;  // keeps a block that could not be cached alive while it runs
 };
 
 }  // namespace tcg
