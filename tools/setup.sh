@@ -3,9 +3,10 @@
 #
 #   tools/setup.sh            everything (build + tests + real-KVM lab)
 #   tools/setup.sh --build    only what `bazel build` needs
-#   tools/setup.sh --list     print the package list and exit
-#   tools/setup.sh --dev      everything plus developer tools (clang-format,
-#                             clang-tidy, grpcurl-like debugging helpers)
+#   tools/setup.sh --test     build + test run-time tools, without the lab
+#   tools/setup.sh --lab      only tools/kvmlab's QEMU, kernel, busybox
+#   tools/setup.sh --dev      everything plus clang, clang-format, clang-tidy
+#   tools/setup.sh --list     print the selected packages and exit
 #
 # Idempotent and non-interactive: packages already installed are skipped,
 # `apt-get update` runs only when something is missing, and the script prints
@@ -46,7 +47,7 @@ for arg in "$@"; do
     --dev) groups+=(build test lab dev) ;;
     --all) groups+=(build test lab) ;;
     --list) list_only=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
