@@ -40,6 +40,10 @@ absl::Status KvmVcpu::SetCpuid(const std::vector<kvm_cpuid_entry2>& supported, u
         // package (SDM vol. 2, CPUID leaf 01H).
         e.ebx = (e.ebx & 0x0000ffff) | (id_ << 24) | ((num_vcpus & 0xff) << 16);
         if (num_vcpus > 1) e.edx |= 1u << 28;  // HTT: the field above is valid.
+        // ECX[31]: running under a hypervisor; guests then look at the
+        // 0x40000000 leaves KVM supplies (kvmclock, PV EOI...). KVM leaves
+        // setting it to the VMM.
+        e.ecx |= 1u << 31;
         break;
       case 0xb:
       case 0x1f:
