@@ -10,6 +10,10 @@ namespace {
 // How often blocked stream loops look at cancellation and shutdown.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(200);
 constexpr size_t kMaxChunk = 16 * 1024;
+// The replayed history goes out as one message (vmm.proto: "the first
+// response holds the buffered recent output"); the ring is far smaller than
+// gRPC's 4 MiB message limit.
+constexpr size_t kMaxReplay = 1 << 20;
 
 Phase ToProto(RunnerStatus::Phase p) {
   switch (p) {
@@ -119,9 +123,12 @@ grpc::Status ControlService::Console(grpc::ServerContext* ctx,
   });
 
   uint64_t cursor = first.replay() ? console_->oldest() : console_->end();
+  bool replaying = first.replay();
   while (!ctx->IsCancelled() && !shutting_down_) {
     std::string chunk;
-    bool more = console_->Read(&cursor, &chunk, kMaxChunk, kPollInterval);
+    bool more = console_->Read(&cursor, &chunk, replaying ? kMaxReplay : kMaxChunk,
+                               replaying ? absl::ZeroDuration() : kPollInterval);
+    replaying = false;
     if (!chunk.empty()) {
       ConsoleOut out;
       out.set_output(std::move(chunk));

@@ -44,6 +44,26 @@ class WorkerTest : public ::testing::Test {
     client_ = WorkerClient::Create(dir_ + "/" + kControlSocket);
   }
 
+  // A failed assertion must not leave RunWorker running (the future's
+  // destructor would wait for it forever).
+  void TearDown() override {
+    if (result_.valid() && client_ != nullptr) {
+      client_->Kill(kTimeout).IgnoreError();
+      result_.wait();
+    }
+  }
+
+  // Control calls need a machine: wait until the first boot runs.
+  void WaitRunning() {
+    absl::Time deadline = absl::Now() + kTimeout;
+    while (absl::Now() < deadline) {
+      absl::StatusOr<WorkerState> st = client_->GetStatus(kTimeout);
+      if (st.ok() && st->phase == WorkerState::Phase::kRunning) return;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ADD_FAILURE() << "worker never reported RUNNING";
+  }
+
   ExitRecord ReadExit() {
     ExitRecord record;
     absl::StatusOr<std::string> text = ReadFileToString(dir_ + "/" + kExitFile);
@@ -123,9 +143,29 @@ TEST_F(WorkerTest, TickerConsolePauseRebootPowerOff) {
   EXPECT_NE(access((dir_ + "/" + kControlSocket).c_str(), F_OK), 0);
 }
 
+TEST_F(WorkerTest, ReplayComesAsOneFirstMessage) {
+  Start("ticker");
+  WaitRunning();
+  auto typist = client_->OpenConsole(false, kTimeout);
+  ASSERT_TRUE(typist.ok());
+  // 4000 echoed bytes make ~24 KiB of output, more than one live chunk.
+  ASSERT_TRUE((*typist)->Write(std::string(3999, 'a') + "z"));
+  std::string seen;
+  ASSERT_TRUE(ReadUntil(typist->get(), &seen, "rx: z"));
+  auto late = client_->OpenConsole(true, kTimeout);
+  ASSERT_TRUE(late.ok());
+  std::string first;
+  ASSERT_TRUE((*late)->Read(&first));
+  // Everything the typist saw (and whatever came before it attached).
+  EXPECT_TRUE(absl::StrContains(first, seen)) << first.size() << " vs " << seen.size();
+  EXPECT_GE(first.size(), 24000u);
+  client_->Kill(kTimeout).IgnoreError();
+  EXPECT_EQ(result_.get(), kExitStopped);
+}
+
 TEST_F(WorkerTest, StubbornIgnoresPowerOffUntilKilled) {
   Start("stubborn");
-  ASSERT_TRUE(client_->GetStatus(kTimeout).ok());
+  WaitRunning();
   ASSERT_TRUE(client_->RequestPowerOff(kTimeout).ok());
   EXPECT_EQ(result_.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
   ASSERT_TRUE(client_->Kill(kTimeout).ok());
