@@ -202,6 +202,8 @@ int Main(int argc, char** argv) {
       o.dir = std::string(a);
     else if (a == "--no_fio")
       o.fio = false;
+    else if (a == "--poll")
+      o.poll = true;
     else {
       fprintf(stderr, "unknown flag %s\n", argv[i]);
       return 2;
