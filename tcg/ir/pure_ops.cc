@@ -104,6 +104,19 @@ bool EvalPure(Opcode op, const uint64_t args[kMaxArgs], uint64_t* result) {
     case Opcode::Sar32:
       r = static_cast<u32>(static_cast<s32>(a32) >> (b32 & 31));
       break;
+    case Opcode::Clz64: r = a == 0 ? 64 : __builtin_clzll(a); break;
+    case Opcode::Ctz64: r = a == 0 ? 64 : __builtin_ctzll(a); break;
+    case Opcode::Cpop64: r = __builtin_popcountll(a); break;
+    case Opcode::Clz32: r = a32 == 0 ? 32 : __builtin_clz(a32); break;
+    case Opcode::Ctz32: r = a32 == 0 ? 32 : __builtin_ctz(a32); break;
+    case Opcode::Cpop32: r = __builtin_popcount(a32); break;
+    case Opcode::Bswap64: r = __builtin_bswap64(a); break;
+    case Opcode::OrcB64:
+      r = 0;
+      for (int i = 0; i < 64; i += 8) {
+        if ((a >> i) & 0xff) r |= u64{0xff} << i;
+      }
+      break;
     case Opcode::Trunc64To32: r = a32; break;
     case Opcode::SExt32To64: r = static_cast<u64>(static_cast<s64>(static_cast<s32>(a32))); break;
     case Opcode::ZExt32To64: r = a32; break;

@@ -1,9 +1,10 @@
-// The RV64 base encodings as data: (mask, match, operand format, handler).
+// The RV64 encodings (I, M, A, Zba/Zbb/Zbs, Zicsr, Zifencei) as data: (mask, match, operand format, handler).
 // Unprivileged spec ch. 24 (RV32/64G instruction listings) and the
 // privileged spec for MRET/WFI.
 
 #include "tcg/riscv64/decode.h"
 #include "tcg/riscv64/semantics.h"
+#include "tcg/riscv64/semantics_bitmanip.h"
 
 namespace tcg::riscv64 {
 namespace {
@@ -22,6 +23,7 @@ constexpr uint32_t kMaskF6 = 0xfc00707f;
 constexpr uint32_t kMaskAmo = 0xf800707f;
 constexpr uint32_t kMaskLr = 0xf9f0707f;  // rs2 must be zero
 constexpr uint32_t kMaskAll = 0xffffffff;
+constexpr uint32_t kMaskUnary = 0xfff0707f;  // funct12 + funct3 + opcode
 
 constexpr uint32_t F3(uint32_t f3, uint32_t op) { return (f3 << 12) | op; }
 constexpr uint32_t F7(uint32_t f7, uint32_t f3, uint32_t op) { return (f7 << 25) | F3(f3, op); }
@@ -118,6 +120,50 @@ constexpr InsnDesc kTable[] = {
     {"amomax.d", kMaskAmo, A5(0x14, 3), Format::kAmo, &Amo<Opcode::AtomicMaxS, 3>},
     {"amominu.d", kMaskAmo, A5(0x18, 3), Format::kAmo, &Amo<Opcode::AtomicMinU, 3>},
     {"amomaxu.d", kMaskAmo, A5(0x1c, 3), Format::kAmo, &Amo<Opcode::AtomicMaxU, 3>},
+
+    // Zba (bit-manipulation spec v1.0.0, 2.1)
+    {"add.uw", kMaskF7, F7(0x04, 0, kOpReg32), Format::kR, &AddUw},
+    {"sh1add", kMaskF7, F7(0x10, 2, kOpReg), Format::kR, &ShAddT<1, false>},
+    {"sh2add", kMaskF7, F7(0x10, 4, kOpReg), Format::kR, &ShAddT<2, false>},
+    {"sh3add", kMaskF7, F7(0x10, 6, kOpReg), Format::kR, &ShAddT<3, false>},
+    {"sh1add.uw", kMaskF7, F7(0x10, 2, kOpReg32), Format::kR, &ShAddT<1, true>},
+    {"sh2add.uw", kMaskF7, F7(0x10, 4, kOpReg32), Format::kR, &ShAddT<2, true>},
+    {"sh3add.uw", kMaskF7, F7(0x10, 6, kOpReg32), Format::kR, &ShAddT<3, true>},
+    {"slli.uw", kMaskF6, F6(0x02, 1, kOpImm32), Format::kIShift, &SlliUw},
+    // Zbb (2.2)
+    {"andn", kMaskF7, F7(0x20, 7, kOpReg), Format::kR, &LogicNotT<Opcode::And64>},
+    {"orn", kMaskF7, F7(0x20, 6, kOpReg), Format::kR, &LogicNotT<Opcode::Or64>},
+    {"xnor", kMaskF7, F7(0x20, 4, kOpReg), Format::kR, &LogicNotT<Opcode::Xor64>},
+    {"clz", kMaskUnary, 0x60001013, Format::kR, &UnaryT<Opcode::Clz64>},
+    {"ctz", kMaskUnary, 0x60101013, Format::kR, &UnaryT<Opcode::Ctz64>},
+    {"cpop", kMaskUnary, 0x60201013, Format::kR, &UnaryT<Opcode::Cpop64>},
+    {"clzw", kMaskUnary, 0x6000101b, Format::kR, &UnaryWT<Opcode::Clz32>},
+    {"ctzw", kMaskUnary, 0x6010101b, Format::kR, &UnaryWT<Opcode::Ctz32>},
+    {"cpopw", kMaskUnary, 0x6020101b, Format::kR, &UnaryWT<Opcode::Cpop32>},
+    {"max", kMaskF7, F7(0x05, 6, kOpReg), Format::kR, &MinMaxT<Cond::kGeS>},
+    {"maxu", kMaskF7, F7(0x05, 7, kOpReg), Format::kR, &MinMaxT<Cond::kGeU>},
+    {"min", kMaskF7, F7(0x05, 4, kOpReg), Format::kR, &MinMaxT<Cond::kLtS>},
+    {"minu", kMaskF7, F7(0x05, 5, kOpReg), Format::kR, &MinMaxT<Cond::kLtU>},
+    {"sext.b", kMaskUnary, 0x60401013, Format::kR, &SextB},
+    {"sext.h", kMaskUnary, 0x60501013, Format::kR, &SextH},
+    {"zext.h", kMaskUnary, 0x0800403b, Format::kR, &ZextH},
+    {"rol", kMaskF7, F7(0x30, 1, kOpReg), Format::kR, &RotT<true, false, false>},
+    {"ror", kMaskF7, F7(0x30, 5, kOpReg), Format::kR, &RotT<false, false, false>},
+    {"rolw", kMaskF7, F7(0x30, 1, kOpReg32), Format::kR, &RotT<true, false, true>},
+    {"rorw", kMaskF7, F7(0x30, 5, kOpReg32), Format::kR, &RotT<false, false, true>},
+    {"rori", kMaskF6, F6(0x18, 5, kOpImm), Format::kIShift, &RotT<false, true, false>},
+    {"roriw", kMaskF7, F7(0x30, 5, kOpImm32), Format::kIShiftW, &RotT<false, true, true>},
+    {"orc.b", kMaskUnary, 0x28705013, Format::kR, &UnaryT<Opcode::OrcB64>},
+    {"rev8", kMaskUnary, 0x6b805013, Format::kR, &UnaryT<Opcode::Bswap64>},
+    // Zbs (2.4)
+    {"bclr", kMaskF7, F7(0x24, 1, kOpReg), Format::kR, &SingleBitT<BitOp::kClear, false>},
+    {"bclri", kMaskF6, F6(0x12, 1, kOpImm), Format::kIShift, &SingleBitT<BitOp::kClear, true>},
+    {"bext", kMaskF7, F7(0x24, 5, kOpReg), Format::kR, &SingleBitT<BitOp::kExtract, false>},
+    {"bexti", kMaskF6, F6(0x12, 5, kOpImm), Format::kIShift, &SingleBitT<BitOp::kExtract, true>},
+    {"binv", kMaskF7, F7(0x34, 1, kOpReg), Format::kR, &SingleBitT<BitOp::kInvert, false>},
+    {"binvi", kMaskF6, F6(0x1a, 1, kOpImm), Format::kIShift, &SingleBitT<BitOp::kInvert, true>},
+    {"bset", kMaskF7, F7(0x14, 1, kOpReg), Format::kR, &SingleBitT<BitOp::kSet, false>},
+    {"bseti", kMaskF6, F6(0x0a, 1, kOpImm), Format::kIShift, &SingleBitT<BitOp::kSet, true>},
 
     // Fences (ch. 2.7, Zifencei ch. 3), system (privileged spec 3.3).
     {"fence", kMaskF3, F3(0, kOpMiscMem), Format::kFence, &Fence},

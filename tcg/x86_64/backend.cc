@@ -147,7 +147,11 @@ class Emitter {
   void PureCall(size_t i) {
     const ir::Inst& in = block_.insts[i];
     Get(RSI, in.args[0]);
-    Get(RDX, in.args[1]);
+    if (in.args[1].is_none()) {
+      as_.MovRI(RDX, 0);  // unary op
+    } else {
+      Get(RDX, in.args[1]);
+    }
     as_.MovRI(RDI, static_cast<uint64_t>(in.op));
     CallAbs(reinterpret_cast<const void*>(&JitPure));
     Put(i, RAX);
@@ -265,6 +269,9 @@ class Emitter {
       case Opcode::MulHiSU64:
       case Opcode::DivS64: case Opcode::DivU64: case Opcode::RemS64: case Opcode::RemU64:
       case Opcode::DivS32: case Opcode::DivU32: case Opcode::RemS32: case Opcode::RemU32:
+      case Opcode::Clz64: case Opcode::Ctz64: case Opcode::Cpop64: case Opcode::Clz32:
+      case Opcode::Ctz32: case Opcode::Cpop32: case Opcode::Bswap64: case Opcode::OrcB64:
+        // TODO: native LZCNT/TZCNT/POPCNT/BSWAP once host features are probed.
         PureCall(i);
         break;
       case Opcode::SetCond64:

@@ -105,7 +105,13 @@ class Generator {
           v64_.push_back(b.SetCond64(static_cast<ir::Cond>(Rand(6)), Pick64(b), Pick64(b)));
           break;
         case 7:
-          v64_.push_back(b.Select64(Pick64(b), Pick64(b), Pick64(b)));
+          if (Rand(2) == 0) {
+            v64_.push_back(b.Select64(Pick64(b), Pick64(b), Pick64(b)));
+          } else {
+            static constexpr Opcode kUnary[] = {Opcode::Clz64, Opcode::Ctz64, Opcode::Cpop64,
+                                                Opcode::Bswap64, Opcode::OrcB64};
+            v64_.push_back(b.Emit(kUnary[Rand(std::size(kUnary))], Pick64(b)));
+          }
           break;
         case 8: {
           ir::MemOp op{static_cast<uint8_t>(Rand(4)), Rand(2) == 0, false};
