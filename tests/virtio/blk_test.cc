@@ -105,6 +105,34 @@ TEST(BlkTest, ManyRequestsInFlight) {
   EXPECT_GE(rig->irq().raised(), 1);
 }
 
+TEST(BlkTest, MoreRequestsThanIoDepthAreThrottledNotLost) {
+  TempImage img = TempImage::Create(kImageBytes);
+  BlockDeviceOptions o;
+  o.io_depth = 32;  // The engine takes 32 operations; the driver sends 80.
+  auto rig = MakeRig(img, o);
+  ASSERT_NE(rig, nullptr);
+  std::map<uint16_t, BlkRig::Pending> pending;
+  for (int i = 0; i < 80; ++i) {
+    BlkRig::Pending p = rig->Queue(0, kBlkTOut, 8 * i, Bytes(4096, i + 1), 0);
+    pending[p.head] = p;
+  }
+  rig->driver().Kick(0);
+  for (int i = 0; i < 80; ++i) {
+    absl::StatusOr<VirtqUsedElem> e = rig->driver().WaitUsed(0);
+    ASSERT_TRUE(e.ok()) << e.status() << " after " << i;
+    ASSERT_TRUE(pending.count(e->id));
+    EXPECT_EQ(*rig->memory().ReadObj<uint8_t>(pending[e->id].status), kBlkSOk);
+    pending.erase(e->id);
+  }
+  for (int i = 0; i < 80; ++i) EXPECT_EQ(img.ReadAt(8 * i * 512, 4096), Bytes(4096, i + 1));
+  BlockDeviceOptions bad;
+  bad.path = "/unused";
+  bad.io_depth = 8;
+  absl::StatusOr<std::unique_ptr<BlockDevice>> refused = BlockDevice::Create(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(BlkTest, FlushSucceedsInEveryCacheMode) {
   for (CacheMode mode : {CacheMode::kWriteback, CacheMode::kNone, CacheMode::kUnsafe}) {
     TempImage img = TempImage::Create(kImageBytes);

@@ -43,6 +43,10 @@ absl::StatusOr<std::unique_ptr<BlockDevice>> BlockDevice::Create(
     return absl::InvalidArgumentError(
         absl::StrFormat("disk size_max=%d: must be >= %d", options.size_max, kSectorSize));
   }
+  if (options.io_depth != 0 && (options.io_depth < kMaxDiscardSeg || options.io_depth > 4096)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "disk io_depth=%d: must be 0 (auto) or %d..4096", options.io_depth, kMaxDiscardSeg));
+  }
   absl::StatusOr<DiskImage> image =
       DiskImage::Open(options.path, options.read_only, options.cache_mode);
   if (!image.ok()) return image.status();
@@ -50,7 +54,9 @@ absl::StatusOr<std::unique_ptr<BlockDevice>> BlockDevice::Create(
   std::unique_ptr<BlockDevice> dev(new BlockDevice(options, std::move(*image)));
   // Every queue can fill up at once; discards use up to kMaxDiscardSeg SQEs.
   const unsigned entries =
-      std::min<unsigned>(4096, std::max<unsigned>(64, unsigned{qs} * options.num_queues));
+      options.io_depth != 0
+          ? options.io_depth
+          : std::min<unsigned>(4096, std::max<unsigned>(64, unsigned{qs} * options.num_queues));
   absl::StatusOr<std::unique_ptr<UringEngine>> engine = UringEngine::Create(entries);
   if (!engine.ok()) return engine.status();
   dev->engine_ = std::move(*engine);

@@ -27,6 +27,9 @@ struct BlockDeviceOptions {
   uint16_t num_queues = 1;       // > 1 offers VIRTIO_BLK_F_MQ.
   uint16_t queue_size = 256;     // Max per queue; a power of 2 in 2..1024.
   uint32_t size_max = 1u << 20;  // Bytes per data segment.
+  // io_uring operations in flight (0: queue_size * num_queues, at least 64).
+  // At least 32, the most one discard request can need.
+  uint32_t io_depth = 0;
 };
 
 // virtio-blk (§5.2) on a raw image file with an io_uring backend. Inactive
