@@ -58,6 +58,20 @@ TEST_F(E2eTest, KilledWorkerCrashesOnlyItsVm) {
   EXPECT_EQ(still.status().worker_pid(), b.status().worker_pid());
 }
 
+TEST_F(E2eTest, SecondDaemonOnTheSameStateDirIsRefused) {
+  Daemon second(dir_);
+  // Start() may see the first daemon answer on the shared socket path before
+  // the second one has given up; what counts is how the second one ends.
+  absl::Status s = second.Start();
+  std::string how = s.ok() ? second.Stop(0) : std::string(s.message());
+  EXPECT_TRUE(absl::StrContains(how, "exited with status 1")) << how;
+  EXPECT_TRUE(absl::StrContains(second.Log(), "in use by another vmmd")) << second.Log();
+  // The first one is undisturbed, socket included.
+  grpc::ClientContext ctx;
+  v1::ListVmsResponse list;
+  EXPECT_TRUE(stub()->ListVms(&ctx, v1::ListVmsRequest(), &list).ok());
+}
+
 // Restart with SIGTERM (graceful) and with SIGKILL (daemon crash): the same
 // VMs are listed, the running worker is re-adopted (same pid, still
 // ticking), a worker that died meanwhile shows as CRASHED.
