@@ -79,6 +79,8 @@ absl::StatusOr<std::unique_ptr<VsockDevice>> VsockDevice::Create(
   return dev;
 }
 
+VsockDevice::VsockDevice(const VsockDeviceOptions& options) : options_(options) {}
+
 VsockDevice::~VsockDevice() {
   Reset();
   ::unlink(options_.uds_path.c_str());

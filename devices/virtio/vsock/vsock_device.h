@@ -96,7 +96,7 @@ class VsockDevice : public VirtioDevice {
   const VsockDeviceOptions& options() const { return options_; }
 
  private:
-  explicit VsockDevice(const VsockDeviceOptions& options) : options_(options) {}
+  explicit VsockDevice(const VsockDeviceOptions& options);
 
   VsockDeviceOptions options_;
   Fd listen_fd_;
