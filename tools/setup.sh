@@ -24,10 +24,14 @@ BUILD_PKGS=(
 )
 # What tests use at run time: TLS certificates (openssl), tap devices and
 # network namespaces (iproute2), riscv64 guest payloads (cross toolchain),
-# the lab runner and scripts (python3, bc).
+# the lab runner and scripts (python3, bc), the libFuzzer target
+# (clang-14 + its runtime), the block benchmark's baseline (fio) and vsock
+# capture decoding (tshark).
 TEST_PKGS=(
   openssl iproute2 python3 bc
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
+  clang-14 libclang-rt-14-dev
+  fio tshark
 )
 # tools/kvmlab: QEMU (TCG with emulated SVM), Debian's stock kernel and its
 # modules (kvm_amd, 9p, virtio), and a static busybox + cpio for the lab's
