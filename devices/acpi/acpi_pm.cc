@@ -1,24 +1,43 @@
 #include "devices/acpi/acpi_pm.h"
 
-#include <algorithm>
+#include <optional>
 
 namespace vmm {
 
-void AcpiPmDevice::Read(uint64_t /*offset*/, absl::Span<uint8_t> data) {
-  std::fill(data.begin(), data.end(), 0);
+void AcpiPmDevice::Read(uint64_t offset, absl::Span<uint8_t> data) {
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < data.size(); ++i) {
+    uint64_t o = offset + i;
+    data[i] = o < regs_.size() ? regs_[o] : 0;
+  }
 }
 
 void AcpiPmDevice::Write(uint64_t offset, absl::Span<const uint8_t> data) {
-  if (data.empty()) return;
-  const uint8_t v = data[0];
-  if (offset == 0) {
-    const bool enable = (v & 0x20) != 0;
-    const uint8_t type = (v >> 2) & 0x7;
-    if (enable && type == kS5SleepType) handler_(GuestPowerAction::kPowerOff);
-    // Other sleep states (S1-S4) are not offered in the DSDT; ignore.
-  } else if (offset == 2 && v == kResetValue) {
-    handler_(GuestPowerAction::kReboot);
+  std::optional<GuestPowerAction> action;
+  {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = 0; i < data.size(); ++i) {
+      uint64_t o = offset + i;
+      if (o < 2) {
+        regs_[o] &= static_cast<uint8_t>(~data[i]);  // PM1_STS: write 1 to clear.
+      } else if (o < 4) {
+        regs_[o] = data[i];
+      } else if (o == 4) {
+        regs_[o] = static_cast<uint8_t>(data[i] | kSciEnable);
+      } else if (o == 5) {
+        // SLP_EN is write-only and reads 0 (ACPI 6.4 table 4.14).
+        regs_[o] = static_cast<uint8_t>(data[i] & ~(kSleepEnable >> 8));
+        const uint16_t written = static_cast<uint16_t>(data[i]) << 8;
+        const uint16_t type = (written >> 10) & 0x7;
+        if ((written & kSleepEnable) && type == kS5SleepType) {
+          action = GuestPowerAction::kPowerOff;
+        }
+      } else if (o == kResetOffset && data[i] == kResetValue) {
+        action = GuestPowerAction::kReboot;
+      }
+    }
   }
+  if (action.has_value()) handler_(*action);
 }
 
 }  // namespace vmm

@@ -1,24 +1,35 @@
 #ifndef DEVICES_ACPI_ACPI_PM_H_
 #define DEVICES_ACPI_ACPI_PM_H_
 
+#include <array>
 #include <cstdint>
 
+#include "absl/synchronization/mutex.h"
 #include "devices/bus/bus.h"
 #include "devices/legacy/power_control.h"
 
 namespace vmm {
 
-// The registers a hardware-reduced ACPI platform has instead of PM1 blocks
-// (ACPI 6.4 §4.8.3.7-8 and §4.8.3.6), three bytes of port I/O:
-//   +0 sleep control: writing SLP_EN (bit 5) with SLP_TYP (bits 4:2) = 5,
-//      the S5 type our DSDT declares, powers off.
-//   +1 sleep status: reads 0 (WAK_STS never set: we do not resume).
-//   +2 reset register: writing kResetValue reboots (FADT RESET_REG).
+// ACPI fixed hardware for a PC guest, 7 bytes of port I/O (ACPI 6.4 §4.8):
+//   +0 PM1a_STS (2 bytes, write 1 to clear)   +2 PM1a_EN (2 bytes)
+//   +4 PM1a_CNT (2 bytes): SCI_EN (bit 0) always reads 1 - the platform is
+//      in ACPI mode from the start, so there is no SMI_CMD handshake;
+//      writing SLP_EN (bit 13) with SLP_TYP (bits 12:10) = 5, the S5 type our
+//      DSDT declares, powers off.
+//   +6 the FADT RESET_REG: writing kResetValue reboots.
+// Not hardware-reduced ACPI on purpose: Linux treats a hardware-reduced
+// platform as having no 8259 and no ISA IRQs, so the legacy COM1 IRQ 4 would
+// never be mapped.
 class AcpiPmDevice : public BusDevice {
  public:
-  static constexpr uint64_t kSize = 3;
+  static constexpr uint64_t kSize = 7;
+  static constexpr uint64_t kPm1EventOffset = 0;
+  static constexpr uint64_t kPm1ControlOffset = 4;
+  static constexpr uint64_t kResetOffset = 6;
   static constexpr uint8_t kResetValue = 0x01;
-  static constexpr uint8_t kS5SleepType = 5;
+  static constexpr uint16_t kS5SleepType = 5;
+  static constexpr uint16_t kSciEnable = 1u << 0;
+  static constexpr uint16_t kSleepEnable = 1u << 13;
 
   explicit AcpiPmDevice(PowerActionHandler handler) : handler_(std::move(handler)) {}
 
@@ -28,6 +39,9 @@ class AcpiPmDevice : public BusDevice {
 
  private:
   const PowerActionHandler handler_;
+  absl::Mutex mu_;
+  // PM1 status, enable, control as little-endian bytes.
+  std::array<uint8_t, 6> regs_ ABSL_GUARDED_BY(mu_) = {0, 0, 0, 0, kSciEnable, 0};
 };
 
 }  // namespace vmm

@@ -32,11 +32,11 @@ class Table {
     Put32(4, static_cast<uint32_t>(b_.size()));
   }
   // Generic Address Structure for a byte-wide I/O port (ACPI 6.4 §5.2.3.2).
-  void PutIoGas(size_t off, uint16_t port) {
-    Put8(off, 1);      // System I/O space.
-    Put8(off + 1, 8);  // Register bit width.
-    Put8(off + 2, 0);  // Bit offset.
-    Put8(off + 3, 1);  // Byte access.
+  void PutIoGas(size_t off, uint16_t port, uint8_t bits) {
+    Put8(off, 1);         // System I/O space.
+    Put8(off + 1, bits);  // Register bit width.
+    Put8(off + 2, 0);     // Bit offset.
+    Put8(off + 3, bits >= 16 ? 2 : 1);  // Word or byte access.
     Put64(off + 4, port);
   }
   std::vector<uint8_t> Finish() {
@@ -73,14 +73,22 @@ std::vector<uint8_t> Fadt(uint64_t dsdt, const AcpiConfig& c) {
   t.Put8(131, 4);           // FADT minor version (6.4).
   t.Put32(40, static_cast<uint32_t>(dsdt));
   t.Put64(140, dsdt);  // X_DSDT.
-  // Flags: HW_REDUCED_ACPI (bit 20) - no PM1/GPE blocks, no SCI needed;
-  // RESET_REG_SUP (bit 10); PWR_BUTTON (bit 4) and SLP_BUTTON (bit 5) set
-  // mean "no fixed-feature button".
-  t.Put32(112, (1u << 20) | (1u << 10) | (1u << 4) | (1u << 5));
-  t.PutIoGas(116, c.reset_port);
+  t.Put16(46, c.sci_irq);
+  // SMI_CMD = 0: no ACPI enable handshake, PM1_CNT.SCI_EN already reads 1.
+  t.Put32(56, c.pm1_event_port);    // PM1a_EVT_BLK
+  t.Put32(64, c.pm1_control_port);  // PM1a_CNT_BLK
+  t.Put8(88, 4);                    // PM1_EVT_LEN
+  t.Put8(89, 2);                    // PM1_CNT_LEN
+  t.PutIoGas(148, c.pm1_event_port, 32);    // X_PM1a_EVT_BLK
+  t.PutIoGas(172, c.pm1_control_port, 16);  // X_PM1a_CNT_BLK
+  // IAPC_BOOT_ARCH: "CMOS RTC not present" (bit 5): there is none, and
+  // Linux otherwise spends seconds probing it.
+  t.Put16(109, 1u << 5);
+  // Flags: WBINVD (bit 0); PWR_BUTTON (bit 4) and SLP_BUTTON (bit 5) set
+  // mean "no fixed-feature button"; RESET_REG_SUP (bit 10).
+  t.Put32(112, (1u << 0) | (1u << 4) | (1u << 5) | (1u << 10));
+  t.PutIoGas(116, c.reset_port, 8);
   t.Put8(128, c.reset_value);
-  t.PutIoGas(244, c.sleep_control_port);
-  t.PutIoGas(256, c.sleep_status_port);
   return t.Finish();
 }
 
@@ -97,6 +105,11 @@ std::vector<uint8_t> Madt(const AcpiConfig& c) {
   uint32_t addr = static_cast<uint32_t>(c.ioapic_address);
   std::memcpy(&ioapic[4], &addr, 4);
   t.Append(ioapic);
+  // Interrupt Source Override for the SCI: ISA IRQ 9 -> GSI 9, level
+  // triggered, active high (flags 0x000d), as QEMU does; with the ACPI
+  // default (active low) the in-kernel IOAPIC would see an idle line as
+  // asserted.
+  t.Append({2, 10, 0, c.sci_irq, c.sci_irq, 0, 0, 0, 0x0d, 0x00});
   return t.Finish();
 }
 

@@ -32,9 +32,9 @@ AcpiConfig Config(uint32_t vcpus) {
   c.num_vcpus = vcpus;
   c.lapic_address = 0xfee00000;
   c.ioapic_address = 0xfec00000;
-  c.sleep_control_port = 0x610;
-  c.sleep_status_port = 0x611;
-  c.reset_port = 0x612;
+  c.pm1_event_port = 0x610;
+  c.pm1_control_port = 0x614;
+  c.reset_port = 0x616;
   c.reset_value = 1;
   return c;
 }
@@ -57,10 +57,13 @@ TEST(AcpiTablesTest, TablesChainAndChecksum) {
   ASSERT_EQ(std::string(&b[fadt], &b[fadt] + 4), "FACP");
   EXPECT_EQ(U32(b, fadt + 4), 276u);
   EXPECT_EQ(Sum(b, fadt, 276), 0);
-  EXPECT_NE(U32(b, fadt + 112) & (1u << 20), 0u) << "HW_REDUCED_ACPI";
-  EXPECT_EQ(U64(b, fadt + 244 + 4), 0x610u);  // Sleep control register port.
-  EXPECT_EQ(b[fadt + 244], 1);                // ...in system I/O space.
-  EXPECT_EQ(U64(b, fadt + 116 + 4), 0x612u);  // Reset register.
+  EXPECT_EQ(U32(b, fadt + 112) & (1u << 20), 0u) << "not HW_REDUCED_ACPI";
+  EXPECT_EQ(U32(b, fadt + 56), 0x610u);       // PM1a_EVT_BLK
+  EXPECT_EQ(U32(b, fadt + 64), 0x614u);       // PM1a_CNT_BLK
+  EXPECT_EQ(U64(b, fadt + 172 + 4), 0x614u);  // X_PM1a_CNT_BLK port...
+  EXPECT_EQ(b[fadt + 172], 1);                // ...in system I/O space.
+  EXPECT_EQ(b[fadt + 46], 9);                 // SCI_INT
+  EXPECT_EQ(U64(b, fadt + 116 + 4), 0x616u);  // Reset register.
   size_t dsdt = U64(b, fadt + 140) - kBase;
   ASSERT_EQ(std::string(&b[dsdt], &b[dsdt] + 4), "DSDT");
   uint32_t dsdt_len = U32(b, dsdt + 4);
@@ -73,7 +76,7 @@ TEST(AcpiTablesTest, TablesChainAndChecksum) {
   EXPECT_EQ(U32(b, madt + 36), 0xfee00000u);
   // Entries: 3 LAPICs with ids 0,1,2 enabled, then one IOAPIC.
   size_t off = madt + 44;
-  int lapics = 0, ioapics = 0;
+  int lapics = 0, ioapics = 0, overrides = 0;
   while (off < madt + madt_len) {
     uint8_t type = b[off], len = b[off + 1];
     ASSERT_GT(len, 0);
@@ -84,12 +87,17 @@ TEST(AcpiTablesTest, TablesChainAndChecksum) {
     } else if (type == 1) {
       EXPECT_EQ(U32(b, off + 4), 0xfec00000u);
       ++ioapics;
+    } else if (type == 2) {
+      EXPECT_EQ(b[off + 3], 9);     // Source: the SCI.
+      EXPECT_EQ(b[off + 8], 0x0d);  // Level, active high.
+      ++overrides;
     }
     off += len;
   }
   EXPECT_EQ(off, madt + madt_len);
   EXPECT_EQ(lapics, 3);
   EXPECT_EQ(ioapics, 1);
+  EXPECT_EQ(overrides, 1);
 }
 
 TEST(AcpiTablesTest, RejectsVcpuCountsOutsideXapicIds) {

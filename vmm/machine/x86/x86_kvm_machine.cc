@@ -180,8 +180,9 @@ absl::Status X86KvmMachine::LoadKernel() {
   acpi.num_vcpus = spec_.vcpus;
   acpi.lapic_address = x86_layout::kLapicAddress;
   acpi.ioapic_address = x86_layout::kIoApicAddress;
-  acpi.sleep_control_port = x86_layout::kAcpiSleepControlPort;
-  acpi.sleep_status_port = x86_layout::kAcpiSleepStatusPort;
+  acpi.pm1_event_port = x86_layout::kAcpiPm1EventPort;
+  acpi.pm1_control_port = x86_layout::kAcpiPm1ControlPort;
+  acpi.sci_irq = x86_layout::kAcpiSciIrq;
   acpi.reset_port = x86_layout::kAcpiResetPort;
   acpi.reset_value = AcpiPmDevice::kResetValue;
   ASSIGN_OR_RETURN(std::vector<uint8_t> tables, BuildAcpiTables(acpi));
@@ -216,9 +217,9 @@ absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
   RETURN_IF_ERROR(pio_bus_.Register(I8042::kDataPort, 1, i8042_->data_port()));
   RETURN_IF_ERROR(pio_bus_.Register(I8042::kCommandPort, 1, i8042_->command_port()));
   acpi_pm_ = std::make_shared<AcpiPmDevice>(
-      [this](GuestPowerAction a) { OnGuestPowerAction(a, "ACPI sleep control/reset register"); });
+      [this](GuestPowerAction a) { OnGuestPowerAction(a, "ACPI PM1a control (S5) / reset register"); });
   RETURN_IF_ERROR(
-      pio_bus_.Register(x86_layout::kAcpiSleepControlPort, AcpiPmDevice::kSize, acpi_pm_));
+      pio_bus_.Register(x86_layout::kAcpiPmBase, AcpiPmDevice::kSize, acpi_pm_));
   RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
                                      std::make_shared<TestMmioDevice>(spec_.vcpus)));
   return absl::OkStatus();

@@ -27,10 +27,13 @@ constexpr uint64_t k4GiB = 4ull << 30;             // RAM resumes here.
 constexpr uint64_t kIoApicAddress = 0xfec00000;
 constexpr uint64_t kLapicAddress = 0xfee00000;
 
-// ACPI fixed-hardware replacement ports (devices/acpi/acpi_pm.h).
-constexpr uint16_t kAcpiSleepControlPort = 0x610;
-constexpr uint16_t kAcpiSleepStatusPort = 0x611;
-constexpr uint16_t kAcpiResetPort = 0x612;
+// ACPI fixed hardware (devices/acpi/acpi_pm.h): PM1a event block, PM1a
+// control block, reset register; SCI on ISA IRQ 9.
+constexpr uint16_t kAcpiPmBase = 0x610;
+constexpr uint16_t kAcpiPm1EventPort = kAcpiPmBase + 0;
+constexpr uint16_t kAcpiPm1ControlPort = kAcpiPmBase + 4;
+constexpr uint16_t kAcpiResetPort = kAcpiPmBase + 6;
+constexpr uint8_t kAcpiSciIrq = 9;
 
 // RAM regions for `memory_bytes` of guest RAM: below the PCI hole, then the
 // rest from 4 GiB.

@@ -1,0 +1,108 @@
+#!/bin/bash
+# Linux guests through the real daemon and API (issue 3), meant to run where
+# /dev/kvm can boot Linux (inside tools/kvmlab, or a hardware KVM host):
+# starts vmmd on a private socket, and with vmctl only:
+#   - a bzImage that is truncated / has no HdrS magic, an initrd larger than
+#     RAM, a too-long command line: StartVm fails with a clear error and the
+#     daemon keeps serving;
+#   - Debian's kernel + busybox initramfs (2 vCPUs) boots to the init marker,
+#     the guest sees nproc=2, and its poweroff ends the VM SHUTOFF /
+#     GUEST_SHUTDOWN;
+#   - an initramfs that reboots: the VM boots again (boot_count 2).
+#   linux_guest_daemon.sh BIN_DIR KERNEL WORK_DIR [--bad-only]
+# BIN_DIR holds vmmd, vmm-worker, vmctl, mkinitramfs (tools/guest-initramfs).
+set -u
+BIN="$1"; KERNEL="$2"; WORK="$3"; MODE="${4:-}"
+SOCK="$WORK/vmmd.sock"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
+json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+status_of() { vmctl --json get "$1" 2>/dev/null | json_field "d['status'].get('$2', '')" 2>/dev/null; }
+wait_state() {  # wait_state VM STATE SECONDS
+  local end=$((SECONDS + $3))
+  while [ "$SECONDS" -le "$end" ]; do
+    [ "$(status_of "$1" state)" = "$2" ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+wait_console() {  # wait_console VM REGEX SECONDS: replayed console matches
+  local end=$((SECONDS + $3))
+  while [ "$SECONDS" -le "$end" ]; do
+    vmctl console "$1" --replay --timeout-ms 500 </dev/null 2>/dev/null > "$WORK/$1.console"
+    grep -aq "$2" "$WORK/$1.console" && return 0
+    sleep 1
+  done
+  return 1
+}
+
+"$BIN/vmmd" --socket="$SOCK" --state-dir="$WORK/state" --worker="$BIN/vmm-worker" \
+  2>"$WORK/vmmd.log" &
+DAEMON=$!
+trap 'kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null' EXIT
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
+
+# --- Malformed kernels: rejected at StartVm, the daemon keeps running.
+head -c 300 "$KERNEL" > "$WORK/truncated.bzImage"
+python3 -c "
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read(64 * 1024))
+d[0x202:0x206] = b'XXXX'
+open(sys.argv[2], 'wb').write(d)" "$KERNEL" "$WORK/nomagic.bzImage"
+head -c $((40 << 20)) /dev/zero > "$WORK/huge.initrd"
+long=$(head -c 3000 /dev/zero | tr '\0' 'x')
+bad_start() {  # bad_start NAME EXPECTED_SUBSTRING create-args...
+  local name="$1" want="$2"; shift 2
+  vmctl create "$name" --memory-mib 32 "$@" >/dev/null || { fail "$name: create"; return; }
+  local err; err=$(vmctl start "$name" 2>&1 >/dev/null)
+  if ! wait_state "$name" CRASHED 20; then :; fi
+  local msg; msg="$err $(status_of "$name" message)"
+  if [[ "$msg" == *"$want"* ]]; then pass "$name rejected: $(echo "$msg" | tr -s ' ' | cut -c1-200)"
+  else fail "$name: wanted '$want', got '$msg' (state $(status_of "$name" state))"; fi
+}
+bad_start trunc "truncated" --kernel "$WORK/truncated.bzImage"
+bad_start nomagic "HdrS" --kernel "$WORK/nomagic.bzImage"
+bad_start bigrd "larger than guest RAM" --kernel "$KERNEL" --initrd "$WORK/huge.initrd"
+bad_start longcmd "command line is 3000 bytes" --kernel "$KERNEL" --cmdline "$long"
+vmctl list >/dev/null && pass "daemon still serving after bad kernels" || fail "daemon died"
+
+if [ "$MODE" != "--bad-only" ]; then
+  "$BIN/mkinitramfs" "$WORK/poweroff.cpio" --then poweroff 2>/dev/null
+  "$BIN/mkinitramfs" "$WORK/reboot.cpio" --then reboot 2>/dev/null
+  CMD="console=ttyS0 reboot=k quiet"
+  # --- Boot to the marker on 2 vCPUs; guest poweroff -> SHUTOFF.
+  vmctl create lin1 --vcpus 2 --memory-mib 256 --kernel "$KERNEL" \
+    --initrd "$WORK/poweroff.cpio" --cmdline "$CMD" >/dev/null || fail "create lin1"
+  t0=$SECONDS
+  vmctl start lin1 >/dev/null || fail "start lin1"
+  if wait_console lin1 "GUEST-INIT-OK" 240; then
+    pass "lin1 reached the init marker in $((SECONDS - t0)) s"
+  else
+    fail "lin1: no init marker; console tail: $(tail -c 600 "$WORK/lin1.console")"
+  fi
+  wait_console lin1 "guest-init: poweroff" 60 >/dev/null
+  grep -aq "nproc=2" "$WORK/lin1.console" && pass "guest sees nproc=2" \
+    || fail "nproc: $(grep -a nproc "$WORK/lin1.console")"
+  if wait_state lin1 SHUTOFF 90 && [ "$(status_of lin1 reason)" = GUEST_SHUTDOWN ]; then
+    pass "guest poweroff -> SHUTOFF/GUEST_SHUTDOWN"
+  else
+    fail "poweroff: state=$(status_of lin1 state) reason=$(status_of lin1 reason)"
+  fi
+  # --- Guest reboot -> the VM boots again.
+  vmctl create lin2 --vcpus 1 --memory-mib 256 --kernel "$KERNEL" \
+    --initrd "$WORK/reboot.cpio" --cmdline "$CMD" >/dev/null || fail "create lin2"
+  vmctl start lin2 >/dev/null || fail "start lin2"
+  end=$((SECONDS + 300)); bc=0
+  while [ $SECONDS -le $end ]; do
+    bc=$(status_of lin2 bootCount); [ "${bc:-0}" -ge 2 ] 2>/dev/null && break
+    sleep 1
+  done
+  [ "${bc:-0}" -ge 2 ] 2>/dev/null && pass "guest reboot -> boot_count $bc" \
+    || fail "reboot: boot_count=$bc state=$(status_of lin2 state) $(status_of lin2 message)"
+  vmctl stop lin2 --force >/dev/null 2>&1
+fi
+echo "failures=$failures"
+[ "$failures" = 0 ]
