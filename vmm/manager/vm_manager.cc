@@ -253,30 +253,21 @@ absl::StatusOr<v1::Vm> VmManager::Start(const v1::VmRef& ref) {
 }
 
 absl::StatusOr<v1::Vm> VmManager::Pause(const v1::VmRef& ref) {
-  ASSIGN_OR_RETURN(std::shared_ptr<Record> rec, Find(ref));
-  absl::MutexLock op(&rec->op_mu);
-  RETURN_IF_ERROR(Check(rec, VmAction::kPause));
-  std::shared_ptr<worker::WorkerClient> client = ClientOf(rec);
-  if (client == nullptr) return absl::UnavailableError("the worker has just ended");
-  absl::StatusOr<worker::WorkerState> st = client->Pause(options_.worker_call_timeout);
-  if (!st.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("vm ", rec->vm.spec().name(), ": ", st.status().message()));
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    ApplyWorkerState(rec.get(), *st);
-  }
-  return Snapshot(rec);
+  return ForwardToWorker(ref, VmAction::kPause, &worker::WorkerClient::Pause);
 }
 
 absl::StatusOr<v1::Vm> VmManager::Resume(const v1::VmRef& ref) {
+  return ForwardToWorker(ref, VmAction::kResume, &worker::WorkerClient::Resume);
+}
+
+absl::StatusOr<v1::Vm> VmManager::ForwardToWorker(const v1::VmRef& ref, VmAction action,
+                                                  WorkerCall call) {
   ASSIGN_OR_RETURN(std::shared_ptr<Record> rec, Find(ref));
   absl::MutexLock op(&rec->op_mu);
-  RETURN_IF_ERROR(Check(rec, VmAction::kResume));
+  RETURN_IF_ERROR(Check(rec, action));
   std::shared_ptr<worker::WorkerClient> client = ClientOf(rec);
   if (client == nullptr) return absl::UnavailableError("the worker has just ended");
-  absl::StatusOr<worker::WorkerState> st = client->Resume(options_.worker_call_timeout);
+  absl::StatusOr<worker::WorkerState> st = ((*client).*call)(options_.worker_call_timeout);
   if (!st.ok()) {
     return absl::UnavailableError(
         absl::StrCat("vm ", rec->vm.spec().name(), ": ", st.status().message()));

@@ -76,6 +76,12 @@ class VmManager {
   absl::StatusOr<Watch> WatchEvents(const v1::VmRef* ref);
 
  private:
+  using WorkerCall =
+      absl::StatusOr<worker::WorkerState> (worker::WorkerClient::*)(absl::Duration timeout);
+  // Pause/Resume: checks that `action` is legal now, asks the worker, and
+  // records the state it reports.
+  absl::StatusOr<v1::Vm> ForwardToWorker(const v1::VmRef& ref, VmAction action,
+                                         WorkerCall call);
   struct Record;
   enum class StopIntent { kNone, kGraceful, kForced };
 
