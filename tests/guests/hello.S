@@ -11,14 +11,7 @@
 	.globl _start
 .code16
 _start:
-	cli
-	mov %cs, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	xor %ax, %ax
-	mov %ax, %ss
-	mov $RM_STACK_TOP, %sp
-	call uart_init16
+#include "tests/guests/real_mode_entry.inc"
 	mov $R(msg_real), %si
 	call rm_puts
 

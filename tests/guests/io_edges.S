@@ -11,14 +11,7 @@
 	.globl _start
 .code16
 _start:
-	cli
-	mov %cs, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	xor %ax, %ax
-	mov %ax, %ss
-	mov $RM_STACK_TOP, %sp
-	call uart_init16
+#include "tests/guests/real_mode_entry.inc"
 #include "tests/guests/enter_long_mode.inc"
 
 	/* String output: KVM reports it as one exit with count = 8. */

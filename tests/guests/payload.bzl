@@ -8,6 +8,7 @@ _LIBS = [
     "//tests/guests:gdt.inc",
     "//tests/guests:page_tables.inc",
     "//tests/guests:enter_long_mode.inc",
+    "//tests/guests:real_mode_entry.inc",
 ]
 
 def x86_payload(name, src, defines = []):

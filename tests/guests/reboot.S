@@ -6,13 +6,7 @@
 	.globl _start
 .code16
 _start:
-	cli
-	mov %cs, %ax
-	mov %ax, %ds
-	xor %ax, %ax
-	mov %ax, %ss
-	mov $RM_STACK_TOP, %sp
-	call uart_init16
+#include "tests/guests/real_mode_entry.inc"
 	mov $R(msg), %si
 	call rm_puts
 	mov $0xfe, %al

@@ -14,14 +14,7 @@
 	.globl _start
 .code16
 _start:
-	cli
-	mov %cs, %ax
-	mov %ax, %ds
-	xor %ax, %ax
-	mov %ax, %ss
-	mov %ax, %es
-	mov $RM_STACK_TOP, %sp
-	call uart_init16
+#include "tests/guests/real_mode_entry.inc"
 #ifdef STUBBORN
 	mov $R(msg_start_stubborn), %si
 #else
@@ -31,6 +24,8 @@ _start:
 
 	/* IVT (ES = 0): IRQ0 -> vector 8, IRQ4 -> vector 12, as the BIOS maps
 	   the master 8259. */
+	xor %ax, %ax
+	mov %ax, %es
 	movw $R(timer_isr), %es:(8 * 4)
 	movw $LOAD_SEG, %es:(8 * 4 + 2)
 	movw $R(uart_isr), %es:(12 * 4)
