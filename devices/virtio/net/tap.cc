@@ -4,9 +4,12 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -22,13 +25,27 @@ namespace {
 
 constexpr int kVnetHdrSize = 12;
 
-std::string SysPath(const std::string& name, const char* leaf) {
-  return absl::StrFormat("/sys/class/net/%s/%s", name, leaf);
+// Interface queries go through a socket of the caller's network namespace
+// (sysfs shows the namespace it was mounted in, not ours).
+bool IfIoctl(const std::string& name, unsigned long request, struct ifreq* ifr) {
+  Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s) return false;
+  std::memset(ifr->ifr_name, 0, IFNAMSIZ);
+  std::memcpy(ifr->ifr_name, name.data(), std::min<size_t>(name.size(), IFNAMSIZ - 1));
+  return ::ioctl(s.get(), request, ifr) == 0;
 }
 
-bool PathExists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
+// A tap reports driver "tun" and bus_info "tap" (drivers/net/tun.c
+// tun_get_drvinfo); a tun device says bus_info "tun".
+bool IsTap(const std::string& name) {
+  struct ethtool_drvinfo info;
+  std::memset(&info, 0, sizeof(info));
+  info.cmd = ETHTOOL_GDRVINFO;
+  struct ifreq ifr;
+  std::memset(&ifr, 0, sizeof(ifr));
+  ifr.ifr_data = reinterpret_cast<char*>(&info);
+  if (!IfIoctl(name, SIOCETHTOOL, &ifr)) return false;
+  return std::strcmp(info.driver, "tun") == 0 && std::strcmp(info.bus_info, "tap") == 0;
 }
 
 absl::Status OpenError(int err, const std::string& name) {
@@ -60,7 +77,11 @@ absl::Status OpenError(int err, const std::string& name) {
 
 }  // namespace
 
-bool InterfaceExists(const std::string& name) { return PathExists(SysPath(name, "")); }
+bool InterfaceExists(const std::string& name) {
+  struct ifreq ifr;
+  std::memset(&ifr, 0, sizeof(ifr));
+  return IfIoctl(name, SIOCGIFINDEX, &ifr);
+}
 
 absl::StatusOr<Tap> Tap::Open(const TapOptions& options) {
   std::string name = options.name;
@@ -86,9 +107,9 @@ absl::StatusOr<Tap> Tap::Open(const TapOptions& options) {
           "tap \"%s\" does not exist: create it first (ip tuntap add %s mode tap%s)", name, name,
           options.num_queues > 1 ? " multi_queue" : ""));
     }
-    if (!PathExists(SysPath(name, "tun_flags"))) {
+    if (!IsTap(name)) {
       return absl::InvalidArgumentError(
-          absl::StrFormat("interface \"%s\" is not a tap (no tun_flags): pick a tap", name));
+          absl::StrFormat("interface \"%s\" is not a tap: pick a tap", name));
     }
   }
 
