@@ -24,10 +24,10 @@ namespace testing {
 namespace {
 
 constexpr const char* kTshark = "/usr/bin/tshark";
-constexpr const char* kFields[] = {"-T", "fields", "-E", "separator=,", "-e", "vsock.src_cid",
-                                   "-e", "vsock.dst_cid", "-e", "vsock.src_port",
-                                   "-e", "vsock.dst_port", "-e", "vsock.virtio.op",
-                                   "-e", "vsock.virtio.len"};
+constexpr const char* kFields[] = {"-T", "fields",          "-E", "separator=,",
+                                   "-e", "vsock.src_cid",   "-e", "vsock.dst_cid",
+                                   "-e", "vsock.src_port",  "-e", "vsock.dst_port",
+                                   "-e", "vsock.virtio.op", "-e", "vsock.virtio.len"};
 
 struct Row {
   uint64_t src_cid = 0, dst_cid = 0;

@@ -102,8 +102,8 @@ absl::Status VsockRig::Send(const VsockHdr& hdr, const std::string& data, int64_
 
 absl::Status VsockRig::SendRaw(const std::string& bytes) {
   absl::Status s = memory_->Write(
-      tx_data_, absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                          bytes.size()));
+      tx_data_,
+      absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   if (!s.ok()) return s;
   driver_->AddChain(1, {{tx_data_, static_cast<uint32_t>(bytes.size()), false}});
   driver_->Kick(1);
@@ -126,9 +126,9 @@ absl::StatusOr<VsockPacket> VsockRig::Recv(std::chrono::milliseconds timeout) {
     if (!h.ok()) return h.status();
     p.hdr = *h;
     p.data.resize(e->len - sizeof(VsockHdr));
-    s = memory_->Read(GuestAddress(addr.value() + sizeof(VsockHdr)),
-                      absl::Span<uint8_t>(reinterpret_cast<uint8_t*>(p.data.data()),
-                                          p.data.size()));
+    s = memory_->Read(
+        GuestAddress(addr.value() + sizeof(VsockHdr)),
+        absl::Span<uint8_t>(reinterpret_cast<uint8_t*>(p.data.data()), p.data.size()));
     if (s.ok() && p.hdr.len != p.data.size()) {
       s = absl::InternalError(absl::StrFormat("hdr.len=%d but used len=%d", p.hdr.len, e->len));
     }

@@ -47,8 +47,7 @@ class VsockRig {
                uint32_t buf_alloc = 1u << 20, uint32_t fwd_cnt = 0) const;
   // Sends one packet on the tx queue and waits until the device used it.
   // `desc_len` overrides the payload descriptor's length (hostile tests).
-  absl::Status Send(const VsockHdr& hdr, const std::string& data = "",
-                    int64_t desc_len = -1);
+  absl::Status Send(const VsockHdr& hdr, const std::string& data = "", int64_t desc_len = -1);
   // Sends a tx chain of raw bytes (shorter than a header, say).
   absl::Status SendRaw(const std::string& bytes);
   // The next packet the device put in the rx queue.
@@ -74,13 +73,13 @@ class VsockRig {
 // Connects to `uds`, sends "CONNECT <port>\n"; does not wait for OK.
 absl::StatusOr<Fd> HostConnect(const std::string& uds, uint32_t port);
 // Reads one "\n"-terminated line (byte by byte, so no stream data is eaten).
-absl::StatusOr<std::string> ReadLine(int fd, std::chrono::milliseconds timeout =
-                                                 std::chrono::milliseconds(5000));
+absl::StatusOr<std::string> ReadLine(
+    int fd, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 // Listens on `path` (removing a stale file).
 absl::StatusOr<Fd> Listen(const std::string& path);
 absl::Status WriteAll(int fd, const std::string& data);
-absl::StatusOr<std::string> ReadExactly(int fd, size_t n, std::chrono::milliseconds timeout =
-                                                              std::chrono::milliseconds(10000));
+absl::StatusOr<std::string> ReadExactly(
+    int fd, size_t n, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 std::string RandomBytes(size_t n, uint32_t seed);
 uint64_t Checksum(const std::string& s);
 

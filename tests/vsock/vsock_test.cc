@@ -39,8 +39,7 @@ std::pair<Fd, uint32_t> Establish(VsockRig& rig, uint32_t port, uint32_t guest_b
   EXPECT_EQ(req->hdr.dst_cid, VsockRig::kGuestCid);
   EXPECT_EQ(req->hdr.dst_port, port);
   EXPECT_EQ(req->hdr.type, kVsockTypeStream);
-  EXPECT_TRUE(
-      rig.Send(rig.Hdr(kVsockOpResponse, port, req->hdr.src_port, 0, guest_buf)).ok());
+  EXPECT_TRUE(rig.Send(rig.Hdr(kVsockOpResponse, port, req->hdr.src_port, 0, guest_buf)).ok());
   absl::StatusOr<std::string> ok = ReadLine(fd->get());
   EXPECT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(*ok, absl::StrCat("OK ", req->hdr.src_port));
@@ -228,10 +227,9 @@ TEST(VsockTest, SixtyFourParallelEchoConnections) {
       ASSERT_TRUE(rig->Send(rig->Hdr(kVsockOpResponse, h.dst_port, h.src_port)).ok());
     } else if (h.op == kVsockOpRw) {
       fwd[key] += h.len;
-      ASSERT_TRUE(
-          rig->Send(rig->Hdr(kVsockOpRw, h.dst_port, h.src_port, h.len, 1u << 20, fwd[key]),
-                    p->data)
-              .ok());
+      ASSERT_TRUE(rig->Send(rig->Hdr(kVsockOpRw, h.dst_port, h.src_port, h.len, 1u << 20, fwd[key]),
+                            p->data)
+                      .ok());
     }
   }
   for (auto& t : threads) t.join();
@@ -310,8 +308,9 @@ TEST(VsockTest, SlowGuestBlocksHostWriter) {
   const std::string data = RandomBytes(4u << 20, 3);
   size_t written = 0;
   for (;;) {
-    const ssize_t n = ::send(fd.get(), data.data() + written, std::min<size_t>(65536, data.size() - written),
-                             MSG_DONTWAIT | MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(fd.get(), data.data() + written, std::min<size_t>(65536, data.size() - written),
+               MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n <= 0) break;
     written += static_cast<size_t>(n);
     if (written == data.size()) break;
@@ -325,7 +324,8 @@ TEST(VsockTest, SlowGuestBlocksHostWriter) {
   }
   EXPECT_EQ(got.size(), kGuestBuf);
   // The guest consumed it: a credit update lets more through.
-  ASSERT_TRUE(rig->Send(rig->Hdr(kVsockOpCreditUpdate, 1500, hport, 0, kGuestBuf, got.size())).ok());
+  ASSERT_TRUE(
+      rig->Send(rig->Hdr(kVsockOpCreditUpdate, 1500, hport, 0, kGuestBuf, got.size())).ok());
   absl::StatusOr<VsockPacket> p = rig->Recv();
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->hdr.op, kVsockOpRw);

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -73,9 +74,9 @@ class PcapWriter {
   absl::Status WriteHeader();
 
   mutable std::mutex mu_;
-  Fd fd_;
-  uint64_t packets_ = 0;
-  bool failed_ = false;
+  Fd fd_ ABSL_GUARDED_BY(mu_);
+  uint64_t packets_ ABSL_GUARDED_BY(mu_) = 0;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace virtio

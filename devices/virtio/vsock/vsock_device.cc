@@ -26,7 +26,8 @@ void VsockShared::Capture(const VsockHdr& hdr, absl::Span<const uint8_t> payload
   if (w == nullptr) return;
   absl::Status s = w->Write(hdr, payload);
   if (!s.ok()) {
-    Log(LogLevel::kWarning, "virtio_vsock", "capture_stopped", {{"error", std::string(s.message())}});
+    Log(LogLevel::kWarning, "virtio_vsock", "capture_stopped",
+        {{"error", std::string(s.message())}});
     std::lock_guard<std::mutex> lock(capture_mu);
     if (capture == w) capture.reset();
   }
@@ -35,9 +36,9 @@ void VsockShared::Capture(const VsockHdr& hdr, absl::Span<const uint8_t> payload
 absl::StatusOr<std::unique_ptr<VsockDevice>> VsockDevice::Create(
     const VsockDeviceOptions& options) {
   if (options.guest_cid < kVsockMinGuestCid || options.guest_cid >= 0xffffffffull) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "vsock guest_cid=%d: must be in %d..%d", options.guest_cid, kVsockMinGuestCid,
-        0xfffffffeull));
+    return absl::InvalidArgumentError(absl::StrFormat("vsock guest_cid=%d: must be in %d..%d",
+                                                      options.guest_cid, kVsockMinGuestCid,
+                                                      0xfffffffeull));
   }
   const uint16_t qs = options.queue_size;
   if (qs < 2 || qs > 1024 || (qs & (qs - 1)) != 0) {

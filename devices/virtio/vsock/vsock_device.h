@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "devices/virtio/core/virtio_device.h"
 #include "devices/virtio/vsock/pcap_writer.h"
@@ -33,8 +34,8 @@ struct VsockDeviceOptions {
 struct VsockCounters {
   uint64_t connections_current = 0;
   uint64_t connections_total = 0;
-  uint64_t rx_bytes = 0;   // Payload bytes delivered to the guest.
-  uint64_t tx_bytes = 0;   // Payload bytes accepted from the guest.
+  uint64_t rx_bytes = 0;  // Payload bytes delivered to the guest.
+  uint64_t tx_bytes = 0;  // Payload bytes accepted from the guest.
   uint64_t rst_sent = 0;
   uint64_t packets_dropped = 0;
   uint64_t buffered_bytes = 0;  // Guest->host bytes held by the device now.
@@ -51,7 +52,7 @@ struct VsockShared {
   std::atomic<uint64_t> buffered_bytes{0};
 
   std::mutex capture_mu;
-  std::shared_ptr<PcapWriter> capture;
+  std::shared_ptr<PcapWriter> capture ABSL_GUARDED_BY(capture_mu);
   void Capture(const VsockHdr& hdr, absl::Span<const uint8_t> payload);
 };
 

@@ -37,7 +37,7 @@ struct VsockConn {
   std::string to_host;             // Guest bytes not yet written (<= buf_alloc).
   size_t to_host_off = 0;
 
-  bool host_eof = false;      // The host closed its write side.
+  bool host_eof = false;       // The host closed its write side.
   bool guest_no_send = false;  // SHUTDOWN with SEND from the guest.
   bool guest_no_recv = false;  // SHUTDOWN with RCV from the guest.
   bool rx_queued = false;      // In the worker's rx_ready_ list.
