@@ -172,6 +172,8 @@ constexpr InsnDesc kTable[] = {
     {"ebreak", kMaskAll, 0x00100073, Format::kNone, &Ebreak},
     {"mret", kMaskAll, 0x30200073, Format::kNone, &Mret},
     {"wfi", kMaskAll, 0x10500073, Format::kNone, &Wfi},
+    {"sret", kMaskAll, 0x10200073, Format::kNone, &Sret},
+    {"sfence.vma", 0xfe007fff, 0x12000073, Format::kR, &SfenceVma},
 
     // Zicsr (ch. 9)
     {"csrrw", kMaskF3, F3(1, kOpSystem), Format::kCsr, &Csr<CsrOp::kWrite, false>},

@@ -130,6 +130,8 @@ bool FenceI(Translator& t, const Insn& i);
 bool Ecall(Translator& t, const Insn& i);
 bool Ebreak(Translator& t, const Insn& i);
 bool Mret(Translator& t, const Insn& i);
+bool Sret(Translator& t, const Insn& i);
+bool SfenceVma(Translator& t, const Insn& i);
 bool Wfi(Translator& t, const Insn& i);
 
 enum class CsrOp : uint8_t { kWrite = 1, kSet = 2, kClear = 3 };

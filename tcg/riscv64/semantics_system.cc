@@ -3,12 +3,14 @@
 
 #include "tcg/riscv64/csr.h"
 #include "tcg/riscv64/semantics.h"
+#include "tcg/riscv64/vcpu.h"
 #include "tcg/runtime/softmmu.h"
 
 namespace tcg::riscv64 {
 namespace {
 
 CpuState& State(ExecContext* ctx) { return *reinterpret_cast<CpuState*>(ctx->state); }
+Vcpu& Hart(ExecContext* ctx) { return *static_cast<Vcpu*>(ctx->frontend); }
 
 Value HelperAddr(HelperFn fn) { return Value::Imm(reinterpret_cast<uintptr_t>(fn)); }
 
@@ -19,7 +21,8 @@ uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
   const auto op = static_cast<CsrOp>((a >> 12) & 3);
   const bool write = (a >> 15) & 1;
   uint64_t old = 0;
-  if (!ReadCsr(s, ctx->insns_retired, csr, &old) || (write && CsrIsReadOnly(csr))) {
+  Vcpu& hart = Hart(ctx);
+  if (!CsrAccessible(s, csr, write) || !ReadCsr(s, ctx->insns_retired, hart.pins(), csr, &old)) {
     ctx->RaiseExit(ir::ExitReason::kException, kCauseIllegalInsn, c);
     return 0;
   }
@@ -27,13 +30,38 @@ uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
     uint64_t v = b;
     if (op == CsrOp::kSet) v = old | b;
     if (op == CsrOp::kClear) v = old & ~b;
+    const uint64_t satp = s.satp;
     WriteCsr(s, csr, v);
+    // The write may enable an interrupt, change translation flags (TVM,
+    // TW, TSR) or the address space: leave the dispatch loop after this
+    // block (which ends right after the CSR instruction) so the hart
+    // rechecks interrupts, flags and the TLB.
+    if (s.satp != satp) hart.RequestTlbFlush();
+    hart.Kick();
   }
   return old;
 }
 
+// xRET changes privilege (translation flags, address translation) and may
+// unmask interrupts: leave the dispatch loop after it.
 uint64_t MretHelper(ExecContext* ctx, uint64_t, uint64_t, uint64_t) {
-  return ReturnFromTrap(State(ctx));
+  Hart(ctx).Kick();
+  Hart(ctx).RequestTlbFlush();
+  return ReturnFromMTrap(State(ctx));
+}
+
+uint64_t SretHelper(ExecContext* ctx, uint64_t, uint64_t, uint64_t) {
+  Hart(ctx).Kick();
+  Hart(ctx).RequestTlbFlush();
+  return ReturnFromSTrap(State(ctx));
+}
+
+// SFENCE.VMA: flushes the whole TLB (a legal over-approximation of the
+// by-address/by-ASID forms, spec 4.2.1).
+uint64_t SfenceHelper(ExecContext* ctx, uint64_t, uint64_t, uint64_t) {
+  Hart(ctx).RequestTlbFlush();
+  Hart(ctx).Kick();
+  return 0;
 }
 
 // SC.W/SC.D (8.2): succeeds only if this hart holds a reservation on exactly
@@ -102,8 +130,11 @@ bool FenceI(Translator& t, const Insn& i) {
   return true;
 }
 
+// ECALL's cause names the privilege it came from (8 U, 9 S, 11 M); the
+// privilege is part of the translation flags.
 bool Ecall(Translator& t, const Insn& i) {
-  t.End(ir::Terminal::Exit(ir::ExitReason::kException, i.pc, kCauseEcallM, 0));
+  const uint64_t cause = kCauseEcallU + (t.flags() & kFlagPrivMask);
+  t.End(ir::Terminal::Exit(ir::ExitReason::kException, i.pc, cause, 0));
   return true;
 }
 
@@ -112,14 +143,40 @@ bool Ebreak(Translator& t, const Insn& i) {
   return true;
 }
 
+// MRET needs M; SRET needs S or M and, in S, mstatus.TSR clear (spec
+// 3.1.6.5). Illegal otherwise (handler returns false).
 bool Mret(Translator& t, const Insn&) {
+  if ((t.flags() & kFlagPrivMask) != kPrivM) return false;
   Value pc = t.ir().CallHelper(HelperAddr(&MretHelper), Value::I64(0), Value::I64(0),
                                Value::I64(0));
   t.End(ir::Terminal::Indirect(pc));
   return true;
 }
 
+bool Sret(Translator& t, const Insn&) {
+  const uint32_t priv = t.flags() & kFlagPrivMask;
+  if (priv < kPrivS || (priv == kPrivS && (t.flags() & kFlagTsr))) return false;
+  Value pc = t.ir().CallHelper(HelperAddr(&SretHelper), Value::I64(0), Value::I64(0),
+                               Value::I64(0));
+  t.End(ir::Terminal::Indirect(pc));
+  return true;
+}
+
+// SFENCE.VMA: S or M, and not in S with mstatus.TVM (spec 3.1.6.5).
+bool SfenceVma(Translator& t, const Insn& i) {
+  const uint32_t priv = t.flags() & kFlagPrivMask;
+  if (priv < kPrivS || (priv == kPrivS && (t.flags() & kFlagTvm))) return false;
+  t.ir().CallHelper(HelperAddr(&SfenceHelper), Value::I64(0), Value::I64(0), Value::I64(0));
+  t.End(ir::Terminal::Jump(i.pc + i.len));
+  return true;
+}
+
+// WFI (spec 3.3.3): illegal in U-mode, and in S-mode with mstatus.TW (we
+// take the "no time limit" choice). Otherwise the hart idles until an
+// interrupt is pending (Vcpu::WaitForInterrupt).
 bool Wfi(Translator& t, const Insn& i) {
+  const uint32_t priv = t.flags() & kFlagPrivMask;
+  if (priv == kPrivU || (priv == kPrivS && (t.flags() & kFlagTw))) return false;
   t.End(ir::Terminal::Exit(ir::ExitReason::kHalt, i.pc + i.len));
   return true;
 }

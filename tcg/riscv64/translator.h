@@ -17,6 +17,8 @@ class Translator {
   explicit Translator(ir::Block* block) : block_(block), ir_(block) {}
 
   ir::Builder& ir() { return ir_; }
+  // Translation flags (csr.h: privilege, TVM/TW/TSR) the block is keyed by.
+  uint32_t flags() const { return block_->flags; }
 
   // x0 reads as constant zero and ignores writes (unprivileged spec 2.1).
   ir::Value X(int reg) {

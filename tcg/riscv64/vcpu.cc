@@ -42,20 +42,63 @@ void Vcpu::TakeTrap(const ExitInfo& exit) {
     }
   }
   state_.pc = exit.pc;
+  Trap(cause, tval);
+}
+
+void Vcpu::Trap(uint64_t cause, uint64_t tval) {
+  const uint32_t priv = state_.priv;
   EnterTrap(state_, cause, tval);
+  if (state_.priv != priv) tlb_flush_ = true;  // translation depends on privilege
   ++traps_;
+}
+
+void Vcpu::RequestStop() {
+  stop_requested_.store(true, std::memory_order_release);
+  executor_.RequestStop();
+  absl::MutexLock lock(&wait_mu_);
+  wait_cv_.SignalAll();
+}
+
+void Vcpu::SetInterruptPin(uint64_t mask, bool level) {
+  mask &= kAllInterrupts;
+  if (level) {
+    pins_.fetch_or(mask, std::memory_order_acq_rel);
+  } else {
+    pins_.fetch_and(~mask, std::memory_order_acq_rel);
+  }
+  executor_.RequestStop();  // recheck at the next block boundary
+  absl::MutexLock lock(&wait_mu_);
+  wait_cv_.SignalAll();
+}
+
+bool Vcpu::WaitForInterrupt(absl::Time deadline) {
+  absl::MutexLock lock(&wait_mu_);
+  while (!WfiShouldWake(state_, pins()) && !stop_requested_.load(std::memory_order_acquire)) {
+    if (wait_cv_.WaitWithDeadline(&wait_mu_, deadline)) break;  // timed out
+  }
+  return WfiShouldWake(state_, pins());
 }
 
 absl::StatusOr<Vcpu::StopReason> Vcpu::Run(uint64_t max_blocks) {
   uint64_t ran = 0;
   while (ran < max_blocks) {
+    if (stop_requested_.exchange(false, std::memory_order_acq_rel)) {
+      return StopReason::kStopRequested;
+    }
+    // Interrupts are taken at block boundaries; the pins and every CSR
+    // write or xRET that could unmask one kick the executor to here.
+    if (const uint64_t irq = PendingInterrupt(state_, pins()); irq != 0) Trap(irq, 0);
+    if (tlb_flush_) {
+      tlb_flush_ = false;
+      mmu_.Flush();
+    }
     const uint64_t before = executor_.blocks_executed();
-    absl::StatusOr<ExitInfo> exit = executor_.Run(state_.priv, max_blocks - ran);
+    absl::StatusOr<ExitInfo> exit = executor_.Run(TranslationFlags(state_), max_blocks - ran);
     if (!exit.ok()) return exit.status();
     ran += executor_.blocks_executed() - before;
     switch (exit->reason) {
       case ir::ExitReason::kNone:
-        return ran >= max_blocks ? StopReason::kBudgetExhausted : StopReason::kStopRequested;
+        break;  // budget, kick or stop: the loop head decides
       case ir::ExitReason::kException:
       case ir::ExitReason::kMemFault:
         TakeTrap(*exit);
@@ -66,7 +109,9 @@ absl::StatusOr<Vcpu::StopReason> Vcpu::Run(uint64_t max_blocks) {
         cache_->Flush();
         break;
       case ir::ExitReason::kHalt:
-        return StopReason::kWaitForInterrupt;
+        // WFI completes at once if an interrupt is already pending.
+        if (!WfiShouldWake(state_, pins())) return StopReason::kWaitForInterrupt;
+        break;
       case ir::ExitReason::kHelper:
         return StopReason::kStopRequested;
     }

@@ -1,10 +1,13 @@
 #ifndef TCG_RISCV64_VCPU_H_
 #define TCG_RISCV64_VCPU_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "tcg/riscv64/cpu_state.h"
 #include "tcg/riscv64/translator.h"
 #include "tcg/runtime/executor.h"
@@ -13,8 +16,14 @@
 namespace tcg::riscv64 {
 
 // One RV64 hart on the TCG: its architectural state, its TLB, and the
-// dispatch loop, with guest exceptions turned into M-mode traps. Run it on
-// one thread; RequestStop() may be called from any thread.
+// dispatch loop, with guest exceptions and interrupts turned into traps
+// (delegated to S-mode per medeleg/mideleg). Run it on one thread;
+// RequestStop() and SetInterruptPin() may be called from any thread.
+//
+// Interrupt pins: devices (CLINT, PLIC) drive MSIP/MTIP/MEIP/SEIP (and
+// STIP for an SBI-less setup) with SetInterruptPin; the bits are ORed into
+// mip. A pin change kicks the hart out of its dispatch loop, which checks
+// for an enabled interrupt between blocks, and wakes a WaitForInterrupt.
 class Vcpu {
  public:
   enum class StopReason { kStopRequested, kWaitForInterrupt, kBudgetExhausted };
@@ -25,15 +34,35 @@ class Vcpu {
   CpuState& state() { return state_; }
   const CpuState& state() const { return state_; }
 
-  // Runs until stopped, WFI, or `max_blocks` blocks have executed.
+  // Runs until stopped, WFI with no interrupt pending, or `max_blocks`
+  // blocks have executed. After kWaitForInterrupt the caller may
+  // WaitForInterrupt() and Run() again (pc is past the WFI).
   absl::StatusOr<StopReason> Run(uint64_t max_blocks);
-  void RequestStop() { executor_.RequestStop(); }
+  void RequestStop();
+
+  // Sets (level = true) or clears the device-driven pending bits `mask`
+  // (a subset of kAllInterrupts, e.g. kMipMtip). Thread-safe.
+  void SetInterruptPin(uint64_t mask, bool level);
+  uint64_t pins() const { return pins_.load(std::memory_order_acquire); }
+
+  // Blocks the calling (this hart's) thread without spinning until an
+  // interrupt is pending and enabled in mie (spec 3.3.3: WFI ignores the
+  // global enables), `deadline` passes (the timer device's next deadline),
+  // or a stop is requested. True if an interrupt is pending.
+  bool WaitForInterrupt(absl::Time deadline);
+
+  // For helpers on this hart's thread: leave the dispatch loop after the
+  // current block (re-evaluate interrupts and translation flags), and
+  // flush the TLB before the next one.
+  void Kick() { executor_.RequestStop(); }
+  void RequestTlbFlush() { tlb_flush_ = true; }
 
   uint64_t insns_retired() const { return ctx_.insns_retired; }
   uint64_t traps_taken() const { return traps_; }
 
  private:
   void TakeTrap(const ExitInfo& exit);
+  void Trap(uint64_t cause, uint64_t tval);
 
   CpuState state_;
   SoftMmu mmu_;
@@ -41,6 +70,11 @@ class Vcpu {
   TbCache* cache_;
   Executor executor_;
   uint64_t traps_ = 0;
+  bool tlb_flush_ = false;  // this hart's thread only
+  std::atomic<uint64_t> pins_{0};
+  std::atomic<bool> stop_requested_{false};
+  absl::Mutex wait_mu_;
+  absl::CondVar wait_cv_;
 };
 
 }  // namespace tcg::riscv64
