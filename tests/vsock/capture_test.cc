@@ -158,6 +158,7 @@ TEST(VsockCaptureTest, TsharkDecodesFile) {
       EXPECT_EQ(r.len, 4u);
     }
   }
+  ::unlink(file.c_str());
 }
 
 TEST(VsockCaptureTest, StreamsToTsharkThroughAPipe) {
@@ -189,12 +190,14 @@ TEST(VsockCaptureTest, CaptureStartedMidwayAndRestarted) {
   const std::vector<Row> rows = Parse(out);
   EXPECT_EQ(rows.size(), 6u);
   ExpectConversation(rows, hport);
+  ::unlink(file.c_str());
 }
 
 // The VMM (here: a child process) killed with SIGKILL mid-capture: every
 // record it wrote is whole, so tshark reads the file without error.
 TEST(VsockCaptureTest, FileParsesAfterKillDashNine) {
   const std::string file = TempFile("vsock_kill.pcap");
+  const std::string uds = VsockRig::TempSocketPath("kill");  // Left by the killed child.
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
   const pid_t pid = ::fork();
@@ -202,7 +205,7 @@ TEST(VsockCaptureTest, FileParsesAfterKillDashNine) {
   if (pid == 0) {
     ::close(ready[0]);
     VsockDeviceOptions o;
-    o.uds_path = VsockRig::TempSocketPath("kill");
+    o.uds_path = uds;
     auto rig = VsockRig::Create(o);
     if (!rig.ok() || !(*rig)->device().StartCapture(file).ok()) ::_exit(2);
     VsockRig& r = **rig;
@@ -229,6 +232,8 @@ TEST(VsockCaptureTest, FileParsesAfterKillDashNine) {
   EXPECT_EQ(rc, 0);
   const std::vector<Row> rows = Parse(out);
   EXPECT_GE(rows.size(), 400u);
+  ::unlink(file.c_str());
+  ::unlink(uds.c_str());
 }
 
 }  // namespace
