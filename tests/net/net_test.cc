@@ -296,6 +296,30 @@ TEST_F(NetTest, TwoQueuePairsBothCarryTraffic) {
               static_cast<unsigned long long>(rig->rx_frames(1)));
 }
 
+TEST_F(NetTest, WithoutMergeableBuffersOrGuestOffloads) {
+  RigOptions o;
+  o.mrg_rxbuf = false;
+  o.guest_offloads = false;
+  auto rig = MakeRig(o);
+  ASSERT_NE(rig, nullptr);
+  EXPECT_FALSE(rig->features() & Bit(virtio::kNetFMrgRxbuf));
+  EXPECT_FALSE(rig->features() & Bit(virtio::kNetFGuestTso4));
+  absl::StatusOr<Fd> sock = UdpSocket(kHostIp, kHostPort);
+  ASSERT_TRUE(sock.ok());
+  GuestToHost(*rig, 0, 1000, kGuestPort, sock->get());
+  sockaddr_in to = Addr(kGuestIp, kGuestPort);
+  for (uint64_t seq = 0; seq < 100; ++seq) {
+    std::vector<uint8_t> p = Payload(seq, kDgram);
+    ASSERT_EQ(::sendto(sock->get(), p.data(), p.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                       sizeof(to)),
+              static_cast<ssize_t>(kDgram));
+    std::optional<Udp> u = NextUdp(*rig);
+    ASSERT_TRUE(u.has_value()) << seq;
+    EXPECT_EQ(u->payload, p);
+  }
+  EXPECT_EQ(rig->device().counters().rx_drops, 0u);
+}
+
 TEST_F(NetTest, UdpGsoFrameCrossesWhole) {
   auto rig = MakeRig();
   ASSERT_NE(rig, nullptr);
