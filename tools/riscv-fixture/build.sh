@@ -2,7 +2,8 @@
 # Builds the riscv64 test fixture: a minimal Linux `Image` from Debian's
 # linux-source-6.1 (tinyconfig + kernel.config) and an initramfs `init.cpio`
 # holding a static test init (init.c). The result is cached outside the repo
-# under $VMM_RISCV_FIXTURE_CACHE/<sha256 of script, config and init.c>, so a
+# under $VMM_RISCV_FIXTURE_CACHE/<sha256 of recipe version, config, init.c,
+# source tarball size and compiler version>, so a
 # second run is instant. Prints the cache directory on stdout (last line).
 #
 # Needs (apt): linux-source-6.1 gcc-riscv64-linux-gnu flex bison bc
@@ -16,7 +17,13 @@ src_tar="${LINUX_SOURCE_TAR:-/usr/src/linux-source-6.1.tar.xz}"
 cross=riscv64-linux-gnu-
 jobs="${JOBS:-2}"
 verify=0
-[[ "${1:-}" == "--verify" ]] && verify=1
+cached_only=0
+case "${1:-}" in
+  --verify) verify=1 ;;
+  --cached-only) cached_only=1 ;;  # Print the cache dir if built, else exit 3.
+  "") ;;
+  *) echo "usage: build.sh [--verify | --cached-only]" >&2; exit 2 ;;
+esac
 
 for tool in ${cross}gcc flex bison bc make; do
   command -v "$tool" >/dev/null || {
@@ -26,9 +33,17 @@ for tool in ${cross}gcc flex bison bc make; do
 done
 [[ -f "$src_tar" ]] || { echo "build.sh: missing $src_tar (apt-get install -y linux-source-6.1)" >&2; exit 1; }
 
-key="$( (cat "$here/build.sh" "$here/kernel.config" "$here/init.c"; \
+# Bump when the build steps below change what ends up in the cache; edits to
+# comments or to the --verify/--cached-only plumbing then keep the cache.
+recipe_version=1
+key="$( (echo "recipe=$recipe_version"; cat "$here/kernel.config" "$here/init.c"; \
          stat -c %s "$src_tar"; ${cross}gcc --version | head -1) | sha256sum | cut -c1-16)"
 out="$cache_root/$key"
+if [[ $cached_only == 1 ]]; then
+  [[ -f "$out/Image" && -f "$out/init.cpio" ]] || exit 3
+  echo "$out"
+  exit 0
+fi
 
 if [[ ! -f "$out/Image" || ! -f "$out/init.cpio" ]]; then
   start=$(date +%s)
