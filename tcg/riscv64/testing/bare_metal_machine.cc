@@ -42,6 +42,16 @@ BareMetalMachine::BareMetalMachine(Options options, Backend* backend)
         }
         return absl::OkStatus();
       });
+  memory_.AddMmio(
+      kPinBase, 0x1000,
+      [](uint64_t, unsigned) -> absl::StatusOr<uint64_t> { return 0; },
+      [this](uint64_t off, unsigned, uint64_t value) {
+        const bool set = off < 0x800;
+        const uint64_t hart = (off & 0x7ff) / 8;
+        // harts_ is fixed while harts run; out-of-range harts are ignored.
+        if ((off & 7) == 0 && hart < harts_.size()) harts_[hart]->SetInterruptPin(value, set);
+        return absl::OkStatus();
+      });
 }
 
 void BareMetalMachine::Finish(bool passed, uint32_t code) {
@@ -81,7 +91,15 @@ absl::StatusOr<BareMetalMachine::Result> BareMetalMachine::Run() {
   std::vector<std::thread> threads;
   for (size_t h = 0; h < harts_.size(); ++h) {
     threads.emplace_back([this, h, &stops] {
-      stops[h] = harts_[h]->Run(options_.max_blocks);
+      Vcpu& hart = *harts_[h];
+      for (;;) {
+        stops[h] = hart.Run(options_.max_blocks);
+        if (!stops[h].ok() || *stops[h] != Vcpu::StopReason::kWaitForInterrupt ||
+            hart.state().mie == 0) {
+          break;
+        }
+        if (!hart.WaitForInterrupt(absl::Now() + absl::Seconds(10))) break;
+      }
       // A hart that stops (budget, error) does not stop the others, but a
       // finisher write stops all.
     });

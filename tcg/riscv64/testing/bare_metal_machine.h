@@ -21,13 +21,19 @@ namespace tcg::riscv64::testing {
 //   RAM at 0x80000000, a UART transmit port at 0x10000000 (16550 THR at +0,
 //   LSR at +5 always "ready") and a sifive,test0 finisher at 0x100000
 //   (write 0x5555 = pass, (code << 16) | 0x3333 = fail).
-// Harts start at the ELF entry with a0 = hartid. The devices are tiny MMIO
+// Harts start at the ELF entry with a0 = hartid. A hart stopping at WFI
+// with mie == 0 is parked; with interrupts enabled in mie it sleeps in
+// Vcpu::WaitForInterrupt until a pin wakes it (or 10 s pass). The devices are tiny MMIO
 // callbacks; real device models live in devices/.
 class BareMetalMachine {
  public:
   static constexpr uint64_t kRamBase = 0x80000000;
   static constexpr uint64_t kUartBase = 0x10000000;
   static constexpr uint64_t kFinisherBase = 0x100000;
+  // Interrupt-pin test port: a write of mask m to +8*h sets pins m of hart
+  // h (Vcpu::SetInterruptPin), to +0x800+8*h clears them. Stands in for
+  // CLINT/PLIC, which live in devices/riscv.
+  static constexpr uint64_t kPinBase = 0x2000000;
 
   struct Options {
     uint64_t ram_size = 16 << 20;
