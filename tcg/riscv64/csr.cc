@@ -54,15 +54,16 @@ uint64_t TvecWarl(uint64_t v) {
   return (v & ~uint64_t{3}) | (mode <= 1 ? mode : 0);
 }
 
-// satp (spec 4.1.11): Bare, Sv39 (8) and Sv48 (9); other modes are WARL
-// "write ignored". 16-bit ASID field kept as written.
+// satp (spec 4.1.11): writes of an unsupported mode are ignored (WARL), so
+// software can probe. Only Bare is supported until the Sv39/Sv48 walk
+// lands in the softmmu slow path (tcg/README.md): accepting Sv39 without
+// translating would run a kernel on wrong addresses silently. Enabling it
+// is kSupportedSatpModes plus the walk.
+constexpr uint64_t kSupportedSatpModes = 1u << 0;  // bit m: mode m accepted
 void WriteSatp(CpuState& s, uint64_t v) {
   const uint64_t mode = v >> 60;
-  if (mode == 0) {
-    s.satp = 0;  // Bare: the remaining fields must be zero
-  } else if (mode == 8 || mode == 9) {
-    s.satp = v;
-  }
+  if (!((kSupportedSatpModes >> mode) & 1)) return;
+  s.satp = mode == 0 ? 0 : v;  // Bare: the remaining fields must be zero
 }
 
 }  // namespace

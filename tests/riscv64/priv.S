@@ -153,10 +153,10 @@ TEST_BEGIN
   csrw satp, t0
   csrr t1, satp
   CHECK(21, t1, 0)
-  li t0, (8 << 60) | 0x12345
+  li t0, (8 << 60) | 0x12345      # Sv39: not yet supported, ignored
   csrw satp, t0
   csrr t1, satp
-  CHECK(22, t1, (8 << 60) | 0x12345)
+  CHECK(22, t1, 0)
   csrw satp, zero
   li t0, -1
   csrw medeleg, t0
