@@ -1,0 +1,114 @@
+// Vcpu interrupt pins and WFI: a hart waiting for an interrupt sleeps
+// (no host CPU) until a pin from another thread, a deadline or a stop.
+
+#include "tcg/riscv64/vcpu.h"
+
+#include <time.h>
+
+#include <cstdint>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tcg/interp/interpreter.h"
+#include "tcg/testing/flat_memory.h"
+
+namespace tcg::riscv64 {
+namespace {
+
+constexpr uint64_t kRam = 0x80000000;
+
+// li t0, 8; csrw mie, t0; wfi; j .
+constexpr uint32_t kProgram[] = {0x00800293, 0x30429073, 0x10500073, 0x0000006f};
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+class VcpuWfiTest : public ::testing::Test {
+ protected:
+  VcpuWfiTest() : memory_(kRam, 1 << 16), hart_(&cache_, &interp_, &memory_, 0) {
+    EXPECT_TRUE(memory_.Write(kRam, kProgram, sizeof(kProgram)).ok());
+    hart_.state().pc = kRam;
+  }
+
+  void RunToWfi() {
+    absl::StatusOr<Vcpu::StopReason> stop = hart_.Run(1000);
+    ASSERT_TRUE(stop.ok()) << stop.status();
+    ASSERT_EQ(*stop, Vcpu::StopReason::kWaitForInterrupt);
+    EXPECT_EQ(hart_.state().pc, kRam + 12);  // past the WFI
+  }
+
+  tcg::testing::FlatMemory memory_;
+  TbCache cache_;
+  Interpreter interp_;
+  Vcpu hart_;
+};
+
+TEST_F(VcpuWfiTest, PinFromAnotherThreadWakesWithoutSpinning) {
+  RunToWfi();
+  std::thread device([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    hart_.SetInterruptPin(kMipMsip, true);
+  });
+  const absl::Time start = absl::Now();
+  const double cpu_start = ThreadCpuSeconds();
+  EXPECT_TRUE(hart_.WaitForInterrupt(absl::Now() + absl::Seconds(30)));
+  const double cpu = ThreadCpuSeconds() - cpu_start;
+  const absl::Duration wall = absl::Now() - start;
+  device.join();
+  EXPECT_GE(wall, absl::Milliseconds(250));
+  EXPECT_LT(cpu, 0.05) << "a waiting hart must not burn host CPU";
+  // mip shows the pin; with MIE clear no trap is taken and the hart
+  // continues after the WFI.
+  EXPECT_EQ(hart_.pins(), kMipMsip);
+  absl::StatusOr<Vcpu::StopReason> stop = hart_.Run(10);
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(*stop, Vcpu::StopReason::kBudgetExhausted);
+  EXPECT_EQ(hart_.traps_taken(), 0u);
+}
+
+TEST_F(VcpuWfiTest, DeadlineEndsTheWait) {
+  RunToWfi();
+  const absl::Time start = absl::Now();
+  EXPECT_FALSE(hart_.WaitForInterrupt(start + absl::Milliseconds(100)));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(90));
+}
+
+TEST_F(VcpuWfiTest, StopEndsTheWait) {
+  RunToWfi();
+  std::thread stopper([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    hart_.RequestStop();
+  });
+  EXPECT_FALSE(hart_.WaitForInterrupt(absl::Now() + absl::Seconds(30)));
+  stopper.join();
+  absl::StatusOr<Vcpu::StopReason> stop = hart_.Run(10);
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(*stop, Vcpu::StopReason::kStopRequested);
+}
+
+TEST_F(VcpuWfiTest, EnabledPinsAreTakenInPriorityOrder) {
+  RunToWfi();
+  hart_.state().mtvec = kRam + 12;  // the `j .` loop
+  hart_.state().mstatus |= kMstatusMie;
+  hart_.SetInterruptPin(kMipMsip | kMipMeip, true);
+  // mie = MSIE only (set by the program): MSI is taken, MEI stays pending.
+  absl::StatusOr<Vcpu::StopReason> stop = hart_.Run(10);
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(hart_.traps_taken(), 1u);
+  EXPECT_EQ(hart_.state().mcause, kInterruptBit | kIrqMSoft);
+  EXPECT_EQ(hart_.state().mepc, kRam + 12);
+  EXPECT_FALSE(hart_.state().mstatus & kMstatusMie);  // masked in the handler
+  // Both enabled: MEI has priority (spec 3.1.9).
+  hart_.state().mie = kMipMsip | kMipMeip;
+  hart_.state().mstatus |= kMstatusMie;
+  stop = hart_.Run(10);
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(hart_.traps_taken(), 2u);
+  EXPECT_EQ(hart_.state().mcause, kInterruptBit | kIrqMExt);
+}
+
+}  // namespace
+}  // namespace tcg::riscv64
