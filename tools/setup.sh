@@ -5,7 +5,8 @@
 #   tools/setup.sh --build    only what `bazel build` needs
 #   tools/setup.sh --test     build + test run-time tools, without the lab
 #   tools/setup.sh --lab      only tools/kvmlab's QEMU, kernel, busybox
-#   tools/setup.sh --dev      everything plus clang, clang-format, clang-tidy
+#   tools/setup.sh --fixture  what tools/riscv-fixture needs to build a kernel
+#   tools/setup.sh --dev      everything plus the fixture, clang-format, clang-tidy
 #   tools/setup.sh --list     print the selected packages and exit
 #
 # Idempotent and non-interactive: packages already installed are skipped,
@@ -26,12 +27,14 @@ BUILD_PKGS=(
 # network namespaces (iproute2), riscv64 guest payloads (cross toolchain),
 # the lab runner and scripts (python3, bc), the libFuzzer target
 # (clang-14 + its runtime), the block benchmark's baseline (fio) and vsock
-# capture decoding (tshark).
+# capture decoding (tshark), and the riscv64 reference checks: dtc for the
+# generated device trees, QEMU's virt machine and OpenSBI firmware.
 TEST_PKGS=(
   openssl iproute2 python3 bc
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
   clang-14 libclang-rt-14-dev
   fio tshark
+  device-tree-compiler qemu-system-misc opensbi
 )
 # tools/kvmlab: QEMU (TCG with emulated SVM), Debian's stock kernel and its
 # modules (kvm_amd, 9p, virtio), and a static busybox + cpio for the lab's
@@ -39,6 +42,8 @@ TEST_PKGS=(
 LAB_PKGS=(
   qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils zstd
 )
+# tools/riscv-fixture/build.sh: the riscv64 Linux kernel built from source.
+FIXTURE_PKGS=(linux-source-6.1 flex bison bc make)
 DEV_PKGS=(clang clang-format clang-tidy)
 
 groups=()
@@ -48,10 +53,11 @@ for arg in "$@"; do
     --build) groups+=(build) ;;
     --test) groups+=(build test) ;;
     --lab) groups+=(lab) ;;
-    --dev) groups+=(build test lab dev) ;;
+    --fixture) groups+=(fixture) ;;
+    --dev) groups+=(build test lab fixture dev) ;;
     --all) groups+=(build test lab) ;;
     --list) list_only=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +69,7 @@ for g in "${groups[@]}"; do
     build) wanted+=("${BUILD_PKGS[@]}") ;;
     test) wanted+=("${TEST_PKGS[@]}") ;;
     lab) wanted+=("${LAB_PKGS[@]}") ;;
+    fixture) wanted+=("${FIXTURE_PKGS[@]}") ;;
     dev) wanted+=("${DEV_PKGS[@]}") ;;
   esac
 done
