@@ -58,7 +58,21 @@ grep -qx "direct:1" "$TMP/out" && grep -qx "if_needed_rc:5" "$TMP/out" \
   && pass "--if-needed inside the lab runs directly (hardware KVM there)" \
   || fail "--if-needed: $(grep -E "direct:|if_needed_rc:" "$TMP/out")"
 
-# 3. Exit 0 and the wall time of the smallest run (reported, not asserted).
+# 3. A lab kernel crash before the command finishes is retried on a fresh lab
+# (the first run leaves a marker, then crashes the lab kernel via sysrq).
+MARK="$SHARE/crashed-once"
+crash_once='if [ -e '"$MARK"' ]; then exit 7; fi; touch '"$MARK"'; sync; echo c > /proc/sysrq-trigger; sleep 30'
+"$LAB" run --share "$SHARE" -- /bin/sh -c "$crash_once" >/dev/null 2>"$TMP/err"; rc=$?
+[ "$rc" = 7 ] && grep -q "retrying on a fresh lab" "$TMP/err" \
+  && pass "a lab kernel crash is retried once on a fresh lab" \
+  || fail "crash retry: rc=$rc, want 7; stderr: $(tail -5 "$TMP/err")"
+rm -f "$MARK"
+"$LAB" run --retries 0 --share "$SHARE" -- /bin/sh -c "$crash_once" >/dev/null 2>"$TMP/err"; rc=$?
+[ "$rc" = 125 ] && grep -q "lab failure" "$TMP/err" \
+  && pass "--retries 0: a lab kernel crash is a lab failure (125)" \
+  || fail "--retries 0 crash: rc=$rc, want 125"
+
+# 4. Exit 0 and the wall time of the smallest run (reported, not asserted).
 start=$(date +%s.%N)
 "$LAB" run -- true 2>"$TMP/err"; rc=$?
 end=$(date +%s.%N)
