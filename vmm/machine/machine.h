@@ -21,6 +21,39 @@ namespace vmm {
 enum class GuestArch { kX86_64, kRiscv64 };
 enum class AccelKind { kAuto, kKvm, kTcg };
 
+// Devices, as the API's VmSpec describes them (defaults already applied by
+// the worker). Machines attach them over virtio-pci (x86_64) or virtio-mmio
+// (riscv64); the device logic is the same.
+enum class DiskCache { kWriteback, kNone, kUnsafe };
+struct DiskConfig {
+  std::string path;  // Raw image.
+  bool read_only = false;
+  std::string serial;  // VIRTIO_BLK_T_GET_ID, at most 20 bytes.
+  DiskCache cache = DiskCache::kWriteback;
+  uint32_t num_queues = 1;
+};
+
+struct RateLimitConfig {
+  uint64_t bytes_per_second = 0;  // 0: unlimited.
+  uint64_t bytes_burst = 0;
+  uint64_t packets_per_second = 0;  // 0: unlimited.
+  uint64_t packets_burst = 0;
+};
+
+struct NicConfig {
+  std::string tap;          // Empty: a tap with a generated name is created.
+  std::string mac;          // "52:54:00:xx:xx:xx"; empty: derived from vm_id.
+  uint32_t num_queue_pairs = 1;
+  RateLimitConfig rx_rate_limit;
+  RateLimitConfig tx_rate_limit;
+  uint32_t mtu = 1500;
+};
+
+struct VsockConfig {
+  uint32_t guest_cid = 0;  // >= 3.
+  std::string uds_path;    // Hybrid-vsock host socket.
+};
+
 struct MachineSpec {
   GuestArch arch = GuestArch::kX86_64;
   AccelKind accel = AccelKind::kAuto;
@@ -34,6 +67,12 @@ struct MachineSpec {
   std::string initrd_path;
   std::string cmdline;
   std::string firmware_path;
+
+  std::string vm_id;  // Stable across boots; seeds generated MACs.
+  std::vector<DiskConfig> disks;
+  std::vector<NicConfig> nics;
+  bool has_vsock = false;
+  VsockConfig vsock;
 };
 
 // Why a machine stopped running.
