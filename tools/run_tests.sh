@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotent), then runs the whole suite twice:
 # the normal optimized build and the ASan+UBSan build. Ends with one line
-# "N passed, N failed, N skipped" counted from the test cases' XML results.
+# "N passed, N failed" counted from the test cases' XML results (skipped
+# cases, if any, are reported on the line before).
 #
 #   tools/run_tests.sh            # everything
 #   tools/run_tests.sh --no-asan  # skip the sanitizer pass (quicker locally)
@@ -51,5 +52,6 @@ fi
 
 # A bazel failure with no failed test case (e.g. a build error) still fails.
 if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
-echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+echo "${skipped} skipped"
+echo "${passed} passed, ${failed} failed"
 [ "$failed" = 0 ]
