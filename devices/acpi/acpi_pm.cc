@@ -21,7 +21,9 @@ void AcpiPmDevice::Write(uint64_t offset, absl::Span<const uint8_t> data) {
       if (o < 2) {
         regs_[o] &= static_cast<uint8_t>(~data[i]);  // PM1_STS: write 1 to clear.
       } else if (o < 4) {
-        regs_[o] = data[i];
+        // PM1_EN: only the power button is implemented; other enables read 0
+        // so the OSPM does not wait for events that never come.
+        regs_[o] = data[i] & (o == 3 ? (kPowerButton >> 8) : 0);
       } else if (o == 4) {
         regs_[o] = static_cast<uint8_t>(data[i] | kSciEnable);
       } else if (o == 5) {
@@ -36,8 +38,23 @@ void AcpiPmDevice::Write(uint64_t offset, absl::Span<const uint8_t> data) {
         action = GuestPowerAction::kReboot;
       }
     }
+    UpdateSci();
   }
   if (action.has_value()) handler_(*action);
+}
+
+void AcpiPmDevice::PressPowerButton() {
+  absl::MutexLock lock(&mu_);
+  regs_[kPm1EventOffset + 1] |= kPowerButton >> 8;
+  UpdateSci();
+}
+
+void AcpiPmDevice::UpdateSci() {
+  const bool level = (Reg16(kPm1EventOffset) & Reg16(kPm1EnableOffset) & kPowerButton) != 0;
+  if (level == sci_level_) return;
+  sci_level_ = level;
+  // Under mu_, so two vCPUs racing on STS/EN cannot leave the line stale.
+  if (sci_ != nullptr) sci_->SetLevel(level);
 }
 
 }  // namespace vmm

@@ -217,7 +217,8 @@ absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
   RETURN_IF_ERROR(pio_bus_.Register(I8042::kDataPort, 1, i8042_->data_port()));
   RETURN_IF_ERROR(pio_bus_.Register(I8042::kCommandPort, 1, i8042_->command_port()));
   acpi_pm_ = std::make_shared<AcpiPmDevice>(
-      [this](GuestPowerAction a) { OnGuestPowerAction(a, "ACPI PM1a control (S5) / reset register"); });
+      [this](GuestPowerAction a) { OnGuestPowerAction(a, "ACPI PM1a control (S5) / reset register"); },
+      std::make_shared<AccelIrqLine>(vm_.get(), x86_layout::kAcpiSciIrq));
   RETURN_IF_ERROR(
       pio_bus_.Register(x86_layout::kAcpiPmBase, AcpiPmDevice::kSize, acpi_pm_));
   RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
@@ -272,7 +273,12 @@ absl::Status X86KvmMachine::Resume() {
   }
   return control_->Resume();
 }
-void X86KvmMachine::RequestPowerOff() { power_->RequestPowerOff(); }
+void X86KvmMachine::RequestPowerOff() {
+  // Payloads poll port 0x600; a kernel-booted guest gets what a PC gives
+  // it, an ACPI power button press (the SCI), and decides itself.
+  power_->RequestPowerOff();
+  if (spec_.payload_path.empty()) acpi_pm_->PressPowerButton();
+}
 
 void X86KvmMachine::Stop() {
   control_->RequestExit({MachineExit::Kind::kStopped, "stopped by the host"});

@@ -26,8 +26,9 @@ namespace vmm {
 
 // The x86_64 machine on KVM. Linux boot (kernel_path): see linux_boot.h and
 // x86_layout.h; RAM up to 3 GiB, the rest from 4 GiB; ACPI tables at
-// 0xe0000 (MADT for the CPUs; S5 and reset through AcpiPmDevice at PIO
-// 0x610); vCPU 0 enters the kernel's 64-bit entry point.
+// 0xe0000 (MADT for the CPUs; S5, reset and the power button through
+// AcpiPmDevice at PIO 0x610, SCI on IRQ 9); vCPU 0 enters the kernel's
+// 64-bit entry point. RequestPowerOff presses the ACPI power button.
 // Payload boot (see tests/guests/README.md for the payload ABI):
 //   RAM          [0, memory_bytes), at most 3 GiB (the 32-bit PCI hole and
 //                high RAM come with kernel boot)
