@@ -53,8 +53,16 @@ class KvmVcpu : public Vcpu {
   int fd() const { return fd_.get(); }
 
   // x86 setup, before the first Run().
-  // CPUID from `supported` with this vCPU's APIC id patched in.
+  // CPUID from `supported` for this vCPU (APIC id = id()) in a package of
+  // `num_vcpus` cores: see x86_cpuid.h.
   absl::Status SetCpuid(const std::vector<kvm_cpuid_entry2>& supported, uint32_t num_vcpus);
+  // MSRs as a firmware leaves them at reset, like QEMU/Firecracker:
+  // IA32_MISC_ENABLE fast strings, MTRR default type write-back (enabled),
+  // and the SYSENTER/SYSCALL MSRs zeroed where `index_list`
+  // (KVM_GET_MSR_INDEX_LIST) offers them.
+  absl::Status SetBootMsrs(const std::vector<uint32_t>& index_list);
+  // KVM_GET_MSRS of one MSR.
+  absl::StatusOr<uint64_t> GetMsr(uint32_t index);
   // LINT0 = ExtINT (the 8259 output reaches this CPU; BSP only) or masked,
   // LINT1 = NMI, as a PC BIOS leaves them (Intel MP spec §3.6.2.2).
   absl::Status SetupLapicLints(bool extint);

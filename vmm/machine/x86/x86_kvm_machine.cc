@@ -125,6 +125,7 @@ absl::Status X86KvmMachine::Build(ConsoleOutput console) {
     ASSIGN_OR_RETURN(std::unique_ptr<KvmVcpu> vcpu,
                      KvmVcpu::Create(vm_->fd(), id, kvm_->vcpu_mmap_size()));
     RETURN_IF_ERROR(vcpu->SetCpuid(kvm_->supported_cpuid(), spec_.vcpus));
+    RETURN_IF_ERROR(vcpu->SetBootMsrs(kvm_->msr_index_list()));
     // Only the BSP takes 8259 interrupts, as a PC BIOS sets things up.
     RETURN_IF_ERROR(vcpu->SetupLapicLints(/*extint=*/id == 0));
     if (id == 0 && kernel_boot) {
