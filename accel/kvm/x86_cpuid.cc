@@ -108,9 +108,12 @@ std::vector<kvm_cpuid_entry2> BuildVcpuCpuid(const std::vector<kvm_cpuid_entry2>
         continue;  // Rebuilt below.
       case 0xd:
         if (e.index == 0) {
+          // EBX is the size for the current XCR0. KVM rewrites it when it
+          // sees XSETBV; start with every supported component enabled, what
+          // Linux sets, so the value is right even where XSETBV is not
+          // intercepted (TCG's nested SVM in tools/kvmlab).
           e.ecx = xsave_max;
-          // Size for XCR0 at reset (x87 only); KVM updates it on XSETBV.
-          e.ebx = kXsaveLegacySize;
+          e.ebx = xsave_max;
         }
         break;
       case 0x80000001:

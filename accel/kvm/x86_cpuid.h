@@ -15,7 +15,7 @@ namespace vmm {
 //   0x4        (Intel) cores per package, threads sharing each cache
 //   0xB, 0x1F  (when the max basic leaf reaches them) SMT and core levels
 //   0xD        XSAVE sizes from the supported XCR0 components (SDM vol. 1
-//              §13.2): ECX = max size, EBX = size at reset (x87|SSE)
+//              §13.2): ECX = EBX = end of the last supported component
 //   0x80000001 (AMD) CmpLegacy for multi-core
 //   0x80000008 (AMD) ECX cores per package and APIC id core bits
 //   0x8000001E (AMD) extended APIC id, core id, node 0

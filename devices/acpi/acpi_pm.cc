@@ -21,9 +21,10 @@ void AcpiPmDevice::Write(uint64_t offset, absl::Span<const uint8_t> data) {
       if (o < 2) {
         regs_[o] &= static_cast<uint8_t>(~data[i]);  // PM1_STS: write 1 to clear.
       } else if (o < 4) {
-        // PM1_EN: only the power button is implemented; other enables read 0
-        // so the OSPM does not wait for events that never come.
-        regs_[o] = data[i] & (o == 3 ? (kPowerButton >> 8) : 0);
+        // PM1_EN keeps every bit, as QEMU's does: ACPICA reads GBL_EN back
+        // and logs an error when it does not stick. Only the power button
+        // ever sets a status bit, so only it can raise the SCI.
+        regs_[o] = data[i];
       } else if (o == 4) {
         regs_[o] = static_cast<uint8_t>(data[i] | kSciEnable);
       } else if (o == 5) {
