@@ -73,6 +73,12 @@ class KvmVcpu : public Vcpu {
   // flat code at selector 0x10 and data at 0x18, interrupts off, RIP/RSI set.
   absl::Status SetLongModeEntry(uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit, uint64_t rip,
                                 uint64_t rsi);
+  // 32-bit protected mode, paging off, as the PVH boot ABI wants it (Xen
+  // docs/misc/pvh.pandoc): flat code at selector 0x10, data at 0x18, a busy
+  // 32-bit TSS at 0x20 (limit 0x67), GDT at `gdt_base`, CR0 = PE, EIP/EBX
+  // set, interrupts off.
+  absl::Status SetProtectedModeEntry(uint64_t gdt_base, uint16_t gdt_limit, uint32_t eip,
+                                     uint32_t ebx);
   // KVM_MP_STATE_*: APs wait in UNINITIALIZED for INIT/SIPI.
   absl::Status SetMpState(uint32_t state);
 

@@ -189,6 +189,52 @@ absl::Status KvmVcpu::SetLongModeEntry(uint64_t cr3, uint64_t gdt_base, uint16_t
   return absl::OkStatus();
 }
 
+absl::Status KvmVcpu::SetProtectedModeEntry(uint64_t gdt_base, uint16_t gdt_limit,
+                                            uint32_t eip, uint32_t ebx) {
+  kvm_sregs sregs{};
+  if (::ioctl(fd(), KVM_GET_SREGS, &sregs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_GET_SREGS vcpu=%d", id_));
+  }
+  kvm_segment code{};
+  code.limit = 0xffffffff;
+  code.selector = 0x10;
+  code.type = 0xb;  // Execute/read, accessed.
+  code.present = 1;
+  code.s = 1;
+  code.db = 1;  // 32-bit.
+  code.g = 1;
+  kvm_segment data = code;
+  data.selector = 0x18;
+  data.type = 0x3;  // Read/write, accessed.
+  sregs.cs = code;
+  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+  sregs.tr = kvm_segment{};
+  sregs.tr.selector = 0x20;
+  sregs.tr.limit = 0x67;
+  sregs.tr.type = 0xb;  // Busy 32-bit TSS.
+  sregs.tr.present = 1;
+  sregs.ldt.unusable = 1;
+  sregs.gdt.base = gdt_base;
+  sregs.gdt.limit = gdt_limit;
+  sregs.idt.base = 0;
+  sregs.idt.limit = 0;
+  sregs.cr0 = 0x1 | 0x10;  // PE, and ET which is hardwired to 1.
+  sregs.cr3 = 0;
+  sregs.cr4 = 0;
+  sregs.efer = 0;
+  if (::ioctl(fd(), KVM_SET_SREGS, &sregs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_SET_SREGS vcpu=%d (32-bit protected mode)", id_));
+  }
+  kvm_regs regs{};
+  regs.rip = eip;
+  regs.rbx = ebx;
+  regs.rflags = 0x2;
+  if (::ioctl(fd(), KVM_SET_REGS, &regs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_SET_REGS vcpu=%d", id_));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status KvmVcpu::SetMpState(uint32_t state) {
   kvm_mp_state mp{};
   mp.mp_state = state;
