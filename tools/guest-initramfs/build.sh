@@ -4,6 +4,7 @@
 # reports on the serial console, in this order:
 #
 #   <marker>                  (default GUEST-INIT-OK; the boot-time probe)
+#   guest-acpid: ready        (unless --no-acpid; see below)
 #   nproc=<N>                 CPUs the guest kernel brought up
 #   mem_total_kb=<N>          from /proc/meminfo
 #   ... output of --script, if given (run with /bin/sh, cwd /)
@@ -114,6 +115,7 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 exec </dev/console >/dev/console 2>&1
+echo "$marker"
 if [ -d /lib/acpid ]; then
   insmod /lib/acpid/evdev.ko && insmod /lib/acpid/button.ko &&
     acpid -d -c /etc/acpi >/dev/null 2>&1 &
@@ -124,7 +126,6 @@ if [ -d /lib/acpid ]; then
   done
   pidof acpid >/dev/null && echo "guest-acpid: ready" || echo "guest-acpid: failed to start"
 fi
-echo "$marker"
 echo "nproc=\$(nproc)"
 echo "mem_total_kb=\$(awk '/^MemTotal:/ {print \$2}' /proc/meminfo)"
 if [ -f /script ]; then
