@@ -10,15 +10,16 @@
 #     GUEST_SHUTDOWN;
 #   - an initramfs that reboots: the VM boots again (boot_count 2).
 # With --stop-only instead (a separate lab test, to keep each under ~3 min):
-#   - `vmctl stop` of a guest running acpid presses the ACPI power button:
+#   - `vmctl stop` of a guest running acpid (booted from VMLINUX through
+#     its PVH note when given, else from KERNEL) presses the power button:
 #     the guest prints its shutdown line and the VM ends SHUTOFF /
 #     USER_STOPPED (the guest obeyed) well before the deadline;
 #   - a guest without a button handler is killed at the deadline:
 #     SHUTOFF / FORCED_STOP.
-#   linux_guest_daemon.sh BIN_DIR KERNEL WORK_DIR [--bad-only|--stop-only]
+#   linux_guest_daemon.sh BIN_DIR KERNEL WORK_DIR [--bad-only|--stop-only [VMLINUX]]
 # BIN_DIR holds vmmd, vmm-worker, vmctl, mkinitramfs (tools/guest-initramfs).
 set -u
-BIN="$1"; KERNEL="$2"; WORK="$3"; MODE="${4:-}"
+BIN="$1"; KERNEL="$2"; WORK="$3"; MODE="${4:-}"; VMLINUX="${5:-}"
 # The socket and daemon state live on a local filesystem (a 9p share, as the
 # lab's --share, cannot hold a unix socket); sun_path is short anyway.
 RUN="$(mktemp -d /tmp/linux_guest.XXXXXX)"
@@ -67,7 +68,9 @@ if [ "$MODE" = "--stop-only" ]; then
   "$BIN/mkinitramfs" "$WORK/deaf.cpio" --then hang --no-acpid 2>/dev/null
   CMD="console=ttyS0 reboot=k quiet"
   for vm in obeys:acpid deaf:deaf; do
-    vmctl create "${vm%%:*}" --vcpus 1 --memory-mib 256 --kernel "$KERNEL" \
+    k="$KERNEL"
+    [ "${vm%%:*}" = obeys ] && [ -n "$VMLINUX" ] && k="$VMLINUX"
+    vmctl create "${vm%%:*}" --vcpus 1 --memory-mib 256 --kernel "$k" \
       --initrd "$WORK/${vm#*:}.cpio" --cmdline "$CMD" >/dev/null || fail "create ${vm%%:*}"
     vmctl start "${vm%%:*}" >/dev/null || fail "start ${vm%%:*}"
     attach_console "${vm%%:*}"
@@ -76,7 +79,8 @@ if [ "$MODE" = "--stop-only" ]; then
     wait_console $vm "guest-init: hang" 240 || {
       fail "$vm: never idle; console tail: $(tail -c 600 "$WORK/$vm.console")"; on_fail_dump $vm; }
   done
-  grep -aq "guest-acpid: ready" "$WORK/obeys.console" && pass "obeys: acpid listening" \
+  grep -aq "guest-acpid: ready" "$WORK/obeys.console" \
+    && pass "obeys (kernel $(basename "${VMLINUX:-$KERNEL}")): acpid listening" \
     || fail "obeys: acpid not ready: $(grep -a guest-acpid "$WORK/obeys.console")"
   # Graceful stop with a 60 s deadline: the guest must power off on its own.
   t0=$SECONDS

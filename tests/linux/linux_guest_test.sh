@@ -35,6 +35,8 @@ if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   exit 0
 fi
 EXTRA=()
-[ "$MODE" = --lab-stop ] && EXTRA=(--stop-only)
+# The stop test boots one guest from the uncompressed vmlinux (PVH entry)
+# the lab already unpacked, so that path runs through vmmd too.
+[ "$MODE" = --lab-stop ] && EXTRA=(--stop-only "$("$LAB" vmlinux)")
 exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout 600 --share "$WORK" \
   -- "$SCRIPT" "$BIN" "$KERNEL" "$WORK" "${EXTRA[@]}"
