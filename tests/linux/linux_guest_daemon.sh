@@ -6,7 +6,8 @@
 #     RAM, a too-long command line: StartVm fails with a clear error and the
 #     daemon keeps serving;
 #   - Debian's kernel + busybox initramfs (2 vCPUs) boots to the init marker,
-#     the guest sees nproc=2, and its poweroff ends the VM SHUTOFF /
+#     the guest sees nproc=2, siblings=2 with core ids 0/1 in /proc/cpuinfo
+#     and kvm-clock as clocksource, and its poweroff ends the VM SHUTOFF /
 #     GUEST_SHUTDOWN;
 #   - an initramfs that reboots: the VM boots again (boot_count 2).
 # With --stop-only instead (a separate lab test, to keep each under ~3 min):
@@ -144,8 +145,14 @@ bad_start longcmd "command line is 3000 bytes" --kernel "$KERNEL" --cmdline "$lo
 vmctl list >/dev/null && pass "daemon still serving after bad kernels" || fail "daemon died"
 
 if [ "$MODE" != "--bad-only" ]; then
-  "$BIN/mkinitramfs" "$WORK/poweroff.cpio" --then poweroff 2>/dev/null
-  "$BIN/mkinitramfs" "$WORK/reboot.cpio" --then reboot 2>/dev/null
+  # The guest reports its CPU topology (CPUID) and clocksource (kvmclock).
+  cat > "$WORK/cpu.sh" <<'SH'
+awk -F'\t*: ' '/^siblings|^core id/ {gsub(" ","_",$1); print "cpu_" $1 "=" $2}' /proc/cpuinfo
+echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+SH
+  "$BIN/mkinitramfs" "$WORK/poweroff.cpio" --then poweroff --no-acpid --script "$WORK/cpu.sh" \
+    2>/dev/null
+  "$BIN/mkinitramfs" "$WORK/reboot.cpio" --then reboot --no-acpid 2>/dev/null
   CMD="console=ttyS0 reboot=k quiet"
   # --- Boot to the marker on 2 vCPUs; guest poweroff -> SHUTOFF.
   vmctl create lin1 --vcpus 2 --memory-mib 256 --kernel "$KERNEL" \
@@ -160,6 +167,15 @@ if [ "$MODE" != "--bad-only" ]; then
     on_fail_dump lin1
   fi
   wait_console lin1 "guest-init: poweroff" 60
+  c1="$WORK/lin1.console"
+  if [ "$(grep -ac '^cpu_siblings=2' "$c1")" = 2 ] && grep -aq '^cpu_core_id=0' "$c1" &&
+     grep -aq '^cpu_core_id=1' "$c1"; then
+    pass "guest topology: 1 package, siblings=2, core ids 0 and 1"
+  else
+    fail "guest topology: $(grep -a '^cpu_' "$c1" | tr -d '\r' | tr '\n' ' ')"
+  fi
+  grep -aq '^clocksource=kvm-clock' "$c1" && pass "guest clocksource kvm-clock" \
+    || fail "clocksource: $(grep -a '^clocksource=' "$c1")"
   grep -aq "nproc=2" "$WORK/lin1.console" && pass "guest sees nproc=2" \
     || fail "nproc: $(grep -a nproc "$WORK/lin1.console")"
   if wait_state lin1 SHUTOFF 90 && [ "$(status_of lin1 reason)" = GUEST_SHUTDOWN ]; then
