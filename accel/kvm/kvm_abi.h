@@ -20,6 +20,33 @@ constexpr unsigned long kKvmGetSupportedCpuid =
     _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, kKvmCpuid2HeaderSize);
 constexpr unsigned long kKvmSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, kKvmCpuid2HeaderSize);
 
+// The same for kvm_msr_list (4-byte header) and kvm_msrs (8-byte header).
+constexpr unsigned long kKvmGetMsrIndexList = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x02, 4);
+constexpr unsigned long kKvmGetMsrs = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x88, 8);
+constexpr unsigned long kKvmSetMsrs = _IOC(_IOC_WRITE, KVMIO, 0x89, 8);
+
+// A kvm_msrs in the C layout.
+class KvmMsrBuffer {
+ public:
+  explicit KvmMsrBuffer(const std::vector<kvm_msr_entry>& entries)
+      : buf_(8 + entries.size() * sizeof(kvm_msr_entry), 0) {
+    uint32_t n = static_cast<uint32_t>(entries.size());
+    std::memcpy(buf_.data(), &n, sizeof(n));
+    if (!entries.empty()) {
+      std::memcpy(buf_.data() + 8, entries.data(), entries.size() * sizeof(kvm_msr_entry));
+    }
+  }
+  void* data() { return buf_.data(); }
+  kvm_msr_entry entry(size_t i) const {
+    kvm_msr_entry e;
+    std::memcpy(&e, buf_.data() + 8 + i * sizeof(e), sizeof(e));
+    return e;
+  }
+
+ private:
+  std::vector<uint8_t> buf_;
+};
+
 // A kvm_cpuid2 in the C layout.
 class KvmCpuidBuffer {
  public:

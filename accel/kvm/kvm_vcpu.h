@@ -53,8 +53,16 @@ class KvmVcpu : public Vcpu {
   int fd() const { return fd_.get(); }
 
   // x86 setup, before the first Run().
-  // CPUID from `supported` with this vCPU's APIC id patched in.
+  // CPUID from `supported` for this vCPU (APIC id = id()) in a package of
+  // `num_vcpus` cores: see x86_cpuid.h.
   absl::Status SetCpuid(const std::vector<kvm_cpuid_entry2>& supported, uint32_t num_vcpus);
+  // MSRs as a firmware leaves them at reset, like QEMU/Firecracker:
+  // IA32_MISC_ENABLE fast strings, MTRR default type write-back (enabled),
+  // and the SYSENTER/SYSCALL MSRs zeroed where `index_list`
+  // (KVM_GET_MSR_INDEX_LIST) offers them.
+  absl::Status SetBootMsrs(const std::vector<uint32_t>& index_list);
+  // KVM_GET_MSRS of one MSR.
+  absl::StatusOr<uint64_t> GetMsr(uint32_t index);
   // LINT0 = ExtINT (the 8259 output reaches this CPU; BSP only) or masked,
   // LINT1 = NMI, as a PC BIOS leaves them (Intel MP spec §3.6.2.2).
   absl::Status SetupLapicLints(bool extint);
@@ -65,6 +73,12 @@ class KvmVcpu : public Vcpu {
   // flat code at selector 0x10 and data at 0x18, interrupts off, RIP/RSI set.
   absl::Status SetLongModeEntry(uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit, uint64_t rip,
                                 uint64_t rsi);
+  // 32-bit protected mode, paging off, as the PVH boot ABI wants it (Xen
+  // docs/misc/pvh.pandoc): flat code at selector 0x10, data at 0x18, a busy
+  // 32-bit TSS at 0x20 (limit 0x67), GDT at `gdt_base`, CR0 = PE, EIP/EBX
+  // set, interrupts off.
+  absl::Status SetProtectedModeEntry(uint64_t gdt_base, uint16_t gdt_limit, uint32_t eip,
+                                     uint32_t ebx);
   // KVM_MP_STATE_*: APs wait in UNINITIALIZED for INIT/SIPI.
   absl::Status SetMpState(uint32_t state);
 

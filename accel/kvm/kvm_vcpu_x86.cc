@@ -1,11 +1,13 @@
-// x86 setup of a KVM vCPU: CPUID, LAPIC LINT pins, real-mode entry.
+// x86 setup of a KVM vCPU: CPUID, MSRs, LAPIC LINT pins, entry state.
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
 #include "accel/kvm/kvm_abi.h"
 #include "accel/kvm/kvm_vcpu.h"
+#include "accel/kvm/x86_cpuid.h"
 #include "vmm/base/errno_status.h"
 
 namespace vmm {
@@ -31,33 +33,57 @@ void SetApicReg(kvm_lapic_state& s, size_t off, uint32_t v) {
 }  // namespace
 
 absl::Status KvmVcpu::SetCpuid(const std::vector<kvm_cpuid_entry2>& supported, uint32_t num_vcpus) {
-  KvmCpuidBuffer cpuid(static_cast<uint32_t>(supported.size()));
-  for (size_t i = 0; i < supported.size(); ++i) {
-    kvm_cpuid_entry2 e = supported[i];
-    switch (e.function) {
-      case 1:
-        // EBX[31:24] initial APIC id; EBX[23:16] logical processors per
-        // package (SDM vol. 2, CPUID leaf 01H).
-        e.ebx = (e.ebx & 0x0000ffff) | (id_ << 24) | ((num_vcpus & 0xff) << 16);
-        if (num_vcpus > 1) e.edx |= 1u << 28;  // HTT: the field above is valid.
-        // ECX[31]: running under a hypervisor; guests then look at the
-        // 0x40000000 leaves KVM supplies (kvmclock, PV EOI...). KVM leaves
-        // setting it to the VMM.
-        e.ecx |= 1u << 31;
-        break;
-      case 0xb:
-      case 0x1f:
-        e.edx = id_;  // x2APIC id.
-        break;
-      default:
-        break;
-    }
-    cpuid.set_entry(static_cast<uint32_t>(i), e);
-  }
+  const std::vector<kvm_cpuid_entry2> table = BuildVcpuCpuid(supported, id_, num_vcpus);
+  KvmCpuidBuffer cpuid(static_cast<uint32_t>(table.size()));
+  for (size_t i = 0; i < table.size(); ++i) cpuid.set_entry(static_cast<uint32_t>(i), table[i]);
   if (::ioctl(fd(), kKvmSetCpuid2, cpuid.data()) < 0) {
     return ErrnoStatus(absl::StrFormat("KVM_SET_CPUID2 vcpu=%d", id_));
   }
   return absl::OkStatus();
+}
+
+absl::Status KvmVcpu::SetBootMsrs(const std::vector<uint32_t>& index_list) {
+  // SDM vol. 4 (MSR index), vol. 3 §11.11.2.1 (IA32_MTRR_DEF_TYPE).
+  constexpr uint32_t kMiscEnable = 0x1a0;
+  constexpr uint64_t kMiscEnableFastStrings = 1u << 0;
+  constexpr uint32_t kMtrrDefType = 0x2ff;
+  constexpr uint64_t kMtrrEnable = 1u << 11;
+  constexpr uint64_t kMemTypeWriteBack = 6;
+  std::vector<kvm_msr_entry> entries;
+  auto add = [&entries](uint32_t index, uint64_t value) {
+    kvm_msr_entry e{};
+    e.index = index;
+    e.data = value;
+    entries.push_back(e);
+  };
+  add(kMiscEnable, kMiscEnableFastStrings);
+  add(kMtrrDefType, kMtrrEnable | kMemTypeWriteBack);
+  // SYSENTER_CS/ESP/EIP, STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE: zero.
+  for (uint32_t index : {0x174u, 0x175u, 0x176u, 0xc0000081u, 0xc0000082u, 0xc0000083u,
+                         0xc0000084u, 0xc0000102u}) {
+    if (std::find(index_list.begin(), index_list.end(), index) != index_list.end()) add(index, 0);
+  }
+  KvmMsrBuffer buf(entries);
+  // KVM_SET_MSRS returns how many it set, stopping at the first refused.
+  int n = ::ioctl(fd(), kKvmSetMsrs, buf.data());
+  if (n < 0) return ErrnoStatus(absl::StrFormat("KVM_SET_MSRS vcpu=%d", id_));
+  if (static_cast<size_t>(n) != entries.size()) {
+    return absl::InternalError(absl::StrFormat("KVM_SET_MSRS vcpu=%d: KVM refused MSR 0x%x = 0x%x",
+                                               id_, entries[n].index, entries[n].data));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> KvmVcpu::GetMsr(uint32_t index) {
+  kvm_msr_entry e{};
+  e.index = index;
+  KvmMsrBuffer buf({e});
+  int n = ::ioctl(fd(), kKvmGetMsrs, buf.data());
+  if (n < 0) return ErrnoStatus(absl::StrFormat("KVM_GET_MSRS vcpu=%d msr=0x%x", id_, index));
+  if (n != 1) {
+    return absl::NotFoundError(absl::StrFormat("KVM_GET_MSRS vcpu=%d: no MSR 0x%x", id_, index));
+  }
+  return buf.entry(0).data;
 }
 
 absl::Status KvmVcpu::SetupLapicLints(bool extint) {
@@ -156,6 +182,52 @@ absl::Status KvmVcpu::SetLongModeEntry(uint64_t cr3, uint64_t gdt_base, uint16_t
   kvm_regs regs{};
   regs.rip = rip;
   regs.rsi = rsi;
+  regs.rflags = 0x2;
+  if (::ioctl(fd(), KVM_SET_REGS, &regs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_SET_REGS vcpu=%d", id_));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KvmVcpu::SetProtectedModeEntry(uint64_t gdt_base, uint16_t gdt_limit,
+                                            uint32_t eip, uint32_t ebx) {
+  kvm_sregs sregs{};
+  if (::ioctl(fd(), KVM_GET_SREGS, &sregs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_GET_SREGS vcpu=%d", id_));
+  }
+  kvm_segment code{};
+  code.limit = 0xffffffff;
+  code.selector = 0x10;
+  code.type = 0xb;  // Execute/read, accessed.
+  code.present = 1;
+  code.s = 1;
+  code.db = 1;  // 32-bit.
+  code.g = 1;
+  kvm_segment data = code;
+  data.selector = 0x18;
+  data.type = 0x3;  // Read/write, accessed.
+  sregs.cs = code;
+  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+  sregs.tr = kvm_segment{};
+  sregs.tr.selector = 0x20;
+  sregs.tr.limit = 0x67;
+  sregs.tr.type = 0xb;  // Busy 32-bit TSS.
+  sregs.tr.present = 1;
+  sregs.ldt.unusable = 1;
+  sregs.gdt.base = gdt_base;
+  sregs.gdt.limit = gdt_limit;
+  sregs.idt.base = 0;
+  sregs.idt.limit = 0;
+  sregs.cr0 = 0x1 | 0x10;  // PE, and ET which is hardwired to 1.
+  sregs.cr3 = 0;
+  sregs.cr4 = 0;
+  sregs.efer = 0;
+  if (::ioctl(fd(), KVM_SET_SREGS, &sregs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_SET_SREGS vcpu=%d (32-bit protected mode)", id_));
+  }
+  kvm_regs regs{};
+  regs.rip = eip;
+  regs.rbx = ebx;
   regs.rflags = 0x2;
   if (::ioctl(fd(), KVM_SET_REGS, &regs) < 0) {
     return ErrnoStatus(absl::StrFormat("KVM_SET_REGS vcpu=%d", id_));

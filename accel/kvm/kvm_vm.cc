@@ -60,6 +60,18 @@ absl::StatusOr<std::unique_ptr<Kvm>> Kvm::Open(const std::string& path) {
   if (max_vcpus <= 0) max_vcpus = kvm->CheckExtension(KVM_CAP_NR_VCPUS);
   kvm->max_vcpus_ = max_vcpus > 0 ? static_cast<uint32_t>(max_vcpus) : 1;
 
+  // KVM_GET_MSR_INDEX_LIST: with nmsrs too small it fails with E2BIG and
+  // sets nmsrs to the count needed.
+  for (uint32_t n = 256; n <= 65536; n *= 4) {
+    std::vector<uint32_t> list(1 + n, 0);
+    list[0] = n;
+    if (::ioctl(kvm->fd(), kKvmGetMsrIndexList, list.data()) == 0) {
+      kvm->msr_index_list_.assign(list.begin() + 1, list.begin() + 1 + std::min(list[0], n));
+      break;
+    }
+    if (errno != E2BIG) return ErrnoStatus(absl::StrFormat("%s: KVM_GET_MSR_INDEX_LIST", path));
+  }
+
   // KVM_GET_SUPPORTED_CPUID fails with E2BIG until the buffer is big enough.
   for (uint32_t nent = 64; nent <= 4096; nent *= 2) {
     KvmCpuidBuffer cpuid(nent);

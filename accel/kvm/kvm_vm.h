@@ -30,6 +30,9 @@ class Kvm {
   // KVM_GET_SUPPORTED_CPUID, the template each vCPU's CPUID starts from.
   const std::vector<kvm_cpuid_entry2>& supported_cpuid() const { return supported_cpuid_; }
 
+  // KVM_GET_MSR_INDEX_LIST: the MSRs a VMM may save/restore and set.
+  const std::vector<uint32_t>& msr_index_list() const { return msr_index_list_; }
+
   // Returns the KVM_CHECK_EXTENSION value (0 = not supported).
   int CheckExtension(int cap) const;
 
@@ -39,6 +42,7 @@ class Kvm {
   size_t vcpu_mmap_size_ = 0;
   uint32_t max_vcpus_ = 1;
   std::vector<kvm_cpuid_entry2> supported_cpuid_;
+  std::vector<uint32_t> msr_index_list_;
 };
 
 // One KVM VM (an x86 PC-like one: in-kernel PIC/IOAPIC/LAPIC and PIT).

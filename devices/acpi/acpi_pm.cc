@@ -21,6 +21,9 @@ void AcpiPmDevice::Write(uint64_t offset, absl::Span<const uint8_t> data) {
       if (o < 2) {
         regs_[o] &= static_cast<uint8_t>(~data[i]);  // PM1_STS: write 1 to clear.
       } else if (o < 4) {
+        // PM1_EN keeps every bit, as QEMU's does: ACPICA reads GBL_EN back
+        // and logs an error when it does not stick. Only the power button
+        // ever sets a status bit, so only it can raise the SCI.
         regs_[o] = data[i];
       } else if (o == 4) {
         regs_[o] = static_cast<uint8_t>(data[i] | kSciEnable);
@@ -36,8 +39,23 @@ void AcpiPmDevice::Write(uint64_t offset, absl::Span<const uint8_t> data) {
         action = GuestPowerAction::kReboot;
       }
     }
+    UpdateSci();
   }
   if (action.has_value()) handler_(*action);
+}
+
+void AcpiPmDevice::PressPowerButton() {
+  absl::MutexLock lock(&mu_);
+  regs_[kPm1EventOffset + 1] |= kPowerButton >> 8;
+  UpdateSci();
+}
+
+void AcpiPmDevice::UpdateSci() {
+  const bool level = (Reg16(kPm1EventOffset) & Reg16(kPm1EnableOffset) & kPowerButton) != 0;
+  if (level == sci_level_) return;
+  sci_level_ = level;
+  // Under mu_, so two vCPUs racing on STS/EN cannot leave the line stale.
+  if (sci_ != nullptr) sci_->SetLevel(level);
 }
 
 }  // namespace vmm

@@ -1,5 +1,6 @@
 #include "devices/acpi/acpi_pm.h"
 
+#include <memory>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -48,6 +49,47 @@ TEST(AcpiPmDeviceTest, AcpiModeAndIgnoredWrites) {
   EXPECT_EQ(Read16(dev, AcpiPmDevice::kPm1ControlOffset) & (1 << 13), 0);
   Write16(dev, 2, 0x0100);
   EXPECT_EQ(Read16(dev, 2), 0x0100);
+}
+
+// What Linux's ACPICA and button driver do with a press: PWRBTN_EN set at
+// handler install, the SCI handler reads STS & EN, clears STS by writing 1.
+TEST(AcpiPmDeviceTest, PowerButtonRaisesSciUntilAcknowledged) {
+  auto sci = std::make_shared<RecordingInterruptLine>();
+  int calls = 0;
+  AcpiPmDevice dev([&](GuestPowerAction) { ++calls; }, sci);
+  // Pressed before the OSPM enabled it: status only, no interrupt.
+  dev.PressPowerButton();
+  EXPECT_EQ(Read16(dev, AcpiPmDevice::kPm1EventOffset), AcpiPmDevice::kPowerButton);
+  EXPECT_FALSE(sci->level());
+  // Enabling with the status pending raises the SCI at once (level).
+  Write16(dev, AcpiPmDevice::kPm1EnableOffset, AcpiPmDevice::kPowerButton);
+  EXPECT_TRUE(sci->level());
+  // Writing 0 to STS changes nothing; writing 1 acknowledges.
+  Write16(dev, AcpiPmDevice::kPm1EventOffset, 0);
+  EXPECT_TRUE(sci->level());
+  Write16(dev, AcpiPmDevice::kPm1EventOffset, AcpiPmDevice::kPowerButton);
+  EXPECT_FALSE(sci->level());
+  EXPECT_EQ(Read16(dev, AcpiPmDevice::kPm1EventOffset), 0);
+  // A second press while enabled: a second rising edge; disabling drops it.
+  dev.PressPowerButton();
+  EXPECT_TRUE(sci->level());
+  EXPECT_EQ(sci->rising_edges(), 2);
+  Write16(dev, AcpiPmDevice::kPm1EnableOffset, 0);
+  EXPECT_FALSE(sci->level());
+  // Other enables (timer, global lock, RTC) stick but never raise the SCI:
+  // those events do not exist here. The button never powers off by itself.
+  Write16(dev, AcpiPmDevice::kPm1EnableOffset, 0xffff & ~AcpiPmDevice::kPowerButton);
+  EXPECT_EQ(Read16(dev, AcpiPmDevice::kPm1EnableOffset), 0xffff & ~AcpiPmDevice::kPowerButton);
+  EXPECT_FALSE(sci->level());
+  EXPECT_EQ(calls, 0);
+}
+
+// Without a wired SCI (payload boot) the button is a status bit only.
+TEST(AcpiPmDeviceTest, PowerButtonWithoutSciLine) {
+  AcpiPmDevice dev([](GuestPowerAction) {});
+  Write16(dev, AcpiPmDevice::kPm1EnableOffset, AcpiPmDevice::kPowerButton);
+  dev.PressPowerButton();
+  EXPECT_EQ(Read16(dev, AcpiPmDevice::kPm1EventOffset), AcpiPmDevice::kPowerButton);
 }
 
 }  // namespace

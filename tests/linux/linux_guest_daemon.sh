@@ -6,13 +6,21 @@
 #     RAM, a too-long command line: StartVm fails with a clear error and the
 #     daemon keeps serving;
 #   - Debian's kernel + busybox initramfs (2 vCPUs) boots to the init marker,
-#     the guest sees nproc=2, and its poweroff ends the VM SHUTOFF /
+#     the guest sees nproc=2, siblings=2 with core ids 0/1 in /proc/cpuinfo
+#     and kvm-clock as clocksource, and its poweroff ends the VM SHUTOFF /
 #     GUEST_SHUTDOWN;
 #   - an initramfs that reboots: the VM boots again (boot_count 2).
-#   linux_guest_daemon.sh BIN_DIR KERNEL WORK_DIR [--bad-only]
+# With --stop-only instead (a separate lab test, to keep each under ~3 min):
+#   - `vmctl stop` of a guest running acpid (booted from VMLINUX through
+#     its PVH note when given, else from KERNEL) presses the power button:
+#     the guest prints its shutdown line and the VM ends SHUTOFF /
+#     USER_STOPPED (the guest obeyed) well before the deadline;
+#   - a guest without a button handler is killed at the deadline:
+#     SHUTOFF / FORCED_STOP.
+#   linux_guest_daemon.sh BIN_DIR KERNEL WORK_DIR [--bad-only|--stop-only [VMLINUX]]
 # BIN_DIR holds vmmd, vmm-worker, vmctl, mkinitramfs (tools/guest-initramfs).
 set -u
-BIN="$1"; KERNEL="$2"; WORK="$3"; MODE="${4:-}"
+BIN="$1"; KERNEL="$2"; WORK="$3"; MODE="${4:-}"; VMLINUX="${5:-}"
 # The socket and daemon state live on a local filesystem (a 9p share, as the
 # lab's --share, cannot hold a unix socket); sun_path is short anyway.
 RUN="$(mktemp -d /tmp/linux_guest.XXXXXX)"
@@ -56,6 +64,56 @@ on_fail_dump() {  # on_fail_dump VM: what the daemon knows, for a failure messag
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
 
+if [ "$MODE" = "--stop-only" ]; then
+  "$BIN/mkinitramfs" "$WORK/acpid.cpio" --then hang 2>/dev/null
+  "$BIN/mkinitramfs" "$WORK/deaf.cpio" --then hang --no-acpid 2>/dev/null
+  CMD="console=ttyS0 reboot=k quiet"
+  for vm in obeys:acpid deaf:deaf; do
+    k="$KERNEL"
+    [ "${vm%%:*}" = obeys ] && [ -n "$VMLINUX" ] && k="$VMLINUX"
+    vmctl create "${vm%%:*}" --vcpus 1 --memory-mib 256 --kernel "$k" \
+      --initrd "$WORK/${vm#*:}.cpio" --cmdline "$CMD" >/dev/null || fail "create ${vm%%:*}"
+    vmctl start "${vm%%:*}" >/dev/null || fail "start ${vm%%:*}"
+    attach_console "${vm%%:*}"
+  done
+  for vm in obeys deaf; do
+    wait_console $vm "guest-init: hang" 240 || {
+      fail "$vm: never idle; console tail: $(tail -c 600 "$WORK/$vm.console")"; on_fail_dump $vm; }
+  done
+  grep -aq "guest-acpid: ready" "$WORK/obeys.console" \
+    && pass "obeys (kernel $(basename "${VMLINUX:-$KERNEL}")): acpid listening" \
+    || fail "obeys: acpid not ready: $(grep -a guest-acpid "$WORK/obeys.console")"
+  # Graceful stop with a 60 s deadline: the guest must power off on its own.
+  t0=$SECONDS
+  vmctl stop obeys --timeout-ms 60000 >/dev/null 2>&1
+  took=$((SECONDS - t0))
+  state=$(status_of obeys state); reason=$(status_of obeys reason)
+  if [ "$state" = SHUTOFF ] && [ "$reason" = USER_STOPPED ] && [ $took -lt 50 ]; then
+    pass "graceful stop: SHUTOFF/USER_STOPPED after $took s (deadline 60 s)"
+  else
+    fail "graceful stop: state=$state reason=$reason after $took s"; on_fail_dump obeys
+  fi
+  wait_console obeys "guest-acpid: power button, powering off" 5 \
+    && pass "guest printed its shutdown line" \
+    || fail "no shutdown line; console tail: $(tail -c 400 "$WORK/obeys.console")"
+  # No handler: the button is ignored, the deadline forces the stop.
+  t0=$SECONDS
+  vmctl stop deaf --timeout-ms 8000 >/dev/null 2>&1
+  took=$((SECONDS - t0))
+  state=$(status_of deaf state); reason=$(status_of deaf reason)
+  if [ "$state" = SHUTOFF ] && [ "$reason" = FORCED_STOP ] && [ $took -ge 8 ]; then
+    pass "button ignored: SHUTOFF/FORCED_STOP at the deadline ($took s)"
+  else
+    fail "ignored button: state=$state reason=$reason after $took s"; on_fail_dump deaf
+  fi
+  grep -aq "guest-acpid" "$WORK/deaf.console" \
+    && fail "deaf guest ran acpid: $(grep -a guest-acpid "$WORK/deaf.console")"
+  for c in "${CONSOLES[@]}"; do kill "$c" 2>/dev/null; done
+  echo "failures=$failures"
+  [ "$failures" = 0 ]
+  exit
+fi
+
 # --- Malformed kernels: rejected at StartVm, the daemon keeps running.
 head -c 300 "$KERNEL" > "$WORK/truncated.bzImage"
 python3 -c "
@@ -87,8 +145,14 @@ bad_start longcmd "command line is 3000 bytes" --kernel "$KERNEL" --cmdline "$lo
 vmctl list >/dev/null && pass "daemon still serving after bad kernels" || fail "daemon died"
 
 if [ "$MODE" != "--bad-only" ]; then
-  "$BIN/mkinitramfs" "$WORK/poweroff.cpio" --then poweroff 2>/dev/null
-  "$BIN/mkinitramfs" "$WORK/reboot.cpio" --then reboot 2>/dev/null
+  # The guest reports its CPU topology (CPUID) and clocksource (kvmclock).
+  cat > "$WORK/cpu.sh" <<'SH'
+awk -F'\t*: ' '/^siblings|^core id/ {gsub(" ","_",$1); print "cpu_" $1 "=" $2}' /proc/cpuinfo
+echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+SH
+  "$BIN/mkinitramfs" "$WORK/poweroff.cpio" --then poweroff --no-acpid --script "$WORK/cpu.sh" \
+    2>/dev/null
+  "$BIN/mkinitramfs" "$WORK/reboot.cpio" --then reboot --no-acpid 2>/dev/null
   CMD="console=ttyS0 reboot=k quiet"
   # --- Boot to the marker on 2 vCPUs; guest poweroff -> SHUTOFF.
   vmctl create lin1 --vcpus 2 --memory-mib 256 --kernel "$KERNEL" \
@@ -103,6 +167,15 @@ if [ "$MODE" != "--bad-only" ]; then
     on_fail_dump lin1
   fi
   wait_console lin1 "guest-init: poweroff" 60
+  c1="$WORK/lin1.console"
+  if [ "$(grep -ac '^cpu_siblings=2' "$c1")" = 2 ] && grep -aq '^cpu_core_id=0' "$c1" &&
+     grep -aq '^cpu_core_id=1' "$c1"; then
+    pass "guest topology: 1 package, siblings=2, core ids 0 and 1"
+  else
+    fail "guest topology: $(grep -a '^cpu_' "$c1" | tr -d '\r' | tr '\n' ' ')"
+  fi
+  grep -aq '^clocksource=kvm-clock' "$c1" && pass "guest clocksource kvm-clock" \
+    || fail "clocksource: $(grep -a '^clocksource=' "$c1")"
   grep -aq "nproc=2" "$WORK/lin1.console" && pass "guest sees nproc=2" \
     || fail "nproc: $(grep -a nproc "$WORK/lin1.console")"
   if wait_state lin1 SHUTOFF 90 && [ "$(status_of lin1 reason)" = GUEST_SHUTDOWN ]; then

@@ -4,6 +4,8 @@
 #                                    this host (no guest code runs)
 #   linux_guest_test.sh --lab        everything, inside tools/kvmlab (or
 #                                    directly on a hardware KVM host)
+#   linux_guest_test.sh --lab-stop   graceful/forced StopVm of Linux guests
+#                                    (ACPI power button), in the lab
 # The lab test prints "skipped" and passes only when nested KVM is truly
 # unavailable (`kvmlab check` does not report it working).
 set -u
@@ -32,5 +34,9 @@ if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   echo "skipped: nested KVM is not available here (kvmlab check)"
   exit 0
 fi
+EXTRA=()
+# The stop test boots one guest from the uncompressed vmlinux (PVH entry)
+# the lab already unpacked, so that path runs through vmmd too.
+[ "$MODE" = --lab-stop ] && EXTRA=(--stop-only "$("$LAB" vmlinux)")
 exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout 600 --share "$WORK" \
-  -- "$SCRIPT" "$BIN" "$KERNEL" "$WORK"
+  -- "$SCRIPT" "$BIN" "$KERNEL" "$WORK" "${EXTRA[@]}"

@@ -84,9 +84,10 @@ std::vector<uint8_t> Fadt(uint64_t dsdt, const AcpiConfig& c) {
   // IAPC_BOOT_ARCH: "CMOS RTC not present" (bit 5): there is none, and
   // Linux otherwise spends seconds probing it.
   t.Put16(109, 1u << 5);
-  // Flags: WBINVD (bit 0); PWR_BUTTON (bit 4) and SLP_BUTTON (bit 5) set
-  // mean "no fixed-feature button"; RESET_REG_SUP (bit 10).
-  t.Put32(112, (1u << 0) | (1u << 4) | (1u << 5) | (1u << 10));
+  // Flags: WBINVD (bit 0); PWR_BUTTON (bit 4) clear = the power button is
+  // the fixed-feature one in PM1 (PWRBTN_STS/EN, what StopVm presses);
+  // SLP_BUTTON (bit 5) set = no sleep button; RESET_REG_SUP (bit 10).
+  t.Put32(112, (1u << 0) | (1u << 5) | (1u << 10));
   t.PutIoGas(116, c.reset_port, 8);
   t.Put8(128, c.reset_value);
   return t.Finish();

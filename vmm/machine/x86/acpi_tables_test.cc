@@ -58,6 +58,8 @@ TEST(AcpiTablesTest, TablesChainAndChecksum) {
   EXPECT_EQ(U32(b, fadt + 4), 276u);
   EXPECT_EQ(Sum(b, fadt, 276), 0);
   EXPECT_EQ(U32(b, fadt + 112) & (1u << 20), 0u) << "not HW_REDUCED_ACPI";
+  EXPECT_EQ(U32(b, fadt + 112) & (1u << 4), 0u) << "PWR_BUTTON clear: fixed power button";
+  EXPECT_NE(U32(b, fadt + 112) & (1u << 5), 0u) << "SLP_BUTTON set: no sleep button";
   EXPECT_EQ(U32(b, fadt + 56), 0x610u);       // PM1a_EVT_BLK
   EXPECT_EQ(U32(b, fadt + 64), 0x614u);       // PM1a_CNT_BLK
   EXPECT_EQ(U64(b, fadt + 172 + 4), 0x614u);  // X_PM1a_CNT_BLK port...

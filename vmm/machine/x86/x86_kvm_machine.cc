@@ -17,6 +17,7 @@
 #include "vmm/machine/io_dispatch.h"
 #include "vmm/machine/x86/acpi_tables.h"
 #include "vmm/machine/x86/linux_boot.h"
+#include "vmm/machine/x86/pvh_boot.h"
 #include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
@@ -125,9 +126,14 @@ absl::Status X86KvmMachine::Build(ConsoleOutput console) {
     ASSIGN_OR_RETURN(std::unique_ptr<KvmVcpu> vcpu,
                      KvmVcpu::Create(vm_->fd(), id, kvm_->vcpu_mmap_size()));
     RETURN_IF_ERROR(vcpu->SetCpuid(kvm_->supported_cpuid(), spec_.vcpus));
+    RETURN_IF_ERROR(vcpu->SetBootMsrs(kvm_->msr_index_list()));
     // Only the BSP takes 8259 interrupts, as a PC BIOS sets things up.
     RETURN_IF_ERROR(vcpu->SetupLapicLints(/*extint=*/id == 0));
-    if (id == 0 && kernel_boot) {
+    if (id == 0 && kernel_boot && pvh_entry_) {
+      RETURN_IF_ERROR(vcpu->SetProtectedModeEntry(x86_layout::kGdtAddress, 5 * 8 - 1,
+                                                  static_cast<uint32_t>(entry_rip_),
+                                                  static_cast<uint32_t>(entry_rsi_)));
+    } else if (id == 0 && kernel_boot) {
       RETURN_IF_ERROR(vcpu->SetLongModeEntry(x86_layout::kPml4Address, x86_layout::kGdtAddress,
                                              4 * 8 - 1, entry_rip_, entry_rsi_));
     } else if (id == 0) {
@@ -161,6 +167,7 @@ absl::Status X86KvmMachine::LoadKernel() {
   auto bytes = [](const std::string& s) {
     return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   };
+  if (IsElfImage(bytes(image))) return LoadPvhKernel(image);
   absl::StatusOr<BzImageInfo> info = ParseBzImage(bytes(image));
   if (!info.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", info.status().message()));
@@ -175,6 +182,57 @@ absl::Status X86KvmMachine::LoadKernel() {
   if (!plan.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", plan.status().message()));
   }
+  ASSIGN_OR_RETURN(uint64_t rsdp, WriteAcpiTables());
+  ASSIGN_OR_RETURN(LinuxEntry entry, LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan,
+                                               bytes(image), bytes(initrd), cmdline, rsdp));
+  entry_rip_ = entry.rip;
+  entry_rsi_ = entry.rsi;
+  Log(LogLevel::kInfo, "machine", "linux_loaded",
+      {{"kernel", path},
+       {"protocol", absl::StrFormat("%d.%02d", info->version >> 8, info->version & 0xff)},
+       {"load_address", absl::StrFormat("0x%x", plan->kernel_address)},
+       {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
+       {"initrd_bytes", absl::StrCat(initrd.size())},
+       {"cmdline", cmdline}});
+  return absl::OkStatus();
+}
+
+absl::Status X86KvmMachine::LoadPvhKernel(const std::string& image) {
+  const std::string& path = spec_.kernel_path;
+  auto bytes = [](const std::string& s) {
+    return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  absl::StatusOr<PvhImageInfo> info = ParsePvhElf(bytes(image));
+  if (!info.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", info.status().message()));
+  }
+  std::string initrd;
+  if (!spec_.initrd_path.empty()) {
+    ASSIGN_OR_RETURN(initrd, ReadBootFile("initrd", spec_.initrd_path, spec_.memory_bytes));
+  }
+  const std::string cmdline = spec_.cmdline.empty() ? kDefaultCmdline : spec_.cmdline;
+  absl::StatusOr<PvhBootPlan> plan =
+      PlanPvhBoot(*info, spec_.memory_bytes, initrd.size(), cmdline.size());
+  if (!plan.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", plan.status().message()));
+  }
+  ASSIGN_OR_RETURN(uint64_t rsdp, WriteAcpiTables());
+  ASSIGN_OR_RETURN(PvhEntry entry, LoadPvh(memory_.get(), spec_.memory_bytes, *info, *plan,
+                                           bytes(image), bytes(initrd), cmdline, rsdp));
+  pvh_entry_ = true;
+  entry_rip_ = entry.eip;
+  entry_rsi_ = entry.ebx;
+  Log(LogLevel::kInfo, "machine", "linux_loaded",
+      {{"kernel", path},
+       {"protocol", "pvh"},
+       {"entry", absl::StrFormat("0x%x", entry.eip)},
+       {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
+       {"initrd_bytes", absl::StrCat(initrd.size())},
+       {"cmdline", cmdline}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> X86KvmMachine::WriteAcpiTables() {
   AcpiConfig acpi;
   acpi.base = x86_layout::kAcpiTablesAddress;
   acpi.num_vcpus = spec_.vcpus;
@@ -191,18 +249,7 @@ absl::Status X86KvmMachine::LoadKernel() {
                                                tables.size(), x86_layout::kAcpiTablesSize));
   }
   RETURN_IF_ERROR(memory_->Write(GuestAddress(acpi.base), tables));
-  ASSIGN_OR_RETURN(LinuxEntry entry, LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan,
-                                               bytes(image), bytes(initrd), cmdline, acpi.base));
-  entry_rip_ = entry.rip;
-  entry_rsi_ = entry.rsi;
-  Log(LogLevel::kInfo, "machine", "linux_loaded",
-      {{"kernel", path},
-       {"protocol", absl::StrFormat("%d.%02d", info->version >> 8, info->version & 0xff)},
-       {"load_address", absl::StrFormat("0x%x", plan->kernel_address)},
-       {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
-       {"initrd_bytes", absl::StrCat(initrd.size())},
-       {"cmdline", cmdline}});
-  return absl::OkStatus();
+  return acpi.base;
 }
 
 absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
@@ -217,7 +264,8 @@ absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
   RETURN_IF_ERROR(pio_bus_.Register(I8042::kDataPort, 1, i8042_->data_port()));
   RETURN_IF_ERROR(pio_bus_.Register(I8042::kCommandPort, 1, i8042_->command_port()));
   acpi_pm_ = std::make_shared<AcpiPmDevice>(
-      [this](GuestPowerAction a) { OnGuestPowerAction(a, "ACPI PM1a control (S5) / reset register"); });
+      [this](GuestPowerAction a) { OnGuestPowerAction(a, "ACPI PM1a control (S5) / reset register"); },
+      std::make_shared<AccelIrqLine>(vm_.get(), x86_layout::kAcpiSciIrq));
   RETURN_IF_ERROR(
       pio_bus_.Register(x86_layout::kAcpiPmBase, AcpiPmDevice::kSize, acpi_pm_));
   RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
@@ -272,7 +320,12 @@ absl::Status X86KvmMachine::Resume() {
   }
   return control_->Resume();
 }
-void X86KvmMachine::RequestPowerOff() { power_->RequestPowerOff(); }
+void X86KvmMachine::RequestPowerOff() {
+  // Payloads poll port 0x600; a kernel-booted guest gets what a PC gives
+  // it, an ACPI power button press (the SCI), and decides itself.
+  power_->RequestPowerOff();
+  if (spec_.payload_path.empty()) acpi_pm_->PressPowerButton();
+}
 
 void X86KvmMachine::Stop() {
   control_->RequestExit({MachineExit::Kind::kStopped, "stopped by the host"});

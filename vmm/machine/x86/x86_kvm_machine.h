@@ -25,9 +25,12 @@
 namespace vmm {
 
 // The x86_64 machine on KVM. Linux boot (kernel_path): see linux_boot.h and
-// x86_layout.h; RAM up to 3 GiB, the rest from 4 GiB; ACPI tables at
-// 0xe0000 (MADT for the CPUs; S5 and reset through AcpiPmDevice at PIO
-// 0x610); vCPU 0 enters the kernel's 64-bit entry point.
+// x86_layout.h; kernel_path may also be an ELF vmlinux, entered through its
+// PVH note (pvh_boot.h), told apart by content; RAM up to 3 GiB, the rest
+// from 4 GiB; ACPI tables at
+// 0xe0000 (MADT for the CPUs; S5, reset and the power button through
+// AcpiPmDevice at PIO 0x610, SCI on IRQ 9); vCPU 0 enters the kernel's
+// 64-bit entry point. RequestPowerOff presses the ACPI power button.
 // Payload boot (see tests/guests/README.md for the payload ABI):
 //   RAM          [0, memory_bytes), at most 3 GiB (the 32-bit PCI hole and
 //                high RAM come with kernel boot)
@@ -73,6 +76,9 @@ class X86KvmMachine : public Machine {
   absl::Status Build(ConsoleOutput console);
   absl::Status LoadPayload();
   absl::Status LoadKernel();
+  absl::Status LoadPvhKernel(const std::string& image);  // ELF vmlinux (pvh_boot.h).
+  // Writes the ACPI tables; returns the RSDP address.
+  absl::StatusOr<uint64_t> WriteAcpiTables();
   absl::Status SetupDevices(ConsoleOutput console);
   void OnGuestPowerAction(GuestPowerAction action, absl::string_view source);
   void VcpuThread(KvmVcpu* vcpu);
@@ -92,8 +98,9 @@ class X86KvmMachine : public Machine {
   std::shared_ptr<PowerControl> power_;
   std::unique_ptr<I8042> i8042_;
   std::shared_ptr<AcpiPmDevice> acpi_pm_;
-  uint64_t entry_rip_ = 0;  // Kernel boot: 64-bit entry point and boot_params.
-  uint64_t entry_rsi_ = 0;
+  uint64_t entry_rip_ = 0;  // Kernel boot: 64-bit entry point and boot_params,
+  uint64_t entry_rsi_ = 0;  // or with pvh_entry_ the 32-bit EIP and EBX.
+  bool pvh_entry_ = false;
 
   absl::Mutex threads_mu_;
   bool started_ ABSL_GUARDED_BY(threads_mu_) = false;
