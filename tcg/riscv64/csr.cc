@@ -55,15 +55,14 @@ uint64_t TvecWarl(uint64_t v) {
 }
 
 // satp (spec 4.1.11): writes of an unsupported mode are ignored (WARL), so
-// software can probe. Only Bare is supported until the Sv39/Sv48 walk
-// lands in the softmmu slow path (tcg/README.md): accepting Sv39 without
-// translating would run a kernel on wrong addresses silently. Enabling it
-// is kSupportedSatpModes plus the walk.
-constexpr uint64_t kSupportedSatpModes = 1u << 0;  // bit m: mode m accepted
+// software can probe. Bare, Sv39 and Sv48 are supported (walk in mmu.cc);
+// ASIDLEN is 0 (the ASID field reads back zero, so Linux runs without
+// ASIDs) and PPN keeps 44 bits.
+constexpr uint64_t kSupportedSatpModes = (1u << 0) | (1u << 8) | (1u << 9);  // bit m: mode m
 void WriteSatp(CpuState& s, uint64_t v) {
   const uint64_t mode = v >> 60;
   if (!((kSupportedSatpModes >> mode) & 1)) return;
-  s.satp = mode == 0 ? 0 : v;  // Bare: the remaining fields must be zero
+  s.satp = mode == 0 ? 0 : (mode << 60) | (v & ((uint64_t{1} << 44) - 1));
 }
 
 }  // namespace

@@ -30,13 +30,14 @@ uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
     uint64_t v = b;
     if (op == CsrOp::kSet) v = old | b;
     if (op == CsrOp::kClear) v = old & ~b;
-    const uint64_t satp = s.satp;
+    const uint64_t satp = s.satp, mstatus = s.mstatus;
     WriteCsr(s, csr, v);
     // The write may enable an interrupt, change translation flags (TVM,
     // TW, TSR) or the address space: leave the dispatch loop after this
     // block (which ends right after the CSR instruction) so the hart
     // rechecks interrupts, flags and the TLB.
-    if (s.satp != satp) hart.RequestTlbFlush();
+    // satp and mstatus.MPRV/MPP/SUM/MXR decide translation (mmu.h).
+    if (s.satp != satp || s.mstatus != mstatus) hart.RequestTlbFlush();
     hart.Kick();
   }
   return old;
@@ -83,8 +84,10 @@ uint64_t ScHelper(ExecContext* ctx, uint64_t addr, uint64_t value, uint64_t log2
   MemFault fault;
   const ir::MemOp op{static_cast<uint8_t>(log2), true, true};
   if (!ctx->mmu->Atomic(AtomicOp::kCmpXchg, addr, op, value, s.res_val, &old, &fault)) {
-    ctx->RaiseExit(ir::ExitReason::kException,
-                   fault.misaligned ? kCauseStoreMisaligned : kCauseStoreAccessFault, addr);
+    const uint64_t cause = fault.page_fault   ? kCauseStorePageFault
+                           : fault.misaligned ? kCauseStoreMisaligned
+                                              : kCauseStoreAccessFault;
+    ctx->RaiseExit(ir::ExitReason::kException, cause, addr);
     return 1;
   }
   return old == s.res_val ? 0 : 1;

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "tcg/riscv64/cpu_state.h"
+#include "tcg/riscv64/mmu.h"
 #include "tcg/riscv64/translator.h"
 #include "tcg/runtime/executor.h"
 #include "tcg/runtime/softmmu.h"
@@ -65,6 +66,7 @@ class Vcpu {
   void Trap(uint64_t cause, uint64_t tval);
 
   CpuState state_;
+  PageWalker walker_;  // Sv39/Sv48 (mmu.h), the SoftMmu's translator
   SoftMmu mmu_;
   ExecContext ctx_;
   TbCache* cache_;
