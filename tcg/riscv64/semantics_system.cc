@@ -26,6 +26,7 @@ uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
     ctx->RaiseExit(ir::ExitReason::kException, kCauseIllegalInsn, c);
     return 0;
   }
+  if (csr == 0xc01) old = hart.Time();  // time: the platform timer (mtime)
   if (write) {
     uint64_t v = b;
     if (op == CsrOp::kSet) v = old | b;

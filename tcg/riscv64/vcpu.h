@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -58,6 +59,11 @@ class Vcpu {
   void Kick() { executor_.RequestStop(); }
   void RequestTlbFlush() { tlb_flush_ = true; }
 
+  // What the `time` CSR reads (the machine's mtime, e.g. the CLINT's);
+  // unset: the retired-instruction count. Called on this hart's thread.
+  void SetTimeSource(std::function<uint64_t()> time) { time_ = std::move(time); }
+  uint64_t Time() const { return time_ ? time_() : ctx_.insns_retired; }
+
   uint64_t insns_retired() const { return ctx_.insns_retired; }
   uint64_t traps_taken() const { return traps_; }
 
@@ -72,6 +78,7 @@ class Vcpu {
   TbCache* cache_;
   Executor executor_;
   uint64_t traps_ = 0;
+  std::function<uint64_t()> time_;
   bool tlb_flush_ = false;  // this hart's thread only
   std::atomic<uint64_t> pins_{0};
   std::atomic<bool> stop_requested_{false};
