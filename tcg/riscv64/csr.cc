@@ -71,6 +71,8 @@ bool CsrAccessible(const CpuState& s, uint32_t csr, bool write) {
   if (((csr >> 8) & 3) > s.priv) return false;
   if (write && (csr >> 10) == 3) return false;
   if (csr == kSatp && s.priv == kPrivS && (s.mstatus & kMstatusTvm)) return false;
+  // fflags/frm/fcsr need FS != Off (privileged spec 3.1.6.6).
+  if (InRange(csr, kFflags, kFcsr) && (s.mstatus & kMstatusFs) == 0) return false;
   if (InRange(csr, 0xc00, 0xc1f)) {
     const uint64_t bit = uint64_t{1} << (csr - 0xc00);
     if (s.priv < kPrivM && !(s.mcounteren & bit)) return false;
@@ -141,9 +143,10 @@ bool ReadCsr(const CpuState& s, uint64_t instret, uint64_t pins, uint32_t csr, u
 
 bool WriteCsr(CpuState& s, uint32_t csr, uint64_t v) {
   switch (csr) {
-    case kFflags: s.fcsr = (s.fcsr & ~0x1fu) | (v & 0x1f); return true;
-    case kFrm: s.fcsr = (s.fcsr & ~0xe0u) | ((v & 7) << 5); return true;
-    case kFcsr: s.fcsr = v & 0xff; return true;
+    // Writing FP state makes FS Dirty (3.1.6.6).
+    case kFflags: s.fcsr = (s.fcsr & ~0x1fu) | (v & 0x1f); s.mstatus |= kMstatusFs; return true;
+    case kFrm: s.fcsr = (s.fcsr & ~0xe0u) | ((v & 7) << 5); s.mstatus |= kMstatusFs; return true;
+    case kFcsr: s.fcsr = v & 0xff; s.mstatus |= kMstatusFs; return true;
     case kSstatus: WriteMstatusMasked(s, v, kSstatusMask); return true;
     case kSie: s.mie = (s.mie & ~s.mideleg) | (v & s.mideleg & kSInterrupts); return true;
     case kSip: {
@@ -274,6 +277,8 @@ uint32_t TranslationFlags(const CpuState& s) {
   if (s.mstatus & kMstatusTvm) f |= kFlagTvm;
   if (s.mstatus & kMstatusTw) f |= kFlagTw;
   if (s.mstatus & kMstatusTsr) f |= kFlagTsr;
+  if (s.mstatus & kMstatusFs) f |= kFlagFsOn;
+  if ((s.mstatus & kMstatusFs) == kMstatusFs) f |= kFlagFsDirty;
   return f;
 }
 

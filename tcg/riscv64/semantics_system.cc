@@ -38,7 +38,13 @@ uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
     // block (which ends right after the CSR instruction) so the hart
     // rechecks interrupts, flags and the TLB.
     // satp and mstatus.MPRV/MPP/SUM/MXR decide translation (mmu.h).
-    if (s.satp != satp || s.mstatus != mstatus) hart.RequestTlbFlush();
+    // (MPP matters only while MPRV is set.)
+    const uint64_t changed = s.mstatus ^ mstatus;
+    const bool mprv = (s.mstatus | mstatus) & kMstatusMprv;
+    if (s.satp != satp || (changed & (kMstatusSum | kMstatusMxr)) ||
+        (mprv && (changed & (kMstatusMprv | kMstatusMpp)))) {
+      hart.RequestTlbFlush();
+    }
     hart.Kick();
   }
   return old;
