@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "vmm/machine/machine.h"
+#include "vmm/machine/riscv/riscv_virt_machine.h"
 
 namespace {
 
@@ -90,6 +91,11 @@ int main(int argc, char** argv) {
   const absl::Time end = absl::Now();
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
+  if (getenv("BOOT_RISCV_STATE") != nullptr) {
+    if (auto* rv = dynamic_cast<vmm::RiscvVirtMachine*>(m->get())) {
+      fprintf(stderr, "%s", rv->DescribeHarts().c_str());
+    }
+  }
   absl::MutexLock lock(&mu);
   fprintf(stderr, "\nboot_riscv: exit=%s message=\"%s\" wall_s=%.3f marker_s=%.3f maxrss_kib=%ld\n",
           KindName(exit.kind), exit.message.c_str(), absl::ToDoubleSeconds(end - start),

@@ -335,6 +335,12 @@ uint64_t RiscvVirtMachine::InstructionsRetired() {
   return n;
 }
 
+std::string RiscvVirtMachine::DescribeHarts() {
+  std::string out;
+  for (auto& v : vcpus_) absl::StrAppend(&out, v->DescribeState(), "\n");
+  return out;
+}
+
 void RiscvVirtMachine::VcpuThread(TcgVcpu* vcpu) {
   while (control_->WaitUntilRunnable()) {
     absl::StatusOr<VcpuExit> exit = vcpu->Run();

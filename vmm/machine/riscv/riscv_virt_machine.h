@@ -63,6 +63,8 @@ class RiscvVirtMachine : public Machine {
 
   // Guest instructions retired so far, over all harts (benchmarks, tests).
   uint64_t InstructionsRetired();
+  // Every hart's registers summary (after exit; racy while running).
+  std::string DescribeHarts();
 
  private:
   explicit RiscvVirtMachine(const MachineSpec& spec) : spec_(spec) {}
