@@ -87,6 +87,17 @@ int main(int argc, char** argv) {
     (*m)->Stop();
   });
   watchdog.detach();
+  if (const char* every = getenv("BOOT_RISCV_SAMPLE_S")) {
+    // Debugging aid: racy hart-state samples while the guest runs.
+    std::thread([&m, every] {
+      for (;;) {
+        absl::SleepFor(absl::Seconds(std::atof(every)));
+        if (auto* rv = dynamic_cast<vmm::RiscvVirtMachine*>(m->get())) {
+          fprintf(stderr, "sample:\n%s", rv->DescribeHarts().c_str());
+        }
+      }
+    }).detach();
+  }
   vmm::MachineExit exit = (*m)->WaitForExit();
   const absl::Time end = absl::Now();
   struct rusage ru {};

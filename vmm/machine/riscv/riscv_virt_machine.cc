@@ -118,6 +118,10 @@ absl::Status RiscvVirtMachine::Build(ConsoleOutput console, TcgEngine::BackendKi
   platform.mtime = [this] { return clint_->Mtime(); };
   platform.timer_deadline = [this](uint32_t hart) {
     const absl::Time now = absl::Now();
+    // Runs on `hart`'s own thread, so reading its mie is safe. A timer
+    // that cannot wake WFI (MTIE clear: OpenSBI masks it after firing,
+    // leaving mtimecmp in the past) must not make the hart spin.
+    if (!(vcpus_[hart]->hart().state().mie & kMipMtip)) return now + absl::Seconds(1);
     std::optional<uint64_t> deadline = clint_->NextDeadlineNs(hart);
     // Paused (no deadline) or far away: wake at least every second anyway.
     const uint64_t mono = Clint::MonotonicNs();
