@@ -63,6 +63,8 @@ class RiscvVirtMachine : public Machine {
 
   // Guest instructions retired so far, over all harts (benchmarks, tests).
   uint64_t InstructionsRetired();
+  // The CLINT's mtime (guest time, 10 MHz; frozen while paused).
+  uint64_t GuestTime() { return clint_->Mtime(); }
   // Every hart's registers summary (after exit; racy while running).
   std::string DescribeHarts();
 
