@@ -76,9 +76,10 @@ std::string TcgVcpu::DescribeState() {
   const tcg::riscv64::CpuState& s = hart_.state();
   return absl::StrFormat(
       "hart %u: pc=0x%x priv=%u mcause=0x%x mepc=0x%x mtval=0x%x scause=0x%x sepc=0x%x "
-      "stval=0x%x satp=0x%x ra=0x%x sp=0x%x insns=%u",
+      "stval=0x%x satp=0x%x ra=0x%x sp=0x%x mstatus=0x%x mie=0x%x mip=0x%x pins=0x%x "
+      "insns=%u",
       id_, s.pc, s.priv, s.mcause, s.mepc, s.mtval, s.scause, s.sepc, s.stval, s.satp, s.x[1],
-      s.x[2], hart_.insns_retired());
+      s.x[2], s.mstatus, s.mie, s.mip, hart_.pins(), hart_.insns_retired());
 }
 
 }  // namespace vmm

@@ -29,8 +29,12 @@ uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
   if (csr == 0xc01) old = hart.Time();  // time: the platform timer (mtime)
   if (write) {
     uint64_t v = b;
-    if (op == CsrOp::kSet) v = old | b;
-    if (op == CsrOp::kClear) v = old & ~b;
+    // CSRRS/CSRRC on mip modify the software-writable bits only: the read
+    // value includes device-driven pins (SEIP, MTIP...), which must not be
+    // latched into mip.SEIP (privileged spec 3.1.9).
+    const uint64_t base = csr == 0x344 ? (s.mip & kSInterrupts) : old;
+    if (op == CsrOp::kSet) v = base | b;
+    if (op == CsrOp::kClear) v = base & ~b;
     const uint64_t satp = s.satp, mstatus = s.mstatus;
     WriteCsr(s, csr, v);
     // The write may enable an interrupt, change translation flags (TVM,

@@ -156,8 +156,7 @@ TEST_BEGIN
   li t0, (8 << 60) | (0xffff << 44) | 0x12345  # Sv39; ASID bits read back 0 (ASIDLEN=0)
   csrw satp, t0
   csrr t1, satp
-  li t0, (8 << 60) | 0x12345
-  CHECK(22, t1, t0)
+  CHECK(22, t1, (8 << 60) | 0x12345)
   csrw satp, zero
   li t0, -1
   csrw medeleg, t0
