@@ -104,8 +104,7 @@ absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc, u
 
 // A block whose code straddles into a second page was read through that
 // page's translation at the time; with another mapping now, it is stale.
-bool Executor::SecondPageCurrent(const TranslationBlock& tb) {
-  if (tb.last_page == tb.first_page) return true;
+bool Executor::SecondPageMapsTo(const TranslationBlock& tb) {
   const uint64_t next = (tb.pc & ~kGuestPageMask) + kGuestPageSize;
   uint64_t phys = 0;
   MemFault fault;

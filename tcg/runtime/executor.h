@@ -91,7 +91,7 @@ class Executor {
     uint32_t flags = 0;
     TbPtr tb;
   };
-  static constexpr size_t kJumpCacheSize = 1024;
+  static constexpr size_t kJumpCacheSize = 4096;  // a booting kernel misses 1024 often
 
   // The returned block stays alive until the next call: it is held by the
   // jump cache (or by `uncached_`), so the hot path copies no shared_ptr.
@@ -99,7 +99,10 @@ class Executor {
   absl::StatusOr<const TranslationBlock*> FindOrTranslate(uint64_t pc, uint64_t phys,
                                                           uint32_t flags);
 
-  bool SecondPageCurrent(const TranslationBlock& tb);
+  bool SecondPageCurrent(const TranslationBlock& tb) {
+    return tb.last_page == tb.first_page || SecondPageMapsTo(tb);
+  }
+  bool SecondPageMapsTo(const TranslationBlock& tb);
 
   TbCache* cache_;
   Backend* backend_;

@@ -342,6 +342,11 @@ uint64_t RiscvVirtMachine::InstructionsRetired() {
 std::string RiscvVirtMachine::DescribeHarts() {
   std::string out;
   for (auto& v : vcpus_) absl::StrAppend(&out, v->DescribeState(), "\n");
+  const tcg::TbCache::Stats st = engine_->cache.stats();
+  absl::StrAppend(&out, "tb cache: blocks=", engine_->cache.size(), " inserts=", st.inserts,
+                  " hits=", st.lookups_hit, " misses=", st.lookups_miss,
+                  " page_invalidations=", st.page_invalidations, " flushes=", st.flushes,
+                  " discarded_races=", st.discarded_races, "\n");
   return out;
 }
 
