@@ -1,6 +1,8 @@
 // FENCE, FENCE.I, ECALL/EBREAK, MRET, WFI, Zicsr and SC: the instructions
 // that need helpers or end the block.
 
+#include <thread>
+
 #include "tcg/riscv64/csr.h"
 #include "tcg/riscv64/semantics.h"
 #include "tcg/riscv64/vcpu.h"
@@ -104,6 +106,13 @@ uint64_t ScHelper(ExecContext* ctx, uint64_t addr, uint64_t value, uint64_t log2
   return old == s.res_val ? 0 : 1;
 }
 
+// PAUSE (Zihintpause): a spin-wait hint. With more harts than host CPUs
+// the lock holder may be descheduled; yielding the host thread lets it run.
+uint64_t PauseHelper(ExecContext*, uint64_t, uint64_t, uint64_t) {
+  std::this_thread::yield();
+  return 0;
+}
+
 }  // namespace
 
 bool StoreConditional(Translator& t, const Insn& i, uint8_t log2) {
@@ -120,6 +129,11 @@ bool StoreConditional(Translator& t, const Insn& i, uint8_t log2) {
 bool Fence(Translator& t, const Insn& i) {
   const uint32_t fm = (i.imm >> 8) & 0xf;
   const uint32_t pred = (i.imm >> 4) & 0xf, succ = i.imm & 0xf;
+  // PAUSE is FENCE with fm=0, pred=W, succ=0, rs1=rd=0 (Zihintpause).
+  if (fm == 0 && pred == 1 && succ == 0 && i.rs1 == 0 && i.rd == 0) {
+    t.ir().CallHelper(HelperAddr(&PauseHelper), Value::I64(0), Value::I64(0), Value::I64(0));
+    return true;
+  }
   const bool pr = pred & 0xa, pw = pred & 0x5;  // bits: I O R W
   const bool sr = succ & 0xa, sw = succ & 0x5;
   uint8_t o = 0;

@@ -25,7 +25,9 @@ using tcg::riscv64::kMipSeip;
 std::string IsaString() {
   const uint64_t misa = tcg::riscv64::kMisa;
   const bool fd = (misa >> ('F' - 'A') & 1) && (misa >> ('D' - 'A') & 1);
-  return fd ? "rv64imafdc_zicsr_zifencei" : "rv64imac_zicsr_zifencei";
+  // zihintpause: Linux's cpu_relax() then issues PAUSE, which yields the
+  // host thread (harts may outnumber host CPUs).
+  return fd ? "rv64imafdc_zicsr_zifencei_zihintpause" : "rv64imac_zicsr_zifencei_zihintpause";
 }
 
 virtio::CacheMode ToCacheMode(DiskCache c) {
