@@ -10,10 +10,12 @@ void SifiveTest::Read(uint64_t /*offset*/, absl::Span<uint8_t> data) {
 }
 
 void SifiveTest::Write(uint64_t offset, absl::Span<const uint8_t> data) {
-  // Linux's syscon-poweroff uses regmap (32-bit) writes; OpenSBI writel.
-  if (offset != 0 || data.size() != 4) return;
-  uint32_t v = uint32_t{data[0]} | uint32_t{data[1]} << 8 | uint32_t{data[2]} << 16 |
-               uint32_t{data[3]} << 24;
+  // Linux's syscon-poweroff uses regmap (32-bit) writes; OpenSBI's
+  // sifive_test driver writew (16-bit: status only, code 0). QEMU's model
+  // takes 2- and 4-byte accesses.
+  if (offset != 0 || (data.size() != 4 && data.size() != 2)) return;
+  uint32_t v = uint32_t{data[0]} | uint32_t{data[1]} << 8;
+  if (data.size() == 4) v |= uint32_t{data[2]} << 16 | uint32_t{data[3]} << 24;
   uint16_t status = static_cast<uint16_t>(v);
   uint16_t code = static_cast<uint16_t>(v >> 16);
   if (!callback_) return;

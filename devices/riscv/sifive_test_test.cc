@@ -30,13 +30,25 @@ TEST(SifiveTestTest, PassFailReset) {
   EXPECT_EQ(r.events[2], std::make_pair(Event::kReset, uint16_t{0}));
 }
 
+// OpenSBI's driver uses 16-bit writes (writew): status only.
+TEST(SifiveTestTest, HalfwordWritesCarryTheStatus) {
+  Recorder r;
+  uint8_t pass[2] = {0x55, 0x55}, reset[2] = {0x77, 0x77};
+  r.device.Write(0, absl::MakeConstSpan(pass, 2));
+  r.device.Write(0, absl::MakeConstSpan(reset, 2));
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0], std::make_pair(Event::kPass, uint16_t{0}));
+  EXPECT_EQ(r.events[1], std::make_pair(Event::kReset, uint16_t{0}));
+}
+
 TEST(SifiveTestTest, HostileAccessesIgnored) {
   Recorder r;
   r.Write32(4, 0x5555);             // Wrong offset.
   r.Write32(0, 0x1234);             // Unknown status.
   r.Write32(0xfffffffffffull, 0x5555);
-  uint8_t b[2] = {0x55, 0x55};
-  r.device.Write(0, absl::MakeConstSpan(b, 2));  // Wrong size.
+  uint8_t b[8] = {0x55, 0x55};
+  r.device.Write(0, absl::MakeConstSpan(b, 1));  // Wrong sizes.
+  r.device.Write(0, absl::MakeConstSpan(b, 8));
   r.device.Write(0, absl::Span<const uint8_t>());
   EXPECT_TRUE(r.events.empty());
   uint8_t out[4] = {1, 2, 3, 4};

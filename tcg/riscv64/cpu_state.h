@@ -12,7 +12,7 @@ namespace tcg::riscv64 {
 struct CpuState {
   uint64_t x[32] = {};  // x[0] is never written (reads go to constant 0)
   uint64_t pc = 0;
-  uint64_t f[32] = {};  // F/D registers (NaN-boxed singles), for later
+  uint64_t f[32] = {};  // F/D registers (singles NaN-boxed, spec 12.2)
   uint32_t fcsr = 0;    // frm[7:5] | fflags[4:0]
   uint32_t priv = 3;    // current privilege level: 0 U, 1 S, 3 M
 
@@ -57,7 +57,11 @@ constexpr uint64_t kNoReservation = ~uint64_t{0};
 constexpr uint32_t XOffset(int reg) {
   return static_cast<uint32_t>(offsetof(CpuState, x) + 8 * reg);
 }
+constexpr uint32_t FOffset(int reg) {
+  return static_cast<uint32_t>(offsetof(CpuState, f) + 8 * reg);
+}
 constexpr uint32_t kPcOffset = offsetof(CpuState, pc);
+constexpr uint32_t kMstatusOffset = offsetof(CpuState, mstatus);
 constexpr uint32_t kResAddrOffset = offsetof(CpuState, res_addr);
 constexpr uint32_t kResValOffset = offsetof(CpuState, res_val);
 

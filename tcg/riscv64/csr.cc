@@ -55,15 +55,14 @@ uint64_t TvecWarl(uint64_t v) {
 }
 
 // satp (spec 4.1.11): writes of an unsupported mode are ignored (WARL), so
-// software can probe. Only Bare is supported until the Sv39/Sv48 walk
-// lands in the softmmu slow path (tcg/README.md): accepting Sv39 without
-// translating would run a kernel on wrong addresses silently. Enabling it
-// is kSupportedSatpModes plus the walk.
-constexpr uint64_t kSupportedSatpModes = 1u << 0;  // bit m: mode m accepted
+// software can probe. Bare, Sv39 and Sv48 are supported (walk in mmu.cc);
+// ASIDLEN is 0 (the ASID field reads back zero, so Linux runs without
+// ASIDs) and PPN keeps 44 bits.
+constexpr uint64_t kSupportedSatpModes = (1u << 0) | (1u << 8) | (1u << 9);  // bit m: mode m
 void WriteSatp(CpuState& s, uint64_t v) {
   const uint64_t mode = v >> 60;
   if (!((kSupportedSatpModes >> mode) & 1)) return;
-  s.satp = mode == 0 ? 0 : v;  // Bare: the remaining fields must be zero
+  s.satp = mode == 0 ? 0 : (mode << 60) | (v & ((uint64_t{1} << 44) - 1));
 }
 
 }  // namespace
@@ -72,6 +71,8 @@ bool CsrAccessible(const CpuState& s, uint32_t csr, bool write) {
   if (((csr >> 8) & 3) > s.priv) return false;
   if (write && (csr >> 10) == 3) return false;
   if (csr == kSatp && s.priv == kPrivS && (s.mstatus & kMstatusTvm)) return false;
+  // fflags/frm/fcsr need FS != Off (privileged spec 3.1.6.6).
+  if (InRange(csr, kFflags, kFcsr) && (s.mstatus & kMstatusFs) == 0) return false;
   if (InRange(csr, 0xc00, 0xc1f)) {
     const uint64_t bit = uint64_t{1} << (csr - 0xc00);
     if (s.priv < kPrivM && !(s.mcounteren & bit)) return false;
@@ -142,9 +143,10 @@ bool ReadCsr(const CpuState& s, uint64_t instret, uint64_t pins, uint32_t csr, u
 
 bool WriteCsr(CpuState& s, uint32_t csr, uint64_t v) {
   switch (csr) {
-    case kFflags: s.fcsr = (s.fcsr & ~0x1fu) | (v & 0x1f); return true;
-    case kFrm: s.fcsr = (s.fcsr & ~0xe0u) | ((v & 7) << 5); return true;
-    case kFcsr: s.fcsr = v & 0xff; return true;
+    // Writing FP state makes FS Dirty (3.1.6.6).
+    case kFflags: s.fcsr = (s.fcsr & ~0x1fu) | (v & 0x1f); s.mstatus |= kMstatusFs; return true;
+    case kFrm: s.fcsr = (s.fcsr & ~0xe0u) | ((v & 7) << 5); s.mstatus |= kMstatusFs; return true;
+    case kFcsr: s.fcsr = v & 0xff; s.mstatus |= kMstatusFs; return true;
     case kSstatus: WriteMstatusMasked(s, v, kSstatusMask); return true;
     case kSie: s.mie = (s.mie & ~s.mideleg) | (v & s.mideleg & kSInterrupts); return true;
     case kSip: {
@@ -275,6 +277,8 @@ uint32_t TranslationFlags(const CpuState& s) {
   if (s.mstatus & kMstatusTvm) f |= kFlagTvm;
   if (s.mstatus & kMstatusTw) f |= kFlagTw;
   if (s.mstatus & kMstatusTsr) f |= kFlagTsr;
+  if (s.mstatus & kMstatusFs) f |= kFlagFsOn;
+  if ((s.mstatus & kMstatusFs) == kMstatusFs) f |= kFlagFsDirty;
   return f;
 }
 

@@ -21,8 +21,9 @@ bool WriteCsr(CpuState& s, uint32_t csr, uint64_t value);
 // satp in S-mode; m/scounteren gate the user counters).
 bool CsrAccessible(const CpuState& s, uint32_t csr, bool write);
 
-// misa for RV64IMAC with S and U modes (F/D arrive later).
+// misa for RV64IMAFDC with S and U modes.
 constexpr uint64_t kMisa = (uint64_t{2} << 62) | (1u << ('A' - 'A')) | (1u << ('C' - 'A')) |
+                           (1u << ('D' - 'A')) | (1u << ('F' - 'A')) |
                            (1u << ('I' - 'A')) | (1u << ('M' - 'A')) | (1u << ('S' - 'A')) |
                            (1u << ('U' - 'A'));
 
@@ -57,6 +58,10 @@ constexpr uint32_t kFlagPrivMask = 3;
 constexpr uint32_t kFlagTvm = 1u << 2;
 constexpr uint32_t kFlagTw = 1u << 3;
 constexpr uint32_t kFlagTsr = 1u << 4;
+// mstatus.FS != Off (F/D instructions legal) and FS == Dirty (inline FP
+// writes need not set it again); privileged spec 3.1.6.6.
+constexpr uint32_t kFlagFsOn = 1u << 12;
+constexpr uint32_t kFlagFsDirty = 1u << 13;
 
 }  // namespace tcg::riscv64
 

@@ -1,10 +1,11 @@
-// The RV64 encodings (I, M, A, Zba/Zbb/Zbs, Zicsr, Zifencei) as data: (mask, match, operand format, handler).
+// The RV64 encodings (I, M, A, F, D, Zba/Zbb/Zbs, Zicsr, Zifencei) as data: (mask, match, operand format, handler).
 // Unprivileged spec ch. 24 (RV32/64G instruction listings) and the
 // privileged spec for MRET/WFI.
 
 #include "tcg/riscv64/decode.h"
 #include "tcg/riscv64/semantics.h"
 #include "tcg/riscv64/semantics_bitmanip.h"
+#include "tcg/riscv64/semantics_fp.h"
 
 namespace tcg::riscv64 {
 namespace {
@@ -24,6 +25,20 @@ constexpr uint32_t kMaskAmo = 0xf800707f;
 constexpr uint32_t kMaskLr = 0xf9f0707f;  // rs2 must be zero
 constexpr uint32_t kMaskAll = 0xffffffff;
 constexpr uint32_t kMaskUnary = 0xfff0707f;  // funct12 + funct3 + opcode
+
+// F/D (ch. 11-12): OP-FP funct7 = funct5 << 2 | fmt (0 S, 1 D); rm in
+// funct3 where the op rounds; R4 ops carry fmt in bits 26:25.
+constexpr uint32_t kOpLoadFp = 0x07, kOpStoreFp = 0x27, kOpFp = 0x53;
+constexpr uint32_t kMaskFpRm = 0xfe00007f;      // funct7 + opcode; rm free
+constexpr uint32_t kMaskFpRmRs2 = 0xfff0007f;   // ... and rs2 fixed
+constexpr uint32_t kMaskFpF3 = 0xfe00707f;      // funct7 + funct3 + opcode
+constexpr uint32_t kMaskFpF3Rs2 = 0xfff0707f;   // ... and rs2 fixed
+constexpr uint32_t kMaskFpCvtInt = 0xffc0007f;  // rs2 in 0..3 (W, WU, L, LU)
+constexpr uint32_t kMaskFma = 0x0600007f;       // fmt + opcode
+constexpr uint32_t Fp(uint32_t f5, uint32_t fmt) { return (f5 << 27) | (fmt << 25) | kOpFp; }
+constexpr uint32_t FpF3(uint32_t f5, uint32_t fmt, uint32_t f3) { return Fp(f5, fmt) | (f3 << 12); }
+constexpr uint32_t FpRs2(uint32_t f5, uint32_t fmt, uint32_t rs2) { return Fp(f5, fmt) | (rs2 << 20); }
+constexpr uint32_t Fma(uint32_t op, uint32_t fmt) { return (fmt << 25) | op; }
 
 constexpr uint32_t F3(uint32_t f3, uint32_t op) { return (f3 << 12) | op; }
 constexpr uint32_t F7(uint32_t f7, uint32_t f3, uint32_t op) { return (f7 << 25) | F3(f3, op); }
@@ -164,6 +179,59 @@ constexpr InsnDesc kTable[] = {
     {"binvi", kMaskF6, F6(0x1a, 1, kOpImm), Format::kIShift, &SingleBitT<BitOp::kInvert, true>},
     {"bset", kMaskF7, F7(0x14, 1, kOpReg), Format::kR, &SingleBitT<BitOp::kSet, false>},
     {"bseti", kMaskF6, F6(0x0a, 1, kOpImm), Format::kIShift, &SingleBitT<BitOp::kSet, true>},
+
+    // F and D (ch. 11-12); fcvt.int.* / fcvt.*.int cover W, WU, L, LU
+    // (rs2 0-3).
+    {"flw", kMaskF3, F3(2, kOpLoadFp), Format::kI, &FpLoadT<false>},
+    {"fsw", kMaskF3, F3(2, kOpStoreFp), Format::kS, &FpStoreT<false>},
+    {"fmadd.s", kMaskFma, Fma(0x43, 0), Format::kR, &FpFmaT<0, false>},
+    {"fmsub.s", kMaskFma, Fma(0x47, 0), Format::kR, &FpFmaT<1, false>},
+    {"fnmsub.s", kMaskFma, Fma(0x4b, 0), Format::kR, &FpFmaT<2, false>},
+    {"fnmadd.s", kMaskFma, Fma(0x4f, 0), Format::kR, &FpFmaT<3, false>},
+    {"fadd.s", kMaskFpRm, Fp(0x00, 0), Format::kR, &FpBinaryT<FpBinOp::kAdd, false>},
+    {"fsub.s", kMaskFpRm, Fp(0x01, 0), Format::kR, &FpBinaryT<FpBinOp::kSub, false>},
+    {"fmul.s", kMaskFpRm, Fp(0x02, 0), Format::kR, &FpBinaryT<FpBinOp::kMul, false>},
+    {"fdiv.s", kMaskFpRm, Fp(0x03, 0), Format::kR, &FpBinaryT<FpBinOp::kDiv, false>},
+    {"fsqrt.s", kMaskFpRmRs2, FpRs2(0x0b, 0, 0), Format::kR, &FpSqrtT<false>},
+    {"fsgnj.s", kMaskFpF3, FpF3(0x04, 0, 0), Format::kR, &FpSgnjT<SgnjOp::kCopy, false>},
+    {"fsgnjn.s", kMaskFpF3, FpF3(0x04, 0, 1), Format::kR, &FpSgnjT<SgnjOp::kNeg, false>},
+    {"fsgnjx.s", kMaskFpF3, FpF3(0x04, 0, 2), Format::kR, &FpSgnjT<SgnjOp::kXor, false>},
+    {"fmin.s", kMaskFpF3, FpF3(0x05, 0, 0), Format::kR, &FpBinaryT<FpBinOp::kMin, false>},
+    {"fmax.s", kMaskFpF3, FpF3(0x05, 0, 1), Format::kR, &FpBinaryT<FpBinOp::kMax, false>},
+    {"fle.s", kMaskFpF3, FpF3(0x14, 0, 0), Format::kR, &FpBinaryT<FpBinOp::kLe, false>},
+    {"flt.s", kMaskFpF3, FpF3(0x14, 0, 1), Format::kR, &FpBinaryT<FpBinOp::kLt, false>},
+    {"feq.s", kMaskFpF3, FpF3(0x14, 0, 2), Format::kR, &FpBinaryT<FpBinOp::kEq, false>},
+    {"fcvt.int.s", kMaskFpCvtInt, Fp(0x18, 0), Format::kR, &FpToIntT<false>},
+    {"fcvt.s.int", kMaskFpCvtInt, Fp(0x1a, 0), Format::kR, &FpFromIntT<false>},
+    {"fmv.x.w", kMaskFpF3Rs2, FpF3(0x1c, 0, 0), Format::kR, &FpMvToXT<false>},
+    {"fclass.s", kMaskFpF3Rs2, FpF3(0x1c, 0, 1), Format::kR, &FpClassT<false>},
+    {"fmv.w.x", kMaskFpF3Rs2, FpF3(0x1e, 0, 0), Format::kR, &FpMvFromXT<false>},
+    {"fld", kMaskF3, F3(3, kOpLoadFp), Format::kI, &FpLoadT<true>},
+    {"fsd", kMaskF3, F3(3, kOpStoreFp), Format::kS, &FpStoreT<true>},
+    {"fmadd.d", kMaskFma, Fma(0x43, 1), Format::kR, &FpFmaT<0, true>},
+    {"fmsub.d", kMaskFma, Fma(0x47, 1), Format::kR, &FpFmaT<1, true>},
+    {"fnmsub.d", kMaskFma, Fma(0x4b, 1), Format::kR, &FpFmaT<2, true>},
+    {"fnmadd.d", kMaskFma, Fma(0x4f, 1), Format::kR, &FpFmaT<3, true>},
+    {"fadd.d", kMaskFpRm, Fp(0x00, 1), Format::kR, &FpBinaryT<FpBinOp::kAdd, true>},
+    {"fsub.d", kMaskFpRm, Fp(0x01, 1), Format::kR, &FpBinaryT<FpBinOp::kSub, true>},
+    {"fmul.d", kMaskFpRm, Fp(0x02, 1), Format::kR, &FpBinaryT<FpBinOp::kMul, true>},
+    {"fdiv.d", kMaskFpRm, Fp(0x03, 1), Format::kR, &FpBinaryT<FpBinOp::kDiv, true>},
+    {"fsqrt.d", kMaskFpRmRs2, FpRs2(0x0b, 1, 0), Format::kR, &FpSqrtT<true>},
+    {"fsgnj.d", kMaskFpF3, FpF3(0x04, 1, 0), Format::kR, &FpSgnjT<SgnjOp::kCopy, true>},
+    {"fsgnjn.d", kMaskFpF3, FpF3(0x04, 1, 1), Format::kR, &FpSgnjT<SgnjOp::kNeg, true>},
+    {"fsgnjx.d", kMaskFpF3, FpF3(0x04, 1, 2), Format::kR, &FpSgnjT<SgnjOp::kXor, true>},
+    {"fmin.d", kMaskFpF3, FpF3(0x05, 1, 0), Format::kR, &FpBinaryT<FpBinOp::kMin, true>},
+    {"fmax.d", kMaskFpF3, FpF3(0x05, 1, 1), Format::kR, &FpBinaryT<FpBinOp::kMax, true>},
+    {"fle.d", kMaskFpF3, FpF3(0x14, 1, 0), Format::kR, &FpBinaryT<FpBinOp::kLe, true>},
+    {"flt.d", kMaskFpF3, FpF3(0x14, 1, 1), Format::kR, &FpBinaryT<FpBinOp::kLt, true>},
+    {"feq.d", kMaskFpF3, FpF3(0x14, 1, 2), Format::kR, &FpBinaryT<FpBinOp::kEq, true>},
+    {"fcvt.int.d", kMaskFpCvtInt, Fp(0x18, 1), Format::kR, &FpToIntT<true>},
+    {"fcvt.d.int", kMaskFpCvtInt, Fp(0x1a, 1), Format::kR, &FpFromIntT<true>},
+    {"fmv.x.d", kMaskFpF3Rs2, FpF3(0x1c, 1, 0), Format::kR, &FpMvToXT<true>},
+    {"fclass.d", kMaskFpF3Rs2, FpF3(0x1c, 1, 1), Format::kR, &FpClassT<true>},
+    {"fmv.d.x", kMaskFpF3Rs2, FpF3(0x1e, 1, 0), Format::kR, &FpMvFromXT<true>},
+    {"fcvt.s.d", kMaskFpRmRs2, FpRs2(0x08, 0, 1), Format::kR, &FpCvtFormatT<false>},
+    {"fcvt.d.s", kMaskFpRmRs2, FpRs2(0x08, 1, 0), Format::kR, &FpCvtFormatT<true>},
 
     // Fences (ch. 2.7, Zifencei ch. 3), system (privileged spec 3.3).
     {"fence", kMaskF3, F3(0, kOpMiscMem), Format::kFence, &Fence},

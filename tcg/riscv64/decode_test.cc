@@ -80,7 +80,29 @@ TEST(DecodeTest, ReservedAndUnknownEncodingsAreRejected) {
   EXPECT_EQ(Decode(0x0205151b), nullptr);  // slliw with shamt[5] set
   EXPECT_EQ(Decode(0x102525af), nullptr);  // lr.w with rs2 != 0
   EXPECT_EQ(Decode(0xffffffff), nullptr);
-  EXPECT_EQ(Decode(0x00000007 | (2 << 12)), nullptr);  // flw: no F yet
+  EXPECT_EQ(Decode(0x00000007 | (4 << 12)), nullptr);  // LOAD-FP width 4 (no Q)
+  EXPECT_EQ(Decode(0x06000043), nullptr);              // fmadd with fmt 3 (Q)
+  EXPECT_EQ(Decode(0x58100053), nullptr);              // fsqrt.s with rs2 != 0
+  EXPECT_EQ(Decode(0xc0400053), nullptr);              // fcvt.w.s with rs2 = 4
+  EXPECT_EQ(Decode(0x20003053), nullptr);              // fsgnj.s funct3 = 3
+}
+
+TEST(DecodeTest, FloatingPointEncodings) {
+  DecodeOk(0x00052087, "flw");        // flw f1, 0(a0)
+  DecodeOk(0x00153427, "fsd");        // fsd f1, 8(a0)
+  DecodeOk(0x0220f1d3, "fadd.d");     // fadd.d f3, f1, f2
+  DecodeOk(0x1a20f1d3, "fdiv.d");
+  DecodeOk(0x5a0071d3, "fsqrt.d");
+  DecodeOk(0x2220a1d3, "fsgnjx.d");
+  DecodeOk(0xa2209553, "flt.d");      // flt.d a0, f1, f2
+  DecodeOk(0xc2309553, "fcvt.int.d"); // fcvt.lu.d a0, f1, rtz
+  DecodeOk(0xd0057153, "fcvt.s.int"); // fcvt.s.w f2, a0
+  DecodeOk(0xe2008553, "fmv.x.d");
+  DecodeOk(0xe0009553, "fclass.s");
+  DecodeOk(0xf0050153, "fmv.w.x");
+  DecodeOk(0x40107153, "fcvt.s.d");
+  DecodeOk(0x1820f1c7, "fmsub.s");    // fmsub.s f3, f1, f2, f3
+  DecodeOk(0x1a20f1cf, "fnmadd.d");
 }
 
 TEST(DecodeTest, TableHasNoOverlaps) {

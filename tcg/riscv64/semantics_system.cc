@@ -1,6 +1,8 @@
 // FENCE, FENCE.I, ECALL/EBREAK, MRET, WFI, Zicsr and SC: the instructions
 // that need helpers or end the block.
 
+#include <thread>
+
 #include "tcg/riscv64/csr.h"
 #include "tcg/riscv64/semantics.h"
 #include "tcg/riscv64/vcpu.h"
@@ -26,17 +28,29 @@ uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
     ctx->RaiseExit(ir::ExitReason::kException, kCauseIllegalInsn, c);
     return 0;
   }
+  if (csr == 0xc01) old = hart.Time();  // time: the platform timer (mtime)
   if (write) {
     uint64_t v = b;
-    if (op == CsrOp::kSet) v = old | b;
-    if (op == CsrOp::kClear) v = old & ~b;
-    const uint64_t satp = s.satp;
+    // CSRRS/CSRRC on mip modify the software-writable bits only: the read
+    // value includes device-driven pins (SEIP, MTIP...), which must not be
+    // latched into mip.SEIP (privileged spec 3.1.9).
+    const uint64_t base = csr == 0x344 ? (s.mip & kSInterrupts) : old;
+    if (op == CsrOp::kSet) v = base | b;
+    if (op == CsrOp::kClear) v = base & ~b;
+    const uint64_t satp = s.satp, mstatus = s.mstatus;
     WriteCsr(s, csr, v);
     // The write may enable an interrupt, change translation flags (TVM,
     // TW, TSR) or the address space: leave the dispatch loop after this
     // block (which ends right after the CSR instruction) so the hart
     // rechecks interrupts, flags and the TLB.
-    if (s.satp != satp) hart.RequestTlbFlush();
+    // satp and mstatus.MPRV/MPP/SUM/MXR decide translation (mmu.h).
+    // (MPP matters only while MPRV is set.)
+    const uint64_t changed = s.mstatus ^ mstatus;
+    const bool mprv = (s.mstatus | mstatus) & kMstatusMprv;
+    if (s.satp != satp || (changed & (kMstatusSum | kMstatusMxr)) ||
+        (mprv && (changed & (kMstatusMprv | kMstatusMpp)))) {
+      hart.RequestTlbFlush();
+    }
     hart.Kick();
   }
   return old;
@@ -83,11 +97,20 @@ uint64_t ScHelper(ExecContext* ctx, uint64_t addr, uint64_t value, uint64_t log2
   MemFault fault;
   const ir::MemOp op{static_cast<uint8_t>(log2), true, true};
   if (!ctx->mmu->Atomic(AtomicOp::kCmpXchg, addr, op, value, s.res_val, &old, &fault)) {
-    ctx->RaiseExit(ir::ExitReason::kException,
-                   fault.misaligned ? kCauseStoreMisaligned : kCauseStoreAccessFault, addr);
+    const uint64_t cause = fault.page_fault   ? kCauseStorePageFault
+                           : fault.misaligned ? kCauseStoreMisaligned
+                                              : kCauseStoreAccessFault;
+    ctx->RaiseExit(ir::ExitReason::kException, cause, addr);
     return 1;
   }
   return old == s.res_val ? 0 : 1;
+}
+
+// PAUSE (Zihintpause): a spin-wait hint. With more harts than host CPUs
+// the lock holder may be descheduled; yielding the host thread lets it run.
+uint64_t PauseHelper(ExecContext*, uint64_t, uint64_t, uint64_t) {
+  std::this_thread::yield();
+  return 0;
 }
 
 }  // namespace
@@ -106,6 +129,11 @@ bool StoreConditional(Translator& t, const Insn& i, uint8_t log2) {
 bool Fence(Translator& t, const Insn& i) {
   const uint32_t fm = (i.imm >> 8) & 0xf;
   const uint32_t pred = (i.imm >> 4) & 0xf, succ = i.imm & 0xf;
+  // PAUSE is FENCE with fm=0, pred=W, succ=0, rs1=rd=0 (Zihintpause).
+  if (fm == 0 && pred == 1 && succ == 0 && i.rs1 == 0 && i.rd == 0) {
+    t.ir().CallHelper(HelperAddr(&PauseHelper), Value::I64(0), Value::I64(0), Value::I64(0));
+    return true;
+  }
   const bool pr = pred & 0xa, pw = pred & 0x5;  // bits: I O R W
   const bool sr = succ & 0xa, sw = succ & 0x5;
   uint8_t o = 0;

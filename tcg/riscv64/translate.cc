@@ -48,8 +48,8 @@ absl::StatusOr<ir::Block> TranslateBlock(uint64_t pc, uint32_t flags, CodeFetche
     uint64_t fault_addr = 0;
     if (FetchInsn(fetch, cur, &insn, &fault_addr) == Fetch::kFault) {
       if (n == 0) {
-        t.End(ir::Terminal::Exit(ir::ExitReason::kException, cur, kCauseInsnAccessFault,
-                                 fault_addr));
+        const uint64_t cause = fetch.page_fault() ? kCauseInsnPageFault : kCauseInsnAccessFault;
+        t.End(ir::Terminal::Exit(ir::ExitReason::kException, cur, cause, fault_addr));
       }
       break;  // else: end before it; the next block reports the fault
     }

@@ -7,7 +7,8 @@ namespace tcg::riscv64 {
 
 Vcpu::Vcpu(TbCache* cache, Backend* backend, GuestMemoryInterface* memory, uint64_t hartid,
            TranslateOptions options)
-    : mmu_(memory, cache),
+    : walker_(&state_, memory),
+      mmu_(memory, cache),
       cache_(cache),
       executor_(
           cache, backend,
@@ -20,6 +21,7 @@ Vcpu::Vcpu(TbCache* cache, Backend* backend, GuestMemoryInterface* memory, uint6
   state_.mhartid = hartid;
   ctx_.state = reinterpret_cast<uint8_t*>(&state_);
   ctx_.pc_offset = kPcOffset;
+  mmu_.SetTranslator(&walker_);
   ctx_.mmu = &mmu_;
   ctx_.tlb = mmu_.tlb_base();
   ctx_.frontend = this;
@@ -31,12 +33,24 @@ void Vcpu::TakeTrap(const ExitInfo& exit) {
     tval = exit.fault.addr;
     switch (exit.fault.access) {
       case MemAccess::kLoad:
+        if (exit.fault.page_fault) {
+          cause = kCauseLoadPageFault;
+          break;
+        }
         cause = exit.fault.misaligned ? kCauseLoadMisaligned : kCauseLoadAccessFault;
         break;
       case MemAccess::kStore:
+        if (exit.fault.page_fault) {
+          cause = kCauseStorePageFault;
+          break;
+        }
         cause = exit.fault.misaligned ? kCauseStoreMisaligned : kCauseStoreAccessFault;
         break;
       case MemAccess::kFetch:
+        if (exit.fault.page_fault) {
+          cause = kCauseInsnPageFault;
+          break;
+        }
         cause = exit.fault.misaligned ? kCauseInsnMisaligned : kCauseInsnAccessFault;
         break;
     }

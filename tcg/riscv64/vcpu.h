@@ -3,12 +3,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "tcg/riscv64/cpu_state.h"
+#include "tcg/riscv64/mmu.h"
 #include "tcg/riscv64/translator.h"
 #include "tcg/runtime/executor.h"
 #include "tcg/runtime/softmmu.h"
@@ -57,6 +59,11 @@ class Vcpu {
   void Kick() { executor_.RequestStop(); }
   void RequestTlbFlush() { tlb_flush_ = true; }
 
+  // What the `time` CSR reads (the machine's mtime, e.g. the CLINT's);
+  // unset: the retired-instruction count. Called on this hart's thread.
+  void SetTimeSource(std::function<uint64_t()> time) { time_ = std::move(time); }
+  uint64_t Time() const { return time_ ? time_() : ctx_.insns_retired; }
+
   uint64_t insns_retired() const { return ctx_.insns_retired; }
   uint64_t traps_taken() const { return traps_; }
 
@@ -65,11 +72,13 @@ class Vcpu {
   void Trap(uint64_t cause, uint64_t tval);
 
   CpuState state_;
+  PageWalker walker_;  // Sv39/Sv48 (mmu.h), the SoftMmu's translator
   SoftMmu mmu_;
   ExecContext ctx_;
   TbCache* cache_;
   Executor executor_;
   uint64_t traps_ = 0;
+  std::function<uint64_t()> time_;
   bool tlb_flush_ = false;  // this hart's thread only
   std::atomic<uint64_t> pins_{0};
   std::atomic<bool> stop_requested_{false};

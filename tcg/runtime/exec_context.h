@@ -16,6 +16,7 @@ struct MemFault {
   uint64_t addr = 0;
   MemAccess access = MemAccess::kLoad;
   bool misaligned = false;  // else: access fault (unmapped / device refused)
+  bool page_fault = false;  // address translation refused it (addr is virtual)
 };
 
 // The outcome of running one block (or a helper asking to stop).

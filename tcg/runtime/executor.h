@@ -16,15 +16,22 @@ namespace tcg {
 
 // Reads guest code for a translator, marking each page it touches as a code
 // page before reading it (TbCache::MarkCodePage).
+//
+// With `mmu` (address translation on), `addr`s are virtual: each page is
+// translated for fetch, and first_page()/last_page() are physical.
 class CodeFetcher {
  public:
-  CodeFetcher(GuestMemoryInterface* mem, TbCache* cache, uint64_t start_pc)
-      : mem_(mem), cache_(cache), first_page_(start_pc & ~kGuestPageMask),
-        last_page_(first_page_) {}
+  CodeFetcher(GuestMemoryInterface* mem, TbCache* cache, uint64_t start_pc,
+              SoftMmu* mmu = nullptr);
 
   // Reads the 2-byte parcel at `addr` (must be 2-byte aligned). False if it
-  // is not RAM (instruction access fault).
+  // is not RAM (instruction access fault) or translation refused it
+  // (page_fault() is then true: instruction page fault).
   bool Read16(uint64_t addr, uint16_t* out);
+  bool page_fault() const { return page_fault_; }
+  // Whether any read failed (the block then ends in a fault exit that must
+  // not be cached: the page may be mapped by the time the hart retries).
+  bool faulted() const { return faulted_; }
 
   uint64_t first_page() const { return first_page_; }
   uint64_t last_page() const { return last_page_; }
@@ -32,8 +39,12 @@ class CodeFetcher {
  private:
   GuestMemoryInterface* mem_;
   TbCache* cache_;
+  SoftMmu* mmu_;
   uint64_t first_page_;
   uint64_t last_page_;
+  bool started_ = false;
+  bool page_fault_ = false;
+  bool faulted_ = false;
   uint64_t marked_[2] = {~uint64_t{0}, ~uint64_t{0}};
 };
 
@@ -61,7 +72,9 @@ class Executor {
            ExecContext* ctx);
 
   // Runs until an exit (returned) or until `max_blocks` blocks ran or a stop
-  // was requested (returned with reason kNone and the current pc).
+  // was requested (returned with reason kNone and the current pc). Blocks
+  // are found by (pc, flags, physical pc): the fetch goes through the
+  // SoftMmu's translation, whose refusal is a kMemFault exit (kFetch).
   // A translation error is returned as a status (a bug, not a guest fault:
   // frontends turn undecodable guest code into exception exits).
   absl::StatusOr<ExitInfo> Run(uint32_t flags, uint64_t max_blocks);
@@ -74,14 +87,22 @@ class Executor {
  private:
   struct JumpEntry {
     uint64_t pc = ~uint64_t{0};
+    uint64_t phys = 0;
     uint32_t flags = 0;
     TbPtr tb;
   };
-  static constexpr size_t kJumpCacheSize = 1024;
+  static constexpr size_t kJumpCacheSize = 4096;  // a booting kernel misses 1024 often
 
   // The returned block stays alive until the next call: it is held by the
   // jump cache (or by `uncached_`), so the hot path copies no shared_ptr.
-  absl::StatusOr<const TranslationBlock*> FindOrTranslate(uint64_t pc, uint32_t flags);
+  // `phys`: guest-physical address of pc (== pc without translation).
+  absl::StatusOr<const TranslationBlock*> FindOrTranslate(uint64_t pc, uint64_t phys,
+                                                          uint32_t flags);
+
+  bool SecondPageCurrent(const TranslationBlock& tb) {
+    return tb.last_page == tb.first_page || SecondPageMapsTo(tb);
+  }
+  bool SecondPageMapsTo(const TranslationBlock& tb);
 
   TbCache* cache_;
   Backend* backend_;

@@ -103,6 +103,31 @@ SoftMmu::SoftMmu(GuestMemoryInterface* mem, CodeWriteObserver* code)
 
 void SoftMmu::Flush() {
   for (Entry& e : tlb_) e = Entry{kInvalidTag, kInvalidTag, 0, 0};
+  for (FetchEntry& e : itlb_) e = FetchEntry{kInvalidTag, 0};
+}
+
+void SoftMmu::SetTranslator(AddressTranslator* translator) {
+  translator_ = translator;
+  Flush();
+}
+
+bool SoftMmu::TranslateFetch(uint64_t pc, uint64_t* paddr, MemFault* fault) {
+  if (translator_ == nullptr) {
+    *paddr = pc;
+    return true;
+  }
+  const uint64_t vpage = pc & ~kGuestPageMask;
+  FetchEntry& e = itlb_[(pc >> kGuestPageBits) % kFetchEntries];
+  if (e.vpage != vpage) {
+    AddressTranslator::Result r;
+    if (!translator_->Translate(vpage, MemAccess::kFetch, &r, fault)) {
+      fault->addr = pc;
+      return false;
+    }
+    e = FetchEntry{vpage, r.paddr & ~kGuestPageMask};
+  }
+  *paddr = e.ppage | (pc & kGuestPageMask);
+  return true;
 }
 
 void SoftMmu::SyncCodeEpoch() {
@@ -113,29 +138,44 @@ void SoftMmu::SyncCodeEpoch() {
   for (Entry& e : tlb_) e.write_tag = kInvalidTag;
 }
 
-uint8_t* SoftMmu::HostAddress(uint64_t addr, unsigned size, bool write) {
+bool SoftMmu::Resolve(uint64_t addr, unsigned size, bool write, uint8_t** host,
+                      uint64_t* paddr, MemFault* fault) {
   const uint64_t page = addr & ~kGuestPageMask;
-  if ((addr & kGuestPageMask) + size > kGuestPageSize) return nullptr;
   Entry& e = EntryFor(addr);
-  if (!write && e.read_tag == page) {
-    return reinterpret_cast<uint8_t*>(addr + e.addend);
+  if ((write ? e.write_tag : e.read_tag) == page &&
+      (addr & kGuestPageMask) + size <= kGuestPageSize) {
+    *host = reinterpret_cast<uint8_t*>(addr + e.addend);
+    *paddr = ~uint64_t{0};  // unused by callers on a RAM hit
+    return true;
   }
-  if (write && e.write_tag == page) {
-    return reinterpret_cast<uint8_t*>(addr + e.addend);
+  AddressTranslator::Result r{addr, true, true};
+  if (translator_ != nullptr &&
+      !translator_->Translate(addr, write ? MemAccess::kStore : MemAccess::kLoad, &r, fault)) {
+    return false;
   }
-  uint8_t* host = mem_->RamPage(page);
-  if (host == nullptr) return nullptr;
+  *paddr = r.paddr;
+  const uint64_t ppage = r.paddr & ~kGuestPageMask;
+  uint8_t* ram = (addr & kGuestPageMask) + size <= kGuestPageSize ? mem_->RamPage(ppage) : nullptr;
+  if (ram == nullptr) {
+    *host = nullptr;
+    return true;
+  }
   // Keep stores from silently updating translated code: translations of
   // the bytes written are dropped first. While the page still holds other
   // code, no write entry is cached, so every store to it comes back here.
-  bool cache_write = write;
-  if (write && code_ != nullptr && code_->OnCodeWrite(addr, size)) cache_write = false;
-  e.addend = reinterpret_cast<uintptr_t>(host) - page;
-  e.read_tag = page;
+  bool cache_write = write && r.cache_write;
+  if (write && code_ != nullptr && code_->OnCodeWrite(r.paddr, size)) cache_write = false;
+  // A fill for one kind of access must not leave a stale entry of the other
+  // kind for a different page in the same slot.
+  if (e.read_tag != page) e.read_tag = kInvalidTag;
+  if (e.write_tag != page) e.write_tag = kInvalidTag;
+  e.addend = reinterpret_cast<uintptr_t>(ram) - page;
+  if (r.cache_read) e.read_tag = page;
   // A later translation from this page bumps the code epoch, which drops a
   // cached write entry before the next block runs (SyncCodeEpoch).
-  e.write_tag = cache_write ? page : kInvalidTag;
-  return reinterpret_cast<uint8_t*>(addr + e.addend);
+  if (write) e.write_tag = cache_write ? page : kInvalidTag;
+  *host = ram + (addr & kGuestPageMask);
+  return true;
 }
 
 bool SoftMmu::Load(uint64_t addr, ir::MemOp op, uint64_t* value,
@@ -168,11 +208,14 @@ bool SoftMmu::LoadSlow(uint64_t addr, ir::MemOp op, uint64_t* value,
     *value = Extend(raw, op);
     return true;
   }
-  if (uint8_t* host = HostAddress(addr, size, false)) {
+  uint8_t* host;
+  uint64_t paddr;
+  if (!Resolve(addr, size, false, &host, &paddr, fault)) return false;
+  if (host != nullptr) {
     *value = Extend(HostRead(host, size), op);
     return true;
   }
-  absl::StatusOr<uint64_t> v = mem_->MmioRead(addr, size);
+  absl::StatusOr<uint64_t> v = mem_->MmioRead(paddr, size);
   if (!v.ok()) {
     *fault = MemFault{addr, MemAccess::kLoad, false};
     return false;
@@ -204,7 +247,10 @@ bool SoftMmu::StoreSlow(uint64_t addr, ir::MemOp op, uint64_t value,
     // Check both pages first so a faulting store writes nothing.
     const uint64_t last = addr + size - 1;
     for (uint64_t a : {addr, last}) {
-      if (mem_->RamPage(a & ~kGuestPageMask) == nullptr) {
+      uint8_t* host;
+      uint64_t paddr;
+      if (!Resolve(a, 1, true, &host, &paddr, fault)) return false;
+      if (host == nullptr) {
         *fault = MemFault{a, MemAccess::kStore, false};
         return false;
       }
@@ -214,12 +260,15 @@ bool SoftMmu::StoreSlow(uint64_t addr, ir::MemOp op, uint64_t value,
     }
     return true;
   }
-  if (uint8_t* host = HostAddress(addr, size, true)) {
+  uint8_t* host;
+  uint64_t paddr;
+  if (!Resolve(addr, size, true, &host, &paddr, fault)) return false;
+  if (host != nullptr) {
     HostWrite(host, size, value);
     return true;
   }
   const uint64_t mask = size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * size)) - 1;
-  if (!mem_->MmioWrite(addr, size, value & mask).ok()) {
+  if (!mem_->MmioWrite(paddr, size, value & mask).ok()) {
     *fault = MemFault{addr, MemAccess::kStore, false};
     return false;
   }
@@ -233,7 +282,9 @@ bool SoftMmu::Atomic(AtomicOp aop, uint64_t addr, ir::MemOp op, uint64_t value,
     *fault = MemFault{addr, MemAccess::kStore, true};
     return false;
   }
-  uint8_t* host = HostAddress(addr, size, true);
+  uint8_t* host;
+  uint64_t paddr;
+  if (!Resolve(addr, size, true, &host, &paddr, fault)) return false;
   if (host == nullptr) {  // atomics on devices are not supported: fault
     *fault = MemFault{addr, MemAccess::kStore, false};
     return false;

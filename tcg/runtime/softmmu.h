@@ -14,8 +14,28 @@ enum class AtomicOp : uint8_t {
   kCmpXchg, kXchg, kAdd, kAnd, kOr, kXor, kMinS, kMaxS, kMinU, kMaxU,
 };
 
-// One vCPU's software TLB: guest-physical page -> host address, direct
-// mapped. Hits on RAM are a compare and an add; misses, device (MMIO)
+// Guest virtual -> physical translation, supplied by a guest frontend
+// (riscv64: Sv39/Sv48 page walk). Called on TLB misses only, on the vCPU's
+// thread.
+class AddressTranslator {
+ public:
+  virtual ~AddressTranslator() = default;
+  struct Result {
+    uint64_t paddr = 0;
+    // Whether later accesses of that kind to the same virtual page may hit
+    // the TLB without asking again (permission granted and, for writes,
+    // the dirty bit already set).
+    bool cache_read = false;
+    bool cache_write = false;
+  };
+  // Translates `vaddr` for `access`. On refusal fills `fault` (page_fault
+  // or access fault, addr = vaddr) and returns false.
+  virtual bool Translate(uint64_t vaddr, MemAccess access, Result* out, MemFault* fault) = 0;
+};
+
+// One vCPU's software TLB: guest page -> host address, direct mapped.
+// Tagged by the address the guest uses: virtual when a translator is set
+// (then Flush() on every address-space or privilege change), else physical. Hits on RAM are a compare and an add; misses, device (MMIO)
 // addresses, accesses crossing a page and stores to pages holding translated
 // code take the slow path. Not thread-safe: each vCPU thread owns one.
 //
@@ -28,6 +48,14 @@ class SoftMmu {
   // `code` may be null (no code cache to keep coherent).
   SoftMmu(GuestMemoryInterface* mem, CodeWriteObserver* code);
 
+  // Turns on address translation through `translator` (null: off). The
+  // TLB is flushed.
+  void SetTranslator(AddressTranslator* translator);
+
+  // The guest-physical address instruction fetch from `pc` reads (through a
+  // small fetch TLB). False with `fault` (kFetch) if translation refuses.
+  bool TranslateFetch(uint64_t pc, uint64_t* paddr, MemFault* fault);
+
   // Value is zero/sign-extended to 64 bits per `op`. Misaligned plain
   // accesses are performed (byte by byte when they cross a page) unless
   // op.aligned is set.
@@ -39,7 +67,7 @@ class SoftMmu {
   bool Atomic(AtomicOp aop, uint64_t addr, ir::MemOp op, uint64_t value,
               uint64_t expected, uint64_t* old, MemFault* fault);
 
-  // Drops every entry.
+  // Drops every entry (data and fetch).
   void Flush();
   // Drops write entries if pages became code pages since the last call
   // (called by the dispatcher between blocks).
@@ -66,15 +94,25 @@ class SoftMmu {
   Entry& EntryFor(uint64_t addr) {
     return tlb_[(addr >> kGuestPageBits) % kEntries];
   }
-  // Host address for [addr, addr+size) within one RAM page, filling the TLB
-  // and invalidating translated code (for writes) as needed; nullptr if not
-  // RAM.
-  uint8_t* HostAddress(uint64_t addr, unsigned size, bool write);
+  // Resolves [addr, addr+size) within one page: translates it (false with
+  // `fault` if refused), then sets *host to the host address when it is
+  // RAM (filling the TLB and invalidating translated code for writes as
+  // needed) or nullptr for a device, and *paddr to the physical address.
+  bool Resolve(uint64_t addr, unsigned size, bool write, uint8_t** host, uint64_t* paddr,
+               MemFault* fault);
   bool LoadSlow(uint64_t addr, ir::MemOp op, uint64_t* value, MemFault* f);
   bool StoreSlow(uint64_t addr, ir::MemOp op, uint64_t value, MemFault* f);
 
   GuestMemoryInterface* mem_;
   CodeWriteObserver* code_;
+  AddressTranslator* translator_ = nullptr;
+  // Fetch TLB: virtual page -> physical page (translation on only).
+  struct FetchEntry {
+    uint64_t vpage;
+    uint64_t ppage;
+  };
+  static constexpr unsigned kFetchEntries = 64;
+  FetchEntry itlb_[kFetchEntries];
   uint64_t code_epoch_ = 0;
   Entry tlb_[kEntries];
 };

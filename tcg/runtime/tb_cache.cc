@@ -1,14 +1,15 @@
 #include "tcg/runtime/tb_cache.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace tcg {
 
 TbCache::TbCache(size_t max_blocks) : max_blocks_(max_blocks == 0 ? 1 : max_blocks) {}
 
-TbPtr TbCache::Lookup(uint64_t pc, uint32_t flags) {
+TbPtr TbCache::Lookup(uint64_t pc, uint32_t flags, uint64_t phys_pc) {
   absl::ReaderMutexLock lock(&mu_);
-  auto it = blocks_.find(Key{pc, flags});
+  auto it = blocks_.find(Key{pc, flags, phys_pc == TranslationBlock::kSamePc ? pc : phys_pc});
   if (it == blocks_.end()) {
     misses_.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
@@ -34,7 +35,7 @@ TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token) {
     ++stats_.discarded_races;
     return TbPtr(std::move(tb));
   }
-  const Key key{tb->pc, tb->flags};
+  const Key key{tb->pc, tb->flags, tb->code_addr()};
   if (auto it = blocks_.find(key); it != blocks_.end()) return it->second;
   if (blocks_.size() >= max_blocks_) {
     FlushLocked();
@@ -43,7 +44,17 @@ TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token) {
     // be re-marked because the flush forgot them.
     code_epoch_.fetch_add(1, std::memory_order_acq_rel);
   }
-  MarkBytesLocked(tb->pc, tb->block.guest_bytes);
+  {
+    // The code's bytes; under address translation the second page need
+    // not follow the first physically.
+    const uint64_t start = tb->code_addr();
+    const uint64_t in_first =
+        std::min<uint64_t>(tb->block.guest_bytes, kGuestPageSize - (start & kGuestPageMask));
+    MarkBytesLocked(start, in_first);
+    if (in_first < tb->block.guest_bytes) {
+      MarkBytesLocked(tb->last_page, tb->block.guest_bytes - in_first);
+    }
+  }
   TbPtr ptr(std::move(tb));
   blocks_.emplace(key, ptr);
   page_index_[ptr->first_page].push_back(key);

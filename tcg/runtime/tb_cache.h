@@ -40,7 +40,9 @@ class TbCache : public CodeWriteObserver {
   // flushed first (simpler and safer than partial eviction of chained code).
   explicit TbCache(size_t max_blocks = 1 << 16);
 
-  TbPtr Lookup(uint64_t pc, uint32_t flags);
+  // `phys_pc`: the guest-physical address of `pc` (kSamePc when untranslated).
+  TbPtr Lookup(uint64_t pc, uint32_t flags,
+               uint64_t phys_pc = TranslationBlock::kSamePc);
 
   // Call before reading guest code for a translation; pass the token to
   // Insert.
@@ -81,10 +83,13 @@ class TbCache : public CodeWriteObserver {
   struct Key {
     uint64_t pc;
     uint32_t flags;
-    bool operator==(const Key& o) const { return pc == o.pc && flags == o.flags; }
+    uint64_t phys;
+    bool operator==(const Key& o) const {
+      return pc == o.pc && flags == o.flags && phys == o.phys;
+    }
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
-      return H::combine(std::move(h), k.pc, k.flags);
+      return H::combine(std::move(h), k.pc, k.flags, k.phys);
     }
   };
 

@@ -21,7 +21,13 @@ class CompiledCode {
 struct TranslationBlock {
   uint64_t pc = 0;
   uint32_t flags = 0;
-  // Guest pages the code came from (a block can straddle two pages).
+  // Guest-physical address of `pc` when address translation is on (the
+  // cache key includes it, so harts with different page tables never share
+  // a block wrongly); kSamePc when pc is physical.
+  static constexpr uint64_t kSamePc = ~uint64_t{0};
+  uint64_t phys_pc = kSamePc;
+  uint64_t code_addr() const { return phys_pc == kSamePc ? pc : phys_pc; }
+  // Guest-physical pages the code came from (a block can straddle two).
   uint64_t first_page = 0;
   uint64_t last_page = 0;
   ir::Block block;

@@ -111,6 +111,20 @@ TEST_BEGIN
   csrci mip, 2
   csrw mideleg, zero
   csrw mie, zero
+  # 11: CSRRS/CSRRC on mip do not latch a device pin (SEIP) into the
+  # software-writable SEIP bit (spec 3.1.9): with the pin dropped, mip.SEIP
+  # reads 0 again.
+  li gp, 11
+  SET_PIN(1 << 9)
+  csrsi mip, 2
+  csrci mip, 2
+  li t0, PINS + 0x800
+  li t1, -1
+  sd t1, 0(t0)                    # clear all pins
+  csrr t1, mip
+  li t0, 1 << 9
+  and t1, t1, t0
+  CHECK(11, t1, 0)
   j pass
 
 .balign 4

@@ -57,7 +57,8 @@ INSTANTIATE_TEST_SUITE_P(
                       IsaCase{"rvc", 1}, IsaCase{"zicsr", 1}, IsaCase{"fencei", 1},
                       IsaCase{"faults", 1}, IsaCase{"smp_counter", 4},
                       IsaCase{"litmus", 2}, IsaCase{"zb", 1},
-                      IsaCase{"priv", 1}, IsaCase{"irq", 1}, IsaCase{"irq_wfi", 2}),
+                      IsaCase{"priv", 1}, IsaCase{"irq", 1}, IsaCase{"irq_wfi", 2},
+                      IsaCase{"fp", 1}),
     [](const ::testing::TestParamInfo<IsaCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

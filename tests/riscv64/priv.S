@@ -153,10 +153,10 @@ TEST_BEGIN
   csrw satp, t0
   csrr t1, satp
   CHECK(21, t1, 0)
-  li t0, (8 << 60) | 0x12345      # Sv39: not yet supported, ignored
+  li t0, (8 << 60) | (0xffff << 44) | 0x12345  # Sv39; ASID bits read back 0 (ASIDLEN=0)
   csrw satp, t0
   csrr t1, satp
-  CHECK(22, t1, 0)
+  CHECK(22, t1, (8 << 60) | 0x12345)
   csrw satp, zero
   li t0, -1
   csrw medeleg, t0

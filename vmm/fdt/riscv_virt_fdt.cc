@@ -34,6 +34,10 @@ absl::StatusOr<std::vector<uint8_t>> BuildRiscvVirtFdt(const RiscvVirtFdtConfig&
     return absl::InvalidArgumentError(
         absl::StrCat("memory_bytes=", config.memory_bytes, ": must be 1..2^40"));
   }
+  if (config.isa.rfind("rv64i", 0) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("isa=", config.isa, ": must start with rv64i (e.g. rv64imac_zicsr)"));
+  }
   if (config.mmu_type != "riscv,sv39" && config.mmu_type != "riscv,sv48") {
     return absl::InvalidArgumentError(
         absl::StrCat("mmu_type=", config.mmu_type, ": must be riscv,sv39 or riscv,sv48"));
@@ -103,7 +107,7 @@ absl::StatusOr<std::vector<uint8_t>> BuildRiscvVirtFdt(const RiscvVirtFdtConfig&
     b.PropertyU32("reg", static_cast<uint32_t>(i));
     b.PropertyString("status", "okay");
     b.PropertyString("compatible", "riscv");
-    b.PropertyString("riscv,isa", "rv64imafdc_zicsr_zifencei");
+    b.PropertyString("riscv,isa", config.isa);
     b.PropertyString("mmu-type", config.mmu_type);
     b.BeginNode("interrupt-controller");
     b.PropertyU32("#interrupt-cells", 1);

@@ -35,6 +35,8 @@ struct RiscvVirtFdtConfig {
   int harts = 1;
   uint64_t memory_bytes = 256ull << 20;
   std::string mmu_type = "riscv,sv48";  // or "riscv,sv39".
+  // The harts' riscv,isa: what Linux enables (e.g. the FPU only with "fd").
+  std::string isa = "rv64imafdc_zicsr_zifencei";
   std::string bootargs;
   // Initrd location in guest physical memory, if any.
   std::optional<uint64_t> initrd_start;

@@ -128,6 +128,20 @@ TEST(RiscvVirtFdtTest, RejectsBadConfig) {
   c = RiscvVirtFdtConfig();
   c.memory_bytes = 0;
   EXPECT_FALSE(BuildRiscvVirtFdt(c).ok());
+  c = RiscvVirtFdtConfig();
+  c.isa = "rv32imac";
+  EXPECT_FALSE(BuildRiscvVirtFdt(c).ok());
+}
+
+// The machine tells Linux about F/D only when the JIT has them.
+TEST(RiscvVirtFdtTest, IsaStringIsConfigurable) {
+  if (!HaveTool(kDtc)) GTEST_SKIP() << "dtc missing";
+  RiscvVirtFdtConfig config;
+  config.isa = "rv64imac_zicsr_zifencei";
+  std::string warnings;
+  std::string dts = Dts(config, &warnings);
+  EXPECT_TRUE(absl::StrContains(dts, "riscv,isa = \"rv64imac_zicsr_zifencei\";")) << dts;
+  EXPECT_FALSE(absl::StrContains(dts, "rv64imafdc"));
 }
 
 TEST(RiscvVirtFdtTest, ManyHartsStillValid) {

@@ -1,6 +1,7 @@
 // BuildMachine(): picks the machine for a spec's arch and accelerator.
 #include "absl/strings/str_cat.h"
 #include "vmm/machine/machine.h"
+#include "vmm/machine/riscv/riscv_virt_machine.h"
 #include "vmm/machine/x86/x86_kvm_machine.h"
 
 namespace vmm {
@@ -11,8 +12,7 @@ namespace {
 absl::Status CheckAvailable(const MachineSpec& spec) {
   switch (spec.arch) {
     case GuestArch::kRiscv64:
-      return absl::UnimplementedError(
-          "arch=riscv64: the riscv64 machine and the TCG accelerator are not available yet");
+      return absl::OkStatus();  // RiscvVirtMachine::ValidateSpec checks accel
     case GuestArch::kX86_64:
       break;
   }
@@ -32,6 +32,7 @@ absl::Status CheckAvailable(const MachineSpec& spec) {
 absl::Status ValidateMachineSpec(const MachineSpec& spec) {
   absl::Status status = CheckAvailable(spec);
   if (!status.ok()) return status;
+  if (spec.arch == GuestArch::kRiscv64) return RiscvVirtMachine::ValidateSpec(spec);
   return X86KvmMachine::ValidateSpec(spec);
 }
 
@@ -39,6 +40,13 @@ absl::StatusOr<std::unique_ptr<Machine>> BuildMachine(const MachineSpec& spec,
                                                       ConsoleOutput console) {
   absl::Status available = CheckAvailable(spec);
   if (!available.ok()) return available;
+  if (spec.arch == GuestArch::kRiscv64) {
+    // riscv64 on this x86_64 host: the TCG (AUTO picks it; KVM is refused).
+    absl::StatusOr<std::unique_ptr<RiscvVirtMachine>> rv =
+        RiscvVirtMachine::Create(spec, std::move(console));
+    if (!rv.ok()) return rv.status();
+    return std::unique_ptr<Machine>(std::move(*rv));
+  }
   absl::StatusOr<std::unique_ptr<X86KvmMachine>> machine =
       X86KvmMachine::Create(spec, std::move(console));
   if (!machine.ok()) return machine.status();
