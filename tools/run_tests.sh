@@ -17,9 +17,19 @@ for arg in "$@"; do
   esac
 done
 
-tools/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+tools/setup.sh --all --fixture || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0 skipped=0 rc=0
+# The riscv64 Linux tests boot a kernel built from Debian's linux-source
+# (tools/riscv-fixture), cached under /var/tmp by its config: instant when
+# cached, minutes on a fresh machine. Without it those tests would skip, so a
+# failed build counts as a failure.
+echo "=== riscv64 fixture: tools/riscv-fixture/build.sh"
+if ! tools/riscv-fixture/build.sh >/tmp/riscv-fixture-build.log 2>&1; then
+  tail -30 /tmp/riscv-fixture-build.log
+  echo "riscv64 fixture build failed (log above)"
+  failed=$((failed + 1))
+fi
 # run_pass LABEL EXCLUDED_TAGS [BAZEL_FLAGS...]: runs the tests of //... that
 # carry none of the comma-separated tags (manual ones never run), then counts
 # exactly those targets' test cases.
