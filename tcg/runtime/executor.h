@@ -48,8 +48,14 @@ class Backend {
   // Prepares `tb` for execution (e.g. emits host code). Called once, before
   // the block is shared.
   virtual absl::Status Compile(TranslationBlock& tb) = 0;
-  // Runs `tb` on `ctx`; writes the next guest PC to the state block.
+  // Runs `tb` on `ctx`; writes the next guest PC to the state block. A
+  // backend that chains may run further blocks (ExecContext chain fields)
+  // and counts retired instructions itself.
   virtual ExitInfo Execute(const TranslationBlock& tb, ExecContext& ctx) = 0;
+  // Points the chain slot a block left through (ctx.chain_slot) at
+  // `target`, valid while the link generation is `link_generation`.
+  virtual void Link(void* /*slot*/, const TranslationBlock& /*target*/,
+                    uint64_t /*link_generation*/) {}
 };
 
 // One vCPU's dispatch loop: find (or translate) the block at the current
@@ -59,6 +65,9 @@ class Executor {
  public:
   Executor(TbCache* cache, Backend* backend, TranslateFn translate,
            ExecContext* ctx);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
 
   // Runs until an exit (returned) or until `max_blocks` blocks ran or a stop
   // was requested (returned with reason kNone and the current pc).
@@ -88,6 +97,9 @@ class Executor {
   TranslateFn translate_;
   ExecContext* ctx_;
   std::atomic<bool> stop_{false};
+  // Link generation last seen outside generated code (TbCache::kIdle when
+  // not in Run); lets the cache free retired blocks (TbCache::Reclaim).
+  std::atomic<uint64_t> quiescent_{TbCache::kIdle};
   uint64_t generation_ = 0;
   uint64_t blocks_executed_ = 0;
   std::array<JumpEntry, kJumpCacheSize> jump_cache_;

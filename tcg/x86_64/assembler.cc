@@ -172,6 +172,25 @@ void Assembler::CallR(Reg target) {
   ModRmReg(2, target);
 }
 
+void Assembler::JmpR(Reg target) {
+  Rex(false, 0, target);
+  Emit8(0xff);
+  ModRmReg(4, target);
+}
+
+void Assembler::AddMemImm(Reg base, int32_t disp, int32_t imm) {
+  Rex(true, 0, base);
+  Emit8(0x81);
+  ModRmMem(0, base, disp);
+  Emit32(static_cast<uint32_t>(imm));
+}
+
+void Assembler::DecMem(Reg base, int32_t disp) {
+  Rex(true, 0, base);
+  Emit8(0xff);
+  ModRmMem(1, base, disp);
+}
+
 void Assembler::Push(Reg r) {
   Rex(false, 0, r);
   Emit8(0x50 + (r & 7));

@@ -50,6 +50,10 @@ class Assembler {
   void Cmov(Cond cc, Reg dst, Reg src);
   void Movsxd(Reg dst, Reg src);
   void CallR(Reg target);
+  void JmpR(Reg target);
+  // ADD qword [base + disp], imm32 (sign-extended); DEC qword [base + disp].
+  void AddMemImm(Reg base, int32_t disp, int32_t imm);
+  void DecMem(Reg base, int32_t disp);
   void Push(Reg r);
   void Pop(Reg r);
   void AddRspImm(int32_t imm);

@@ -1,6 +1,8 @@
 #include "tcg/x86_64/backend.h"
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
@@ -26,10 +28,36 @@ constexpr int32_t kPendingReasonOffset =
 constexpr int32_t kPendingPcOffset =
     static_cast<int32_t>(offsetof(ExecContext, pending) + offsetof(ExitInfo, pc));
 
+constexpr int32_t kPendingCodeOffset =
+    static_cast<int32_t>(offsetof(ExecContext, pending) + offsetof(ExitInfo, code));
+constexpr int32_t kPendingAuxOffset =
+    static_cast<int32_t>(offsetof(ExecContext, pending) + offsetof(ExitInfo, aux));
+constexpr int32_t kInsnsOffset = static_cast<int32_t>(offsetof(ExecContext, insns_retired));
+constexpr int32_t kBudgetOffset = static_cast<int32_t>(offsetof(ExecContext, chain_budget));
+constexpr int32_t kStopFlagOffset = static_cast<int32_t>(offsetof(ExecContext, stop_flag));
+constexpr int32_t kLinkGenOffset = static_cast<int32_t>(offsetof(ExecContext, link_generation));
+constexpr int32_t kChainSlotOffset = static_cast<int32_t>(offsetof(ExecContext, chain_slot));
+
+// One direct-jump edge of a block: where to jump and in which link
+// generation that is valid. Written by Link (entry, then generation with
+// release), read by generated code (generation, then entry: x86 keeps
+// load order), so a matching generation implies an entry at least as new.
+struct ChainSlot {
+  std::atomic<const uint8_t*> entry{nullptr};
+  std::atomic<uint64_t> generation{~uint64_t{0}};
+};
+static_assert(sizeof(std::atomic<const uint8_t*>) == 8 && sizeof(std::atomic<uint64_t>) == 8,
+              "generated code reads the slot as two qwords");
+constexpr int32_t kSlotGenerationOffset = 8;
+
 class CompiledX86 : public CompiledCode {
  public:
-  explicit CompiledX86(CodePlacement p) : placement(std::move(p)) {}
+  CompiledX86(CodePlacement p, std::unique_ptr<ChainSlot[]> s, size_t chain_entry_offset)
+      : placement(std::move(p)), slots(std::move(s)),
+        chain_entry(placement.entry + chain_entry_offset) {}
   CodePlacement placement;
+  std::unique_ptr<ChainSlot[]> slots;  // [0] jump/taken, [1] not taken
+  const uint8_t* chain_entry;          // after the callee-saved pushes
 };
 
 Cond HostCond(ir::Cond c) {
@@ -46,9 +74,13 @@ Cond HostCond(ir::Cond c) {
 
 class Emitter {
  public:
-  Emitter(const ir::Block& block, const Allocation& alloc, uint32_t pc_offset)
+  // `slots`: the block's two chain slots, or nullptr for no chaining.
+  Emitter(const ir::Block& block, const Allocation& alloc, uint32_t pc_offset,
+          const ChainSlot* slots)
       : block_(block), alloc_(alloc), pc_offset_(static_cast<int32_t>(pc_offset)),
-        insn_pc_(block.guest_pc) {}
+        insn_pc_(block.guest_pc), slots_(slots) {}
+
+  size_t chain_entry_offset() const { return chain_entry_offset_; }
 
   absl::StatusOr<std::vector<uint8_t>> Run() {
     Prologue();
@@ -83,8 +115,11 @@ class Emitter {
     return ((alloc_.frame_bytes + 15) & ~15) + 8;
   }
 
+  // A chained jump enters after the pushes (the first block of the chain
+  // made them), with RDI = ctx like a call.
   void Prologue() {
     for (Reg r : kSavedRegs) as_.Push(r);
+    chain_entry_offset_ = as_.size();
     as_.SubRspImm(FrameBytes());
     as_.MovRR(kCtx, RDI);
     as_.Load(kState, kCtx, static_cast<int32_t>(offsetof(ExecContext, state)));
@@ -353,24 +388,82 @@ class Emitter {
 
   void EmitTerminal() {
     const ir::Terminal& t = block_.terminal;
+    if (block_.guest_insns != 0) {
+      as_.AddMemImm(kCtx, kInsnsOffset, static_cast<int32_t>(block_.guest_insns));
+    }
     switch (t.kind) {
       case ir::Terminal::Kind::kJump:
-      case ir::Terminal::Kind::kExit:
       case ir::Terminal::Kind::kNone:
+        JumpTo(t.pc, 0);
+        break;
+      case ir::Terminal::Kind::kExit:
+        // Reported through ctx->pending, since the dispatcher may have
+        // entered a different block of the chain.
         as_.MovRI(RAX, t.pc);
+        as_.Store(kState, pc_offset_, RAX);
+        as_.Store(kCtx, kPendingPcOffset, RAX);
+        as_.MovRI(RAX, t.code);
+        as_.Store(kCtx, kPendingCodeOffset, RAX);
+        as_.MovRI(RAX, t.aux);
+        as_.Store(kCtx, kPendingAuxOffset, RAX);
+        as_.MovRI(RAX, static_cast<uint64_t>(t.reason));
+        as_.StoreSized(kCtx, kPendingReasonOffset, RAX, 1);
+        as_.MovRI(RAX, 1);
+        epilogue_jumps_.push_back(as_.Jmp());
         break;
       case ir::Terminal::Kind::kIndirect:
         Get(RAX, t.target);
+        as_.Store(kState, pc_offset_, RAX);
+        as_.Alu(kXor, RAX, RAX, false);
+        epilogue_jumps_.push_back(as_.Jmp());
         break;
-      case ir::Terminal::Kind::kBranch:
+      case ir::Terminal::Kind::kBranch: {
         Get(RDX, t.cond);
-        as_.MovRI(RAX, t.pc_else);
-        as_.MovRI(RCX, t.pc);
         as_.Test(RDX, RDX);
-        as_.Cmov(kNE, RAX, RCX);
+        const size_t not_taken = as_.Jcc(kE);
+        JumpTo(t.pc, 0);
+        as_.Bind(not_taken);
+        JumpTo(t.pc_else, 1);
         break;
+      }
     }
+  }
+
+  // Stores the next pc and, when chaining is on and allowed (budget left,
+  // no stop requested, slot linked in the current link generation), jumps
+  // straight into the next block; otherwise returns 0 with the slot in
+  // ctx->chain_slot so the dispatcher can link it.
+  void JumpTo(uint64_t pc, int slot_index) {
+    as_.MovRI(RAX, pc);
     as_.Store(kState, pc_offset_, RAX);
+    if (slots_ == nullptr) {
+      as_.Alu(kXor, RAX, RAX, false);
+      epilogue_jumps_.push_back(as_.Jmp());
+      return;
+    }
+    const uint64_t slot = reinterpret_cast<uintptr_t>(&slots_[slot_index]);
+    as_.MovRI(RDX, slot);
+    // Budget first: a context not run by an Executor has budget 0 and no
+    // stop flag or generation pointers.
+    as_.Alu(kXor, RCX, RCX, false);
+    as_.CmpMem(RCX, kCtx, kBudgetOffset);
+    const size_t no_budget = as_.Jcc(kGE);
+    as_.Load(RCX, kCtx, kStopFlagOffset);
+    as_.CmpMem8Imm(RCX, 0, 0);
+    const size_t stop = as_.Jcc(kNE);
+    as_.Load(RCX, kCtx, kLinkGenOffset);
+    as_.Load(RCX, RCX, 0);
+    as_.CmpMem(RCX, RDX, kSlotGenerationOffset);
+    const size_t stale = as_.Jcc(kNE);
+    as_.Load(RAX, RDX, 0);
+    as_.DecMem(kCtx, kBudgetOffset);
+    as_.AddRspImm(FrameBytes());
+    as_.MovRR(RDI, kCtx);
+    as_.JmpR(RAX);
+    as_.Bind(no_budget);
+    as_.Bind(stop);
+    as_.Bind(stale);
+    as_.Store(kCtx, kChainSlotOffset, RDX);
     as_.Alu(kXor, RAX, RAX, false);
     epilogue_jumps_.push_back(as_.Jmp());
   }
@@ -382,6 +475,8 @@ class Emitter {
   uint64_t insn_pc_;
   std::vector<Stub> stubs_;
   std::vector<size_t> epilogue_jumps_;
+  const ChainSlot* slots_;
+  size_t chain_entry_offset_ = 0;
 };
 
 }  // namespace
@@ -391,35 +486,43 @@ absl::StatusOr<std::vector<uint8_t>> X86Backend::Emit(const ir::Block& block,
   absl::Status s = ir::Verify(block);
   if (!s.ok()) return s;
   Allocation alloc = AllocateRegisters(block);
-  return Emitter(block, alloc, pc_offset).Run();
+  return Emitter(block, alloc, pc_offset, nullptr).Run();
 }
 
 absl::Status X86Backend::Compile(TranslationBlock& tb) {
-  absl::StatusOr<std::vector<uint8_t>> code = Emit(tb.block, pc_offset_);
+  absl::Status s = ir::Verify(tb.block);
+  if (!s.ok()) return s;
+  auto slots = std::make_unique<ChainSlot[]>(2);
+  Allocation alloc = AllocateRegisters(tb.block);
+  Emitter emitter(tb.block, alloc, pc_offset_, chaining_ ? slots.get() : nullptr);
+  absl::StatusOr<std::vector<uint8_t>> code = emitter.Run();
   if (!code.ok()) return code.status();
   absl::StatusOr<CodePlacement> placed = allocator_.Place(*code);
   if (!placed.ok()) return placed.status();
-  tb.compiled = std::make_unique<CompiledX86>(*std::move(placed));
+  tb.compiled = std::make_unique<CompiledX86>(*std::move(placed), std::move(slots),
+                                              emitter.chain_entry_offset());
   return absl::OkStatus();
+}
+
+void X86Backend::Link(void* slot, const TranslationBlock& target, uint64_t link_generation) {
+  auto* s = static_cast<ChainSlot*>(slot);
+  const auto* code = static_cast<const CompiledX86*>(target.compiled.get());
+  s->entry.store(code->chain_entry, std::memory_order_relaxed);
+  s->generation.store(link_generation, std::memory_order_release);
 }
 
 ExitInfo X86Backend::Execute(const TranslationBlock& tb, ExecContext& ctx) {
   const auto* code = static_cast<const CompiledX86*>(tb.compiled.get());
   auto fn = reinterpret_cast<BlockFn>(const_cast<uint8_t*>(code->placement.entry));
+  // Generated code counts retired instructions and reports exit terminals
+  // through ctx.pending (the block that ended may be a chained one).
   if (fn(&ctx) != 0) {
     ExitInfo e = ctx.pending;
     ctx.pending = ExitInfo{};
     return e;
   }
-  ctx.insns_retired += tb.block.guest_insns;
   ExitInfo exit;
   std::memcpy(&exit.pc, ctx.state + ctx.pc_offset, sizeof(exit.pc));
-  const ir::Terminal& t = tb.block.terminal;
-  if (t.kind == ir::Terminal::Kind::kExit) {
-    exit.reason = t.reason;
-    exit.code = t.code;
-    exit.aux = t.aux;
-  }
   return exit;
 }
 
