@@ -106,6 +106,7 @@ absl::StatusOr<ExitInfo> Executor::Run(uint32_t flags, uint64_t max_blocks) {
     const uint64_t ran = 1 + static_cast<uint64_t>(budget - ctx_->chain_budget);
     n += ran;
     blocks_executed_ += ran;
+    ++dispatches_;
     if (exit.reason != ir::ExitReason::kNone) return exit;
     unlinked = ctx_->chain_slot;
   }

@@ -79,6 +79,8 @@ class Executor {
   void RequestStop() { stop_.store(true, std::memory_order_release); }
 
   uint64_t blocks_executed() const { return blocks_executed_; }
+  // Blocks entered from the dispatcher (the rest were reached by chaining).
+  uint64_t dispatches() const { return dispatches_; }
 
  private:
   struct JumpEntry {
@@ -102,6 +104,7 @@ class Executor {
   std::atomic<uint64_t> quiescent_{TbCache::kIdle};
   uint64_t generation_ = 0;
   uint64_t blocks_executed_ = 0;
+  uint64_t dispatches_ = 0;
   std::array<JumpEntry, kJumpCacheSize> jump_cache_;
   TbPtr uncached_;  // keeps a block that could not be cached alive while it runs
 };
