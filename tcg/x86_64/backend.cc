@@ -60,6 +60,11 @@ class CompiledX86 : public CompiledCode {
   const uint8_t* chain_entry;          // after the callee-saved pushes
 };
 
+bool HostHasPopcnt() {
+  static const bool has = __builtin_cpu_supports("popcnt");
+  return has;
+}
+
 Cond HostCond(ir::Cond c) {
   switch (c) {
     case ir::Cond::kEq: return kE;
@@ -176,6 +181,66 @@ class Emitter {
     Get(RAX, in.args[0]);
     Get(RCX, in.args[1]);
     as_.Shift(op, RAX, w);  // hardware masks the count like the IR does
+    Put(i, RAX);
+  }
+
+  // RISC-V division is total (unprivileged spec Table 7.1): x / 0 = all
+  // ones, x % 0 = x, INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0. x86 DIV/IDIV
+  // raise #DE for the first and the last two, so those branch around it
+  // (x / -1 is -x for every x, and x % -1 is 0). Values of 32-bit ops stay
+  // zero-extended.
+  void Divide(size_t i, bool sign, bool rem, bool w) {
+    const ir::Inst& in = block_.insts[i];
+    const uint64_t ones = w ? ~uint64_t{0} : 0xffffffffu;
+    Get(RAX, in.args[0]);
+    Get(RCX, in.args[1]);
+    as_.Test(RCX, RCX, w);
+    const size_t by_zero = as_.Jcc(kE);
+    size_t by_minus_one = 0;
+    if (sign) {
+      as_.MovRI(RDX, ones);
+      as_.Alu(kCmp, RCX, RDX, w);
+      by_minus_one = as_.Jcc(kE);
+      as_.SignExtendRax(w);
+    } else {
+      as_.Alu(kXor, RDX, RDX, false);
+    }
+    as_.DivWide(sign, RCX, w);
+    const size_t done_div = as_.Jmp();
+    as_.Bind(by_zero);
+    if (rem) {
+      as_.MovRR(RDX, RAX, w);
+    } else {
+      as_.MovRI(RAX, ones);
+    }
+    const size_t done_zero = as_.Jmp();
+    if (sign) {
+      as_.Bind(by_minus_one);
+      as_.Neg(RAX, w);
+      as_.Alu(kXor, RDX, RDX, false);
+    }
+    as_.Bind(done_div);
+    as_.Bind(done_zero);
+    Put(i, rem ? RDX : RAX);
+  }
+
+  // clz = (width - 1) - bsr(x), with bsr(0) forced to -1 (ZF set).
+  void CountLeadingZeros(size_t i, bool w) {
+    Get(RCX, block_.insts[i].args[0]);
+    as_.Bsr(RAX, RCX, w);
+    as_.MovRI(RDX, ~uint64_t{0});
+    as_.Cmov(kE, RAX, RDX);
+    as_.MovRI(RCX, w ? 63 : 31);
+    as_.Alu(kSub, RCX, RAX);
+    Put(i, RCX);
+  }
+
+  // ctz = bsf(x), with bsf(0) forced to the width.
+  void CountTrailingZeros(size_t i, bool w) {
+    Get(RCX, block_.insts[i].args[0]);
+    as_.Bsf(RAX, RCX, w);
+    as_.MovRI(RDX, w ? 64 : 32);
+    as_.Cmov(kE, RAX, RDX);
     Put(i, RAX);
   }
 
@@ -301,13 +366,36 @@ class Emitter {
         as_.MulWide(in.op == Opcode::MulHiS64, RCX);
         Put(i, RDX);
         break;
+      case Opcode::DivS64: Divide(i, true, false, true); break;
+      case Opcode::DivU64: Divide(i, false, false, true); break;
+      case Opcode::RemS64: Divide(i, true, true, true); break;
+      case Opcode::RemU64: Divide(i, false, true, true); break;
+      case Opcode::DivS32: Divide(i, true, false, false); break;
+      case Opcode::DivU32: Divide(i, false, false, false); break;
+      case Opcode::RemS32: Divide(i, true, true, false); break;
+      case Opcode::RemU32: Divide(i, false, true, false); break;
+      case Opcode::Clz64: CountLeadingZeros(i, true); break;
+      case Opcode::Clz32: CountLeadingZeros(i, false); break;
+      case Opcode::Ctz64: CountTrailingZeros(i, true); break;
+      case Opcode::Ctz32: CountTrailingZeros(i, false); break;
+      case Opcode::Cpop64:
+      case Opcode::Cpop32:
+        if (HostHasPopcnt()) {
+          Get(RCX, a[0]);
+          as_.Popcnt(RAX, RCX, in.op == Opcode::Cpop64);
+          Put(i, RAX);
+        } else {
+          PureCall(i);
+        }
+        break;
+      case Opcode::Bswap64:
+        Get(RAX, a[0]);
+        as_.Bswap(RAX);
+        Put(i, RAX);
+        break;
       case Opcode::MulHiSU64:
-      case Opcode::DivS64: case Opcode::DivU64: case Opcode::RemS64: case Opcode::RemU64:
-      case Opcode::DivS32: case Opcode::DivU32: case Opcode::RemS32: case Opcode::RemU32:
-      case Opcode::Clz64: case Opcode::Ctz64: case Opcode::Cpop64: case Opcode::Clz32:
-      case Opcode::Ctz32: case Opcode::Cpop32: case Opcode::Bswap64: case Opcode::OrcB64:
-        // TODO: native LZCNT/TZCNT/POPCNT/BSWAP once host features are probed.
-        PureCall(i);
+      case Opcode::OrcB64:
+        PureCall(i);  // rare: the shared C++ definition
         break;
       case Opcode::SetCond64:
         Get(RAX, a[1]);
