@@ -97,5 +97,18 @@ TEST_F(ChainTest, StoreIntoChainedCodeRetranslates) {
   EXPECT_EQ(hart_.state().x[10], 1u + 999u * 100u);
 }
 
+// Returns (JALR) chain through the executor's indirect cache: a call/return
+// loop stays in generated code after its first pass.
+TEST_F(ChainTest, IndirectJumpsChainThroughTheLookupCache) {
+  // 0x1000: jal ra, f; j 0x1000; f: addi a0, a0, 1; ret
+  constexpr uint32_t kCallLoop[] = {0x008000ef, 0xffdff06f, 0x00150513, 0x00008067};
+  ASSERT_TRUE(memory_.Write(kRam + 0x1000, kCallLoop, sizeof(kCallLoop)).ok());
+  hart_.state().pc = kRam + 0x1000;
+  absl::StatusOr<Vcpu::StopReason> stop = hart_.Run(30000);
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(hart_.state().x[10], 10000u);  // three blocks per call
+  EXPECT_LE(hart_.executor().dispatches(), 8u);
+}
+
 }  // namespace
 }  // namespace tcg::riscv64

@@ -57,7 +57,21 @@ struct ExecContext {
   const std::atomic<uint64_t>* link_generation = nullptr;  // TbCache's
   int64_t chain_budget = 0;
   void* chain_slot = nullptr;
+  // Indirect jumps look their target up here (IndirectEntry[kIndirectEntries],
+  // indexed by (pc >> 1) % kIndirectEntries) before returning to the
+  // dispatcher, which fills it.
+  const void* indirect_cache = nullptr;
 };
+
+// One indirect-jump cache entry: valid for (pc, flags) while the link
+// generation equals `generation`; `entry` is the backend's chain entry.
+struct IndirectEntry {
+  uint64_t pc = ~uint64_t{0};
+  uint64_t flags = 0;
+  uint64_t generation = ~uint64_t{0};
+  const void* entry = nullptr;
+};
+constexpr size_t kIndirectEntries = 1024;
 
 // Signature of helpers called by the CallHelper op.
 using HelperFn = uint64_t (*)(ExecContext* ctx, uint64_t a, uint64_t b,

@@ -30,6 +30,7 @@ Executor::Executor(TbCache* cache, Backend* backend, TranslateFn translate,
   generation_ = cache_->Generation();
   ctx_->stop_flag = &stop_;
   ctx_->link_generation = cache_->link_generation();
+  ctx_->indirect_cache = indirect_cache_.data();
   cache_->RegisterQuiescent(&quiescent_);
 }
 
@@ -95,8 +96,12 @@ absl::StatusOr<ExitInfo> Executor::Run(uint32_t flags, uint64_t max_blocks) {
     // Link the edge only to a cached block that is current in link_gen.
     // The slot's block is still reachable at our published generation, so
     // it cannot have been freed; publish the new one only after linking.
-    if (unlinked != nullptr && *tb != uncached_.get() && cache_->LinkGeneration() == link_gen) {
-      backend_->Link(unlinked, **tb, link_gen);
+    if (*tb != uncached_.get() && cache_->LinkGeneration() == link_gen) {
+      if (unlinked != nullptr) backend_->Link(unlinked, **tb, link_gen);
+      IndirectEntry& ind = indirect_cache_[(pc >> 1) % kIndirectEntries];
+      if (ind.pc != pc || ind.flags != flags || ind.generation != link_gen) {
+        if (const void* entry = backend_->ChainEntry(**tb)) ind = {pc, flags, link_gen, entry};
+      }
     }
     quiescent_.store(link_gen, std::memory_order_release);
     const int64_t budget = static_cast<int64_t>(max_blocks - n - 1);

@@ -56,6 +56,8 @@ class Backend {
   // `target`, valid while the link generation is `link_generation`.
   virtual void Link(void* /*slot*/, const TranslationBlock& /*target*/,
                     uint64_t /*link_generation*/) {}
+  // Where chained code may jump to enter `tb`; nullptr if not supported.
+  virtual const void* ChainEntry(const TranslationBlock& /*tb*/) { return nullptr; }
 };
 
 // One vCPU's dispatch loop: find (or translate) the block at the current
@@ -107,6 +109,7 @@ class Executor {
   uint64_t dispatches_ = 0;
   std::array<JumpEntry, kJumpCacheSize> jump_cache_;
   TbPtr uncached_;  // keeps a block that could not be cached alive while it runs
+  std::array<IndirectEntry, kIndirectEntries> indirect_cache_;
 };
 
 }  // namespace tcg

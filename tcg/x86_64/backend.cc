@@ -37,6 +37,8 @@ constexpr int32_t kBudgetOffset = static_cast<int32_t>(offsetof(ExecContext, cha
 constexpr int32_t kStopFlagOffset = static_cast<int32_t>(offsetof(ExecContext, stop_flag));
 constexpr int32_t kLinkGenOffset = static_cast<int32_t>(offsetof(ExecContext, link_generation));
 constexpr int32_t kChainSlotOffset = static_cast<int32_t>(offsetof(ExecContext, chain_slot));
+constexpr int32_t kIndirectCacheOffset =
+    static_cast<int32_t>(offsetof(ExecContext, indirect_cache));
 
 // One direct-jump edge of a block: where to jump and in which link
 // generation that is valid. Written by Link (entry, then generation with
@@ -502,6 +504,7 @@ class Emitter {
       case ir::Terminal::Kind::kIndirect:
         Get(RAX, t.target);
         as_.Store(kState, pc_offset_, RAX);
+        if (slots_ != nullptr) IndirectChain();
         as_.Alu(kXor, RAX, RAX, false);
         epilogue_jumps_.push_back(as_.Jmp());
         break;
@@ -515,6 +518,42 @@ class Emitter {
         break;
       }
     }
+  }
+
+  // Indirect jump (pc in RAX, already stored): if the executor's indirect
+  // cache has (pc, this block's flags) in the current link generation and
+  // budget and stop flag allow, jump straight in; else fall through to a
+  // plain return. Chained blocks always run under their own flags.
+  void IndirectChain() {
+    std::vector<size_t> miss;
+    as_.Alu(kXor, RCX, RCX, false);
+    as_.CmpMem(RCX, kCtx, kBudgetOffset);
+    miss.push_back(as_.Jcc(kGE));
+    as_.Load(RCX, kCtx, kStopFlagOffset);
+    as_.CmpMem8Imm(RCX, 0, 0);
+    miss.push_back(as_.Jcc(kNE));
+    static_assert(sizeof(IndirectEntry) == 32 && kIndirectEntries == 1024, "index below");
+    as_.MovRR(RCX, RAX);
+    as_.ShiftImm(kShr, RCX, 1);
+    as_.AluImm(kAnd, RCX, kIndirectEntries - 1);
+    as_.ShiftImm(kShl, RCX, 5);
+    as_.Load(RDX, kCtx, kIndirectCacheOffset);
+    as_.Alu(kAdd, RCX, RDX);
+    as_.CmpMem(RAX, RCX, offsetof(IndirectEntry, pc));
+    miss.push_back(as_.Jcc(kNE));
+    as_.MovRI(RDX, block_.flags);
+    as_.CmpMem(RDX, RCX, offsetof(IndirectEntry, flags));
+    miss.push_back(as_.Jcc(kNE));
+    as_.Load(RDX, kCtx, kLinkGenOffset);
+    as_.Load(RDX, RDX, 0);
+    as_.CmpMem(RDX, RCX, offsetof(IndirectEntry, generation));
+    miss.push_back(as_.Jcc(kNE));
+    as_.Load(RAX, RCX, offsetof(IndirectEntry, entry));
+    as_.DecMem(kCtx, kBudgetOffset);
+    as_.AddRspImm(FrameBytes());
+    as_.MovRR(RDI, kCtx);
+    as_.JmpR(RAX);
+    for (size_t site : miss) as_.Bind(site);
   }
 
   // Stores the next pc and, when chaining is on and allowed (budget left,
@@ -590,6 +629,11 @@ absl::Status X86Backend::Compile(TranslationBlock& tb) {
   tb.compiled = std::make_unique<CompiledX86>(*std::move(placed), std::move(slots),
                                               emitter.chain_entry_offset());
   return absl::OkStatus();
+}
+
+const void* X86Backend::ChainEntry(const TranslationBlock& tb) {
+  const auto* code = static_cast<const CompiledX86*>(tb.compiled.get());
+  return code != nullptr && chaining_ ? code->chain_entry : nullptr;
 }
 
 void X86Backend::Link(void* slot, const TranslationBlock& target, uint64_t link_generation) {

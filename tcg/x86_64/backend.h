@@ -26,6 +26,7 @@ class X86Backend : public Backend {
   absl::Status Compile(TranslationBlock& tb) override;
   ExitInfo Execute(const TranslationBlock& tb, ExecContext& ctx) override;
   void Link(void* slot, const TranslationBlock& target, uint64_t link_generation) override;
+  const void* ChainEntry(const TranslationBlock& tb) override;
 
   // Emits the machine code for `block` (exposed for tests and dumps).
   static absl::StatusOr<std::vector<uint8_t>> Emit(const ir::Block& block, uint32_t pc_offset);
