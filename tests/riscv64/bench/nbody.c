@@ -5,7 +5,9 @@
 
 #include "bare.h"
 
+#ifndef STEPS
 #define STEPS 400000
+#endif
 #define PI 3.141592653589793
 #define SOLAR_MASS (4 * PI * PI)
 #define DAYS 365.24
