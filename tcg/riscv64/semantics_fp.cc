@@ -4,6 +4,7 @@
 #include "tcg/riscv64/semantics_fp.h"
 
 #include "tcg/riscv64/csr.h"
+#include "tcg/riscv64/host_fp.h"
 #include "tcg/riscv64/ieee754.h"
 
 namespace tcg::riscv64 {
@@ -58,10 +59,18 @@ uint64_t BinaryHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t rm_fiel
   uint64_t r = 0;
   bool to_f = true;
   switch (Op) {
-    case FpBinOp::kAdd: r = fp::Add(f, a, b, rm, &flags); break;
-    case FpBinOp::kSub: r = fp::Sub(f, a, b, rm, &flags); break;
-    case FpBinOp::kMul: r = fp::Mul(f, a, b, rm, &flags); break;
-    case FpBinOp::kDiv: r = fp::Div(f, a, b, rm, &flags); break;
+    case FpBinOp::kAdd:
+      if (!fp::HostArith(fp::HostOp::kAdd, D, a, b, 0, rm, &r, &flags)) r = fp::Add(f, a, b, rm, &flags);
+      break;
+    case FpBinOp::kSub:
+      if (!fp::HostArith(fp::HostOp::kSub, D, a, b, 0, rm, &r, &flags)) r = fp::Sub(f, a, b, rm, &flags);
+      break;
+    case FpBinOp::kMul:
+      if (!fp::HostArith(fp::HostOp::kMul, D, a, b, 0, rm, &r, &flags)) r = fp::Mul(f, a, b, rm, &flags);
+      break;
+    case FpBinOp::kDiv:
+      if (!fp::HostArith(fp::HostOp::kDiv, D, a, b, 0, rm, &r, &flags)) r = fp::Div(f, a, b, rm, &flags);
+      break;
     case FpBinOp::kMin: r = fp::Min(f, a, b, &flags); break;
     case FpBinOp::kMax: r = fp::Max(f, a, b, &flags); break;
     case FpBinOp::kEq: r = fp::Eq(f, a, b, &flags); to_f = false; break;
@@ -77,7 +86,9 @@ uint64_t SqrtHelper(ExecContext* ctx, uint64_t a, uint64_t rm_field, uint64_t) {
   fp::Rm rm;
   if (!ResolveRm(ctx, rm_field, &rm)) return 0;
   uint32_t flags = 0;
-  const uint64_t r = fp::Sqrt(Fmt(D), Unbox(D, a), rm, &flags);
+  uint64_t r = 0;
+  a = Unbox(D, a);
+  if (!fp::HostArith(fp::HostOp::kSqrt, D, a, 0, 0, rm, &r, &flags)) r = fp::Sqrt(Fmt(D), a, rm, &flags);
   Accrue(ctx, flags, true);
   return Box(D, r);
 }
@@ -97,7 +108,10 @@ uint64_t FmaHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
   if (Neg & 2) a ^= kSign;
   if (Neg & 1) c ^= kSign;
   uint32_t flags = 0;
-  const uint64_t r = fp::MulAdd(f, a, b, c, rm, &flags);
+  uint64_t r = 0;
+  if (!fp::HostArith(fp::HostOp::kMulAdd, D, a, b, c, rm, &r, &flags)) {
+    r = fp::MulAdd(f, a, b, c, rm, &flags);
+  }
   Accrue(ctx, flags, true);
   return Box(D, r);
 }

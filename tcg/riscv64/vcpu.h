@@ -66,6 +66,7 @@ class Vcpu {
 
   uint64_t insns_retired() const { return ctx_.insns_retired; }
   uint64_t traps_taken() const { return traps_; }
+  const Executor& executor() const { return executor_; }
 
  private:
   void TakeTrap(const ExitInfo& exit);

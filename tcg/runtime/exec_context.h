@@ -1,6 +1,7 @@
 #ifndef TCG_RUNTIME_EXEC_CONTEXT_H_
 #define TCG_RUNTIME_EXEC_CONTEXT_H_
 
+#include <atomic>
 #include <cstdint>
 
 #include "tcg/ir/ir.h"
@@ -47,7 +48,31 @@ struct ExecContext {
   }
 
   uint64_t insns_retired = 0;  // guest instructions of completed blocks
+
+  // Direct block chaining (backends that support it; Executor sets these).
+  // A chained edge is taken only while *stop_flag is clear, chain_budget
+  // stays positive (decremented per chained block) and the edge's link
+  // generation equals *link_generation; else the block returns normally,
+  // leaving the edge's slot in chain_slot for the dispatcher to link.
+  const std::atomic<bool>* stop_flag = nullptr;
+  const std::atomic<uint64_t>* link_generation = nullptr;  // TbCache's
+  int64_t chain_budget = 0;
+  void* chain_slot = nullptr;
+  // Indirect jumps look their target up here (IndirectEntry[kIndirectEntries],
+  // indexed by (pc >> 1) % kIndirectEntries) before returning to the
+  // dispatcher, which fills it.
+  const void* indirect_cache = nullptr;
 };
+
+// One indirect-jump cache entry: valid for (pc, flags) while the link
+// generation equals `generation`; `entry` is the backend's chain entry.
+struct IndirectEntry {
+  uint64_t pc = ~uint64_t{0};
+  uint64_t flags = 0;
+  uint64_t generation = ~uint64_t{0};
+  const void* entry = nullptr;
+};
+constexpr size_t kIndirectEntries = 1024;
 
 // Signature of helpers called by the CallHelper op.
 using HelperFn = uint64_t (*)(ExecContext* ctx, uint64_t a, uint64_t b,

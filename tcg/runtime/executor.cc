@@ -50,7 +50,13 @@ Executor::Executor(TbCache* cache, Backend* backend, TranslateFn translate,
                    ExecContext* ctx)
     : cache_(cache), backend_(backend), translate_(std::move(translate)), ctx_(ctx) {
   generation_ = cache_->Generation();
+  ctx_->stop_flag = &stop_;
+  ctx_->link_generation = cache_->link_generation();
+  ctx_->indirect_cache = indirect_cache_.data();
+  cache_->RegisterQuiescent(&quiescent_);
 }
+
+Executor::~Executor() { cache_->UnregisterQuiescent(&quiescent_); }
 
 absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc, uint64_t phys,
                                                                   uint32_t flags) {
@@ -58,6 +64,7 @@ absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc, u
   if (gen != generation_) {
     for (JumpEntry& e : jump_cache_) e = JumpEntry{};
     generation_ = gen;
+    if (cache_->retired() != 0) cache_->Reclaim();
   }
   JumpEntry& slot = jump_cache_[(pc >> 1) % kJumpCacheSize];
   const uint64_t key_phys = phys == pc ? TranslationBlock::kSamePc : phys;
@@ -113,13 +120,28 @@ bool Executor::SecondPageMapsTo(const TranslationBlock& tb) {
 }
 
 absl::StatusOr<ExitInfo> Executor::Run(uint32_t flags, uint64_t max_blocks) {
+  // Publishing "in the dispatcher" must be ordered before any load of the
+  // link generation in generated code (a full fence: seq_cst store).
+  quiescent_.store(cache_->LinkGeneration(), std::memory_order_seq_cst);
+  struct Idle {
+    std::atomic<uint64_t>* q;
+    ~Idle() { q->store(TbCache::kIdle, std::memory_order_release); }
+  } idle{&quiescent_};
   ExitInfo exit;
-  for (uint64_t n = 0; n < max_blocks; ++n) {
+  void* unlinked = nullptr;  // chain slot the previous block left through
+  for (uint64_t n = 0; n < max_blocks;) {
     // A stop requested before or during Run is consumed here, once.
     if (stop_.exchange(false, std::memory_order_acq_rel)) break;
     ctx_->mmu->SyncCodeEpoch();
     uint64_t pc;
     std::memcpy(&pc, ctx_->state + ctx_->pc_offset, sizeof(pc));
+    // The indirect-jump cache maps this hart's virtual pcs: drop it when
+    // its translations were flushed (satp, SFENCE.VMA, privilege change).
+    const uint64_t flushes = ctx_->mmu->flush_count();
+    if (flushes != seen_flushes_) {
+      indirect_cache_.fill(IndirectEntry{});
+      seen_flushes_ = flushes;
+    }
     uint64_t phys = pc;
     if (!ctx_->mmu->TranslateFetch(pc, &phys, &exit.fault)) {
       exit.reason = ir::ExitReason::kMemFault;
@@ -128,11 +150,35 @@ absl::StatusOr<ExitInfo> Executor::Run(uint32_t flags, uint64_t max_blocks) {
       exit.aux = exit.fault.addr;
       return exit;
     }
+    const uint64_t link_gen = cache_->LinkGeneration();
     absl::StatusOr<const TranslationBlock*> tb = FindOrTranslate(pc, phys, flags);
     if (!tb.ok()) return tb.status();
+    // Link the edge only to a cached block that is current in link_gen.
+    // The slot's block is still reachable at our published generation, so
+    // it cannot have been freed; publish the new one only after linking.
+    // A block reaching into a second page is never a chain target: only
+    // the dispatcher checks that page's mapping (SecondPageCurrent). Direct
+    // edges chain within one virtual page only (the backend's rule), so a
+    // shared block's links hold under every hart's address space.
+    if (*tb != uncached_.get() && cache_->LinkGeneration() == link_gen &&
+        (*tb)->first_page == (*tb)->last_page) {
+      if (unlinked != nullptr) backend_->Link(unlinked, **tb, link_gen);
+      IndirectEntry& ind = indirect_cache_[(pc >> 1) % kIndirectEntries];
+      if (ind.pc != pc || ind.flags != flags || ind.generation != link_gen) {
+        if (const void* entry = backend_->ChainEntry(**tb)) ind = {pc, flags, link_gen, entry};
+      }
+    }
+    quiescent_.store(link_gen, std::memory_order_release);
+    const int64_t budget = static_cast<int64_t>(max_blocks - n - 1);
+    ctx_->chain_budget = budget;
+    ctx_->chain_slot = nullptr;
     exit = backend_->Execute(**tb, *ctx_);
-    ++blocks_executed_;
+    const uint64_t ran = 1 + static_cast<uint64_t>(budget - ctx_->chain_budget);
+    n += ran;
+    blocks_executed_ += ran;
+    ++dispatches_;
     if (exit.reason != ir::ExitReason::kNone) return exit;
+    unlinked = ctx_->chain_slot;
   }
   std::memcpy(&exit.pc, ctx_->state + ctx_->pc_offset, sizeof(exit.pc));
   exit.reason = ir::ExitReason::kNone;

@@ -59,8 +59,16 @@ class Backend {
   // Prepares `tb` for execution (e.g. emits host code). Called once, before
   // the block is shared.
   virtual absl::Status Compile(TranslationBlock& tb) = 0;
-  // Runs `tb` on `ctx`; writes the next guest PC to the state block.
+  // Runs `tb` on `ctx`; writes the next guest PC to the state block. A
+  // backend that chains may run further blocks (ExecContext chain fields)
+  // and counts retired instructions itself.
   virtual ExitInfo Execute(const TranslationBlock& tb, ExecContext& ctx) = 0;
+  // Points the chain slot a block left through (ctx.chain_slot) at
+  // `target`, valid while the link generation is `link_generation`.
+  virtual void Link(void* /*slot*/, const TranslationBlock& /*target*/,
+                    uint64_t /*link_generation*/) {}
+  // Where chained code may jump to enter `tb`; nullptr if not supported.
+  virtual const void* ChainEntry(const TranslationBlock& /*tb*/) { return nullptr; }
 };
 
 // One vCPU's dispatch loop: find (or translate) the block at the current
@@ -70,6 +78,9 @@ class Executor {
  public:
   Executor(TbCache* cache, Backend* backend, TranslateFn translate,
            ExecContext* ctx);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
 
   // Runs until an exit (returned) or until `max_blocks` blocks ran or a stop
   // was requested (returned with reason kNone and the current pc). Blocks
@@ -83,6 +94,8 @@ class Executor {
   void RequestStop() { stop_.store(true, std::memory_order_release); }
 
   uint64_t blocks_executed() const { return blocks_executed_; }
+  // Blocks entered from the dispatcher (the rest were reached by chaining).
+  uint64_t dispatches() const { return dispatches_; }
 
  private:
   struct JumpEntry {
@@ -109,10 +122,16 @@ class Executor {
   TranslateFn translate_;
   ExecContext* ctx_;
   std::atomic<bool> stop_{false};
+  // Link generation last seen outside generated code (TbCache::kIdle when
+  // not in Run); lets the cache free retired blocks (TbCache::Reclaim).
+  std::atomic<uint64_t> quiescent_{TbCache::kIdle};
   uint64_t generation_ = 0;
   uint64_t blocks_executed_ = 0;
+  uint64_t dispatches_ = 0;
   std::array<JumpEntry, kJumpCacheSize> jump_cache_;
   TbPtr uncached_;  // keeps a block that could not be cached alive while it runs
+  std::array<IndirectEntry, kIndirectEntries> indirect_cache_;
+  uint64_t seen_flushes_ = 0;  // SoftMmu::flush_count() when indirect_cache_ was valid
 };
 
 }  // namespace tcg

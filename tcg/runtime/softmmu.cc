@@ -104,6 +104,7 @@ SoftMmu::SoftMmu(GuestMemoryInterface* mem, CodeWriteObserver* code)
 void SoftMmu::Flush() {
   for (Entry& e : tlb_) e = Entry{kInvalidTag, kInvalidTag, 0, 0};
   for (FetchEntry& e : itlb_) e = FetchEntry{kInvalidTag, 0};
+  ++flush_count_;
 }
 
 void SoftMmu::SetTranslator(AddressTranslator* translator) {

@@ -69,6 +69,9 @@ class SoftMmu {
 
   // Drops every entry (data and fetch).
   void Flush();
+  // How many times Flush() ran: per-hart caches of virtual-pc lookups (the
+  // executor's indirect-jump cache) are stale once it changes.
+  uint64_t flush_count() const { return flush_count_; }
   // Drops write entries if pages became code pages since the last call
   // (called by the dispatcher between blocks).
   void SyncCodeEpoch();
@@ -114,6 +117,7 @@ class SoftMmu {
   static constexpr unsigned kFetchEntries = 64;
   FetchEntry itlb_[kFetchEntries];
   uint64_t code_epoch_ = 0;
+  uint64_t flush_count_ = 0;
   Entry tlb_[kEntries];
 };
 

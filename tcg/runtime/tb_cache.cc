@@ -22,8 +22,10 @@ void TbCache::MarkCodePage(uint64_t page) {
   absl::MutexLock lock(&mu_);
   if (code_pages_.try_emplace(page).second) {
     // Other vCPUs may hold write TLB entries for this page; make them
-    // refill (and so notice the code) before their next block.
+    // refill (and so notice the code) before their next block, which also
+    // means leaving their chains.
     code_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    link_generation_.fetch_add(1, std::memory_order_seq_cst);
   }
 }
 
@@ -80,7 +82,10 @@ void TbCache::InvalidatePageLocked(uint64_t page) {
     if (b == blocks_.end()) continue;
     const TranslationBlock& tb = *b->second;
     // The key may since have been reused by a block from other pages.
-    if (tb.first_page == page || tb.last_page == page) blocks_.erase(b);
+    if (tb.first_page == page || tb.last_page == page) {
+      RetireLocked(std::move(b->second));
+      blocks_.erase(b);
+    }
   }
   page_index_.erase(it);
   ++stats_.page_invalidations;
@@ -90,14 +95,53 @@ void TbCache::InvalidatePage(uint64_t page) {
   absl::MutexLock lock(&mu_);
   InvalidatePageLocked(page);
   BumpGeneration();
+  ReclaimLocked();
+}
+
+// Tagged with the generation the pending BumpGeneration will publish: a
+// vCPU that has seen it in its dispatcher can no longer reach `tb`.
+void TbCache::RetireLocked(TbPtr tb) {
+  retired_.emplace_back(link_generation_.load(std::memory_order_relaxed) + 1, std::move(tb));
+  retired_count_.store(retired_.size(), std::memory_order_relaxed);
+}
+
+void TbCache::ReclaimLocked() {
+  if (retired_.empty()) return;
+  uint64_t min_seen = kIdle;
+  for (const std::atomic<uint64_t>* q : quiescent_) {
+    min_seen = std::min(min_seen, q->load(std::memory_order_seq_cst));
+  }
+  size_t kept = 0;
+  for (auto& r : retired_) {
+    if (r.first > min_seen) retired_[kept++] = std::move(r);
+  }
+  retired_.resize(kept);
+  retired_count_.store(kept, std::memory_order_relaxed);
+}
+
+void TbCache::Reclaim() {
+  absl::MutexLock lock(&mu_);
+  ReclaimLocked();
+}
+
+void TbCache::RegisterQuiescent(const std::atomic<uint64_t>* seen) {
+  absl::MutexLock lock(&mu_);
+  quiescent_.push_back(seen);
+}
+
+void TbCache::UnregisterQuiescent(const std::atomic<uint64_t>* seen) {
+  absl::MutexLock lock(&mu_);
+  quiescent_.erase(std::remove(quiescent_.begin(), quiescent_.end(), seen), quiescent_.end());
 }
 
 void TbCache::FlushLocked() {
+  for (auto& [key, tb] : blocks_) RetireLocked(std::move(tb));
   blocks_.clear();
   page_index_.clear();
   code_pages_.clear();
   ++stats_.flushes;
   BumpGeneration();
+  ReclaimLocked();
 }
 
 void TbCache::Flush() {
@@ -148,6 +192,7 @@ bool TbCache::OnCodeWrite(uint64_t addr, unsigned size) {
   if (!code_pages_.contains(page)) return false;  // another vCPU got here first
   InvalidatePageLocked(page);
   BumpGeneration();
+  ReclaimLocked();
   return false;
 }
 

@@ -5,6 +5,7 @@
 #include <bitset>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -69,6 +70,26 @@ class TbCache : public CodeWriteObserver {
     return generation_.load(std::memory_order_acquire);
   }
 
+  // Direct chaining (Backend::Link). A chained edge is valid only while the
+  // link generation equals the one it was linked in. It moves on every
+  // invalidation, flush and newly marked code page (so a chain cannot skip
+  // the dispatcher's SyncCodeEpoch after another vCPU starts translating a
+  // page this one may hold a write TLB entry for).
+  const std::atomic<uint64_t>* link_generation() const { return &link_generation_; }
+  uint64_t LinkGeneration() const { return link_generation_.load(std::memory_order_acquire); }
+
+  // Memory safety of chains: a vCPU may jump into a block that was removed
+  // from the cache after the vCPU last left generated code, so removed
+  // blocks are retired, not freed, until every registered vCPU has been in
+  // its dispatcher since. Each executor registers a word holding the link
+  // generation it last saw outside generated code (kIdle when not running).
+  static constexpr uint64_t kIdle = ~uint64_t{0};
+  void RegisterQuiescent(const std::atomic<uint64_t>* seen);
+  void UnregisterQuiescent(const std::atomic<uint64_t>* seen);
+  // Frees retired blocks no registered vCPU can still reach.
+  void Reclaim();
+  size_t retired() const { return retired_count_.load(std::memory_order_relaxed); }
+
   size_t size();
   Stats stats();
 
@@ -100,10 +121,13 @@ class TbCache : public CodeWriteObserver {
   void MarkBytesLocked(uint64_t addr, uint64_t len) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void InvalidatePageLocked(uint64_t page) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void BumpGeneration() {
+  void BumpGeneration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     generation_.fetch_add(1, std::memory_order_acq_rel);
     invalidations_.fetch_add(1, std::memory_order_acq_rel);
+    link_generation_.fetch_add(1, std::memory_order_seq_cst);
   }
+  void RetireLocked(TbPtr tb) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReclaimLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_blocks_;
   absl::Mutex mu_;
@@ -112,6 +136,11 @@ class TbCache : public CodeWriteObserver {
   // Pages translations were read from, with the bytes they cover.
   absl::flat_hash_map<uint64_t, CodeBitmap> code_pages_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
+  // Removed blocks with the link generation their removal started.
+  std::vector<std::pair<uint64_t, TbPtr>> retired_ ABSL_GUARDED_BY(mu_);
+  std::vector<const std::atomic<uint64_t>*> quiescent_ ABSL_GUARDED_BY(mu_);
+  std::atomic<size_t> retired_count_{0};
+  std::atomic<uint64_t> link_generation_{0};
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> invalidations_{0};
   std::atomic<uint64_t> code_epoch_{0};

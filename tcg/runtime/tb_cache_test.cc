@@ -1,6 +1,7 @@
 #include "tcg/runtime/tb_cache.h"
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -97,6 +98,39 @@ TEST(TbCacheTest, FlushesWhenFullAndKeepsRunningBlocksAlive) {
   EXPECT_EQ(cache.stats().flushes, 1u);
   EXPECT_EQ(held->pc, 0x1000u);  // a thread running it is unaffected
   EXPECT_TRUE(cache.IsCodePage(0x2000));
+}
+
+// Chained code can reach a removed block until its vCPU passes its
+// dispatcher: removed blocks are retired, freed only once every registered
+// vCPU has published a link generation at or past their removal.
+TEST(TbCacheTest, RetiredBlocksLiveUntilEveryVcpuIsQuiescent) {
+  TbCache cache;
+  std::atomic<uint64_t> vcpu_a{cache.LinkGeneration()}, vcpu_b{TbCache::kIdle};
+  cache.RegisterQuiescent(&vcpu_a);
+  cache.RegisterQuiescent(&vcpu_b);
+  std::weak_ptr<const TranslationBlock> weak = cache.Insert(MakeTb(0x1000), cache.BeginTranslation());
+  const uint64_t before = cache.LinkGeneration();
+  cache.Flush();
+  EXPECT_GT(cache.LinkGeneration(), before);
+  EXPECT_EQ(cache.retired(), 1u);
+  EXPECT_FALSE(weak.expired());  // vcpu_a may still be in a chain through it
+  cache.Reclaim();
+  EXPECT_FALSE(weak.expired());
+  vcpu_a.store(cache.LinkGeneration());  // vcpu_a went through its dispatcher
+  cache.Reclaim();
+  EXPECT_EQ(cache.retired(), 0u);
+  EXPECT_TRUE(weak.expired());
+  cache.UnregisterQuiescent(&vcpu_a);
+  cache.UnregisterQuiescent(&vcpu_b);
+}
+
+TEST(TbCacheTest, NewCodePageMovesTheLinkGeneration) {
+  TbCache cache;
+  const uint64_t g = cache.LinkGeneration();
+  cache.MarkCodePage(0x1000);
+  EXPECT_EQ(cache.LinkGeneration(), g + 1);
+  cache.MarkCodePage(0x1000);  // already known: chains stay valid
+  EXPECT_EQ(cache.LinkGeneration(), g + 1);
 }
 
 TEST(TbCacheTest, ConcurrentTranslateLookupInvalidate) {

@@ -133,6 +133,51 @@ void Assembler::MulWide(bool sign, Reg src) {
   ModRmReg(sign ? 5 : 4, src);
 }
 
+void Assembler::DivWide(bool sign, Reg src, bool w) {
+  Rex(w, 0, src);
+  Emit8(0xf7);
+  ModRmReg(sign ? 7 : 6, src);
+}
+
+void Assembler::SignExtendRax(bool w) {
+  if (w) Emit8(0x48);
+  Emit8(0x99);
+}
+
+void Assembler::Neg(Reg dst, bool w) {
+  Rex(w, 0, dst);
+  Emit8(0xf7);
+  ModRmReg(3, dst);
+}
+
+void Assembler::Bsr(Reg dst, Reg src, bool w) {
+  Rex(w, dst, src);
+  Emit8(0x0f);
+  Emit8(0xbd);
+  ModRmReg(dst, src);
+}
+
+void Assembler::Bsf(Reg dst, Reg src, bool w) {
+  Rex(w, dst, src);
+  Emit8(0x0f);
+  Emit8(0xbc);
+  ModRmReg(dst, src);
+}
+
+void Assembler::Popcnt(Reg dst, Reg src, bool w) {
+  Emit8(0xf3);  // mandatory prefix goes before REX
+  Rex(w, dst, src);
+  Emit8(0x0f);
+  Emit8(0xb8);
+  ModRmReg(dst, src);
+}
+
+void Assembler::Bswap(Reg dst) {
+  Rex(true, 0, dst);
+  Emit8(0x0f);
+  Emit8(0xc8 + (dst & 7));
+}
+
 void Assembler::Setcc(Cond cc, Reg dst) {
   Rex(false, 0, dst, dst >= 4);  // REX makes 4..7 mean SPL..DIL, not AH..BH
   Emit8(0x0f);
@@ -170,6 +215,25 @@ void Assembler::CallR(Reg target) {
   Rex(false, 0, target);
   Emit8(0xff);
   ModRmReg(2, target);
+}
+
+void Assembler::JmpR(Reg target) {
+  Rex(false, 0, target);
+  Emit8(0xff);
+  ModRmReg(4, target);
+}
+
+void Assembler::AddMemImm(Reg base, int32_t disp, int32_t imm) {
+  Rex(true, 0, base);
+  Emit8(0x81);
+  ModRmMem(0, base, disp);
+  Emit32(static_cast<uint32_t>(imm));
+}
+
+void Assembler::DecMem(Reg base, int32_t disp) {
+  Rex(true, 0, base);
+  Emit8(0xff);
+  ModRmMem(1, base, disp);
 }
 
 void Assembler::Push(Reg r) {

@@ -44,12 +44,26 @@ class Assembler {
   void LoadSized(Reg dst, Reg base, int32_t disp, unsigned size, bool sign);
   void StoreSized(Reg base, int32_t disp, Reg src, unsigned size);
   void MulWide(bool sign, Reg src);                // RDX:RAX = RAX * src
+  // RAX = RDX:RAX / src, RDX = remainder (DIV/IDIV; #DE on /0 or overflow).
+  void DivWide(bool sign, Reg src, bool w = true);
+  void SignExtendRax(bool w = true);               // CQO / CDQ
+  void Neg(Reg dst, bool w = true);
+  // Bit scans leave dst unchanged (ZF=1) for a zero source on every
+  // x86-64 CPU; callers use CMOVZ rather than rely on it.
+  void Bsr(Reg dst, Reg src, bool w = true);
+  void Bsf(Reg dst, Reg src, bool w = true);
+  void Popcnt(Reg dst, Reg src, bool w = true);    // needs CPUID POPCNT
+  void Bswap(Reg dst);                             // 64-bit
   void Setcc(Cond cc, Reg dst);
   void Movzx8(Reg dst, Reg src);
   void Test(Reg a, Reg b, bool w = true);
   void Cmov(Cond cc, Reg dst, Reg src);
   void Movsxd(Reg dst, Reg src);
   void CallR(Reg target);
+  void JmpR(Reg target);
+  // ADD qword [base + disp], imm32 (sign-extended); DEC qword [base + disp].
+  void AddMemImm(Reg base, int32_t disp, int32_t imm);
+  void DecMem(Reg base, int32_t disp);
   void Push(Reg r);
   void Pop(Reg r);
   void AddRspImm(int32_t imm);

@@ -1,6 +1,8 @@
 #include "tcg/x86_64/backend.h"
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
@@ -26,11 +28,44 @@ constexpr int32_t kPendingReasonOffset =
 constexpr int32_t kPendingPcOffset =
     static_cast<int32_t>(offsetof(ExecContext, pending) + offsetof(ExitInfo, pc));
 
+constexpr int32_t kPendingCodeOffset =
+    static_cast<int32_t>(offsetof(ExecContext, pending) + offsetof(ExitInfo, code));
+constexpr int32_t kPendingAuxOffset =
+    static_cast<int32_t>(offsetof(ExecContext, pending) + offsetof(ExitInfo, aux));
+constexpr int32_t kInsnsOffset = static_cast<int32_t>(offsetof(ExecContext, insns_retired));
+constexpr int32_t kBudgetOffset = static_cast<int32_t>(offsetof(ExecContext, chain_budget));
+constexpr int32_t kStopFlagOffset = static_cast<int32_t>(offsetof(ExecContext, stop_flag));
+constexpr int32_t kLinkGenOffset = static_cast<int32_t>(offsetof(ExecContext, link_generation));
+constexpr int32_t kChainSlotOffset = static_cast<int32_t>(offsetof(ExecContext, chain_slot));
+constexpr int32_t kIndirectCacheOffset =
+    static_cast<int32_t>(offsetof(ExecContext, indirect_cache));
+
+// One direct-jump edge of a block: where to jump and in which link
+// generation that is valid. Written by Link (entry, then generation with
+// release), read by generated code (generation, then entry: x86 keeps
+// load order), so a matching generation implies an entry at least as new.
+struct ChainSlot {
+  std::atomic<const uint8_t*> entry{nullptr};
+  std::atomic<uint64_t> generation{~uint64_t{0}};
+};
+static_assert(sizeof(std::atomic<const uint8_t*>) == 8 && sizeof(std::atomic<uint64_t>) == 8,
+              "generated code reads the slot as two qwords");
+constexpr int32_t kSlotGenerationOffset = 8;
+
 class CompiledX86 : public CompiledCode {
  public:
-  explicit CompiledX86(CodePlacement p) : placement(std::move(p)) {}
+  CompiledX86(CodePlacement p, std::unique_ptr<ChainSlot[]> s, size_t chain_entry_offset)
+      : placement(std::move(p)), slots(std::move(s)),
+        chain_entry(placement.entry + chain_entry_offset) {}
   CodePlacement placement;
+  std::unique_ptr<ChainSlot[]> slots;  // [0] jump/taken, [1] not taken
+  const uint8_t* chain_entry;          // after the callee-saved pushes
 };
+
+bool HostHasPopcnt() {
+  static const bool has = __builtin_cpu_supports("popcnt");
+  return has;
+}
 
 Cond HostCond(ir::Cond c) {
   switch (c) {
@@ -46,9 +81,13 @@ Cond HostCond(ir::Cond c) {
 
 class Emitter {
  public:
-  Emitter(const ir::Block& block, const Allocation& alloc, uint32_t pc_offset)
+  // `slots`: the block's two chain slots, or nullptr for no chaining.
+  Emitter(const ir::Block& block, const Allocation& alloc, uint32_t pc_offset,
+          const ChainSlot* slots)
       : block_(block), alloc_(alloc), pc_offset_(static_cast<int32_t>(pc_offset)),
-        insn_pc_(block.guest_pc) {}
+        insn_pc_(block.guest_pc), slots_(slots) {}
+
+  size_t chain_entry_offset() const { return chain_entry_offset_; }
 
   absl::StatusOr<std::vector<uint8_t>> Run() {
     Prologue();
@@ -83,8 +122,11 @@ class Emitter {
     return ((alloc_.frame_bytes + 15) & ~15) + 8;
   }
 
+  // A chained jump enters after the pushes (the first block of the chain
+  // made them), with RDI = ctx like a call.
   void Prologue() {
     for (Reg r : kSavedRegs) as_.Push(r);
+    chain_entry_offset_ = as_.size();
     as_.SubRspImm(FrameBytes());
     as_.MovRR(kCtx, RDI);
     as_.Load(kState, kCtx, static_cast<int32_t>(offsetof(ExecContext, state)));
@@ -141,6 +183,66 @@ class Emitter {
     Get(RAX, in.args[0]);
     Get(RCX, in.args[1]);
     as_.Shift(op, RAX, w);  // hardware masks the count like the IR does
+    Put(i, RAX);
+  }
+
+  // RISC-V division is total (unprivileged spec Table 7.1): x / 0 = all
+  // ones, x % 0 = x, INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0. x86 DIV/IDIV
+  // raise #DE for the first and the last two, so those branch around it
+  // (x / -1 is -x for every x, and x % -1 is 0). Values of 32-bit ops stay
+  // zero-extended.
+  void Divide(size_t i, bool sign, bool rem, bool w) {
+    const ir::Inst& in = block_.insts[i];
+    const uint64_t ones = w ? ~uint64_t{0} : 0xffffffffu;
+    Get(RAX, in.args[0]);
+    Get(RCX, in.args[1]);
+    as_.Test(RCX, RCX, w);
+    const size_t by_zero = as_.Jcc(kE);
+    size_t by_minus_one = 0;
+    if (sign) {
+      as_.MovRI(RDX, ones);
+      as_.Alu(kCmp, RCX, RDX, w);
+      by_minus_one = as_.Jcc(kE);
+      as_.SignExtendRax(w);
+    } else {
+      as_.Alu(kXor, RDX, RDX, false);
+    }
+    as_.DivWide(sign, RCX, w);
+    const size_t done_div = as_.Jmp();
+    as_.Bind(by_zero);
+    if (rem) {
+      as_.MovRR(RDX, RAX, w);
+    } else {
+      as_.MovRI(RAX, ones);
+    }
+    const size_t done_zero = as_.Jmp();
+    if (sign) {
+      as_.Bind(by_minus_one);
+      as_.Neg(RAX, w);
+      as_.Alu(kXor, RDX, RDX, false);
+    }
+    as_.Bind(done_div);
+    as_.Bind(done_zero);
+    Put(i, rem ? RDX : RAX);
+  }
+
+  // clz = (width - 1) - bsr(x), with bsr(0) forced to -1 (ZF set).
+  void CountLeadingZeros(size_t i, bool w) {
+    Get(RCX, block_.insts[i].args[0]);
+    as_.Bsr(RAX, RCX, w);
+    as_.MovRI(RDX, ~uint64_t{0});
+    as_.Cmov(kE, RAX, RDX);
+    as_.MovRI(RCX, w ? 63 : 31);
+    as_.Alu(kSub, RCX, RAX);
+    Put(i, RCX);
+  }
+
+  // ctz = bsf(x), with bsf(0) forced to the width.
+  void CountTrailingZeros(size_t i, bool w) {
+    Get(RCX, block_.insts[i].args[0]);
+    as_.Bsf(RAX, RCX, w);
+    as_.MovRI(RDX, w ? 64 : 32);
+    as_.Cmov(kE, RAX, RDX);
     Put(i, RAX);
   }
 
@@ -266,13 +368,36 @@ class Emitter {
         as_.MulWide(in.op == Opcode::MulHiS64, RCX);
         Put(i, RDX);
         break;
+      case Opcode::DivS64: Divide(i, true, false, true); break;
+      case Opcode::DivU64: Divide(i, false, false, true); break;
+      case Opcode::RemS64: Divide(i, true, true, true); break;
+      case Opcode::RemU64: Divide(i, false, true, true); break;
+      case Opcode::DivS32: Divide(i, true, false, false); break;
+      case Opcode::DivU32: Divide(i, false, false, false); break;
+      case Opcode::RemS32: Divide(i, true, true, false); break;
+      case Opcode::RemU32: Divide(i, false, true, false); break;
+      case Opcode::Clz64: CountLeadingZeros(i, true); break;
+      case Opcode::Clz32: CountLeadingZeros(i, false); break;
+      case Opcode::Ctz64: CountTrailingZeros(i, true); break;
+      case Opcode::Ctz32: CountTrailingZeros(i, false); break;
+      case Opcode::Cpop64:
+      case Opcode::Cpop32:
+        if (HostHasPopcnt()) {
+          Get(RCX, a[0]);
+          as_.Popcnt(RAX, RCX, in.op == Opcode::Cpop64);
+          Put(i, RAX);
+        } else {
+          PureCall(i);
+        }
+        break;
+      case Opcode::Bswap64:
+        Get(RAX, a[0]);
+        as_.Bswap(RAX);
+        Put(i, RAX);
+        break;
       case Opcode::MulHiSU64:
-      case Opcode::DivS64: case Opcode::DivU64: case Opcode::RemS64: case Opcode::RemU64:
-      case Opcode::DivS32: case Opcode::DivU32: case Opcode::RemS32: case Opcode::RemU32:
-      case Opcode::Clz64: case Opcode::Ctz64: case Opcode::Cpop64: case Opcode::Clz32:
-      case Opcode::Ctz32: case Opcode::Cpop32: case Opcode::Bswap64: case Opcode::OrcB64:
-        // TODO: native LZCNT/TZCNT/POPCNT/BSWAP once host features are probed.
-        PureCall(i);
+      case Opcode::OrcB64:
+        PureCall(i);  // rare: the shared C++ definition
         break;
       case Opcode::SetCond64:
         Get(RAX, a[1]);
@@ -353,24 +478,123 @@ class Emitter {
 
   void EmitTerminal() {
     const ir::Terminal& t = block_.terminal;
+    if (block_.guest_insns != 0) {
+      as_.AddMemImm(kCtx, kInsnsOffset, static_cast<int32_t>(block_.guest_insns));
+    }
     switch (t.kind) {
       case ir::Terminal::Kind::kJump:
-      case ir::Terminal::Kind::kExit:
       case ir::Terminal::Kind::kNone:
+        JumpTo(t.pc, 0);
+        break;
+      case ir::Terminal::Kind::kExit:
+        // Reported through ctx->pending, since the dispatcher may have
+        // entered a different block of the chain.
         as_.MovRI(RAX, t.pc);
+        as_.Store(kState, pc_offset_, RAX);
+        as_.Store(kCtx, kPendingPcOffset, RAX);
+        as_.MovRI(RAX, t.code);
+        as_.Store(kCtx, kPendingCodeOffset, RAX);
+        as_.MovRI(RAX, t.aux);
+        as_.Store(kCtx, kPendingAuxOffset, RAX);
+        as_.MovRI(RAX, static_cast<uint64_t>(t.reason));
+        as_.StoreSized(kCtx, kPendingReasonOffset, RAX, 1);
+        as_.MovRI(RAX, 1);
+        epilogue_jumps_.push_back(as_.Jmp());
         break;
       case ir::Terminal::Kind::kIndirect:
         Get(RAX, t.target);
+        as_.Store(kState, pc_offset_, RAX);
+        if (slots_ != nullptr) IndirectChain();
+        as_.Alu(kXor, RAX, RAX, false);
+        epilogue_jumps_.push_back(as_.Jmp());
         break;
-      case ir::Terminal::Kind::kBranch:
+      case ir::Terminal::Kind::kBranch: {
         Get(RDX, t.cond);
-        as_.MovRI(RAX, t.pc_else);
-        as_.MovRI(RCX, t.pc);
         as_.Test(RDX, RDX);
-        as_.Cmov(kNE, RAX, RCX);
+        const size_t not_taken = as_.Jcc(kE);
+        JumpTo(t.pc, 0);
+        as_.Bind(not_taken);
+        JumpTo(t.pc_else, 1);
         break;
+      }
     }
+  }
+
+  // Indirect jump (pc in RAX, already stored): if the executor's indirect
+  // cache has (pc, this block's flags) in the current link generation and
+  // budget and stop flag allow, jump straight in; else fall through to a
+  // plain return. Chained blocks always run under their own flags.
+  void IndirectChain() {
+    std::vector<size_t> miss;
+    as_.Alu(kXor, RCX, RCX, false);
+    as_.CmpMem(RCX, kCtx, kBudgetOffset);
+    miss.push_back(as_.Jcc(kGE));
+    as_.Load(RCX, kCtx, kStopFlagOffset);
+    as_.CmpMem8Imm(RCX, 0, 0);
+    miss.push_back(as_.Jcc(kNE));
+    static_assert(sizeof(IndirectEntry) == 32 && kIndirectEntries == 1024, "index below");
+    as_.MovRR(RCX, RAX);
+    as_.ShiftImm(kShr, RCX, 1);
+    as_.AluImm(kAnd, RCX, kIndirectEntries - 1);
+    as_.ShiftImm(kShl, RCX, 5);
+    as_.Load(RDX, kCtx, kIndirectCacheOffset);
+    as_.Alu(kAdd, RCX, RDX);
+    as_.CmpMem(RAX, RCX, offsetof(IndirectEntry, pc));
+    miss.push_back(as_.Jcc(kNE));
+    as_.MovRI(RDX, block_.flags);
+    as_.CmpMem(RDX, RCX, offsetof(IndirectEntry, flags));
+    miss.push_back(as_.Jcc(kNE));
+    as_.Load(RDX, kCtx, kLinkGenOffset);
+    as_.Load(RDX, RDX, 0);
+    as_.CmpMem(RDX, RCX, offsetof(IndirectEntry, generation));
+    miss.push_back(as_.Jcc(kNE));
+    as_.Load(RAX, RCX, offsetof(IndirectEntry, entry));
+    as_.DecMem(kCtx, kBudgetOffset);
+    as_.AddRspImm(FrameBytes());
+    as_.MovRR(RDI, kCtx);
+    as_.JmpR(RAX);
+    for (size_t site : miss) as_.Bind(site);
+  }
+
+  // Stores the next pc and, when chaining is on and allowed (budget left,
+  // no stop requested, slot linked in the current link generation), jumps
+  // straight into the next block; otherwise returns 0 with the slot in
+  // ctx->chain_slot so the dispatcher can link it.
+  void JumpTo(uint64_t pc, int slot_index) {
+    as_.MovRI(RAX, pc);
     as_.Store(kState, pc_offset_, RAX);
+    // Only edges within the block's own virtual page chain: that page's
+    // mapping was checked when the block was entered, so the target's
+    // physical code is the one it was translated from under any mapping
+    // (blocks are shared by harts with different address spaces).
+    if (slots_ == nullptr || ((pc ^ block_.guest_pc) >> kGuestPageBits) != 0) {
+      as_.Alu(kXor, RAX, RAX, false);
+      epilogue_jumps_.push_back(as_.Jmp());
+      return;
+    }
+    const uint64_t slot = reinterpret_cast<uintptr_t>(&slots_[slot_index]);
+    as_.MovRI(RDX, slot);
+    // Budget first: a context not run by an Executor has budget 0 and no
+    // stop flag or generation pointers.
+    as_.Alu(kXor, RCX, RCX, false);
+    as_.CmpMem(RCX, kCtx, kBudgetOffset);
+    const size_t no_budget = as_.Jcc(kGE);
+    as_.Load(RCX, kCtx, kStopFlagOffset);
+    as_.CmpMem8Imm(RCX, 0, 0);
+    const size_t stop = as_.Jcc(kNE);
+    as_.Load(RCX, kCtx, kLinkGenOffset);
+    as_.Load(RCX, RCX, 0);
+    as_.CmpMem(RCX, RDX, kSlotGenerationOffset);
+    const size_t stale = as_.Jcc(kNE);
+    as_.Load(RAX, RDX, 0);
+    as_.DecMem(kCtx, kBudgetOffset);
+    as_.AddRspImm(FrameBytes());
+    as_.MovRR(RDI, kCtx);
+    as_.JmpR(RAX);
+    as_.Bind(no_budget);
+    as_.Bind(stop);
+    as_.Bind(stale);
+    as_.Store(kCtx, kChainSlotOffset, RDX);
     as_.Alu(kXor, RAX, RAX, false);
     epilogue_jumps_.push_back(as_.Jmp());
   }
@@ -382,6 +606,8 @@ class Emitter {
   uint64_t insn_pc_;
   std::vector<Stub> stubs_;
   std::vector<size_t> epilogue_jumps_;
+  const ChainSlot* slots_;
+  size_t chain_entry_offset_ = 0;
 };
 
 }  // namespace
@@ -391,35 +617,48 @@ absl::StatusOr<std::vector<uint8_t>> X86Backend::Emit(const ir::Block& block,
   absl::Status s = ir::Verify(block);
   if (!s.ok()) return s;
   Allocation alloc = AllocateRegisters(block);
-  return Emitter(block, alloc, pc_offset).Run();
+  return Emitter(block, alloc, pc_offset, nullptr).Run();
 }
 
 absl::Status X86Backend::Compile(TranslationBlock& tb) {
-  absl::StatusOr<std::vector<uint8_t>> code = Emit(tb.block, pc_offset_);
+  absl::Status s = ir::Verify(tb.block);
+  if (!s.ok()) return s;
+  auto slots = std::make_unique<ChainSlot[]>(2);
+  Allocation alloc = AllocateRegisters(tb.block);
+  Emitter emitter(tb.block, alloc, pc_offset_, chaining_ ? slots.get() : nullptr);
+  absl::StatusOr<std::vector<uint8_t>> code = emitter.Run();
   if (!code.ok()) return code.status();
   absl::StatusOr<CodePlacement> placed = allocator_.Place(*code);
   if (!placed.ok()) return placed.status();
-  tb.compiled = std::make_unique<CompiledX86>(*std::move(placed));
+  tb.compiled = std::make_unique<CompiledX86>(*std::move(placed), std::move(slots),
+                                              emitter.chain_entry_offset());
   return absl::OkStatus();
+}
+
+const void* X86Backend::ChainEntry(const TranslationBlock& tb) {
+  const auto* code = static_cast<const CompiledX86*>(tb.compiled.get());
+  return code != nullptr && chaining_ ? code->chain_entry : nullptr;
+}
+
+void X86Backend::Link(void* slot, const TranslationBlock& target, uint64_t link_generation) {
+  auto* s = static_cast<ChainSlot*>(slot);
+  const auto* code = static_cast<const CompiledX86*>(target.compiled.get());
+  s->entry.store(code->chain_entry, std::memory_order_relaxed);
+  s->generation.store(link_generation, std::memory_order_release);
 }
 
 ExitInfo X86Backend::Execute(const TranslationBlock& tb, ExecContext& ctx) {
   const auto* code = static_cast<const CompiledX86*>(tb.compiled.get());
   auto fn = reinterpret_cast<BlockFn>(const_cast<uint8_t*>(code->placement.entry));
+  // Generated code counts retired instructions and reports exit terminals
+  // through ctx.pending (the block that ended may be a chained one).
   if (fn(&ctx) != 0) {
     ExitInfo e = ctx.pending;
     ctx.pending = ExitInfo{};
     return e;
   }
-  ctx.insns_retired += tb.block.guest_insns;
   ExitInfo exit;
   std::memcpy(&exit.pc, ctx.state + ctx.pc_offset, sizeof(exit.pc));
-  const ir::Terminal& t = tb.block.terminal;
-  if (t.kind == ir::Terminal::Kind::kExit) {
-    exit.reason = t.reason;
-    exit.code = t.code;
-    exit.aux = t.aux;
-  }
   return exit;
 }
 

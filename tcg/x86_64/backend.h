@@ -19,16 +19,21 @@ namespace tcg::x86_64 {
 class X86Backend : public Backend {
  public:
   // `pc_offset`: where the guest PC lives in the guest state block.
-  explicit X86Backend(uint32_t pc_offset) : pc_offset_(pc_offset) {}
+  // `chaining`: direct jumps between blocks (on unless measuring without).
+  explicit X86Backend(uint32_t pc_offset, bool chaining = true)
+      : pc_offset_(pc_offset), chaining_(chaining) {}
 
   absl::Status Compile(TranslationBlock& tb) override;
   ExitInfo Execute(const TranslationBlock& tb, ExecContext& ctx) override;
+  void Link(void* slot, const TranslationBlock& target, uint64_t link_generation) override;
+  const void* ChainEntry(const TranslationBlock& tb) override;
 
   // Emits the machine code for `block` (exposed for tests and dumps).
   static absl::StatusOr<std::vector<uint8_t>> Emit(const ir::Block& block, uint32_t pc_offset);
 
  private:
   const uint32_t pc_offset_;
+  const bool chaining_;
   CodeAllocator allocator_;
 };
 

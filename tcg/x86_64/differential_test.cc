@@ -96,7 +96,9 @@ class Generator {
               Opcode::Add32, Opcode::Sub32, Opcode::Mul32, Opcode::DivS32, Opcode::DivU32,
               Opcode::RemS32, Opcode::RemU32, Opcode::And32, Opcode::Or32, Opcode::Xor32,
               Opcode::Shl32, Opcode::Shr32, Opcode::Sar32};
-          Value r = b.Emit(kOps[Rand(std::size(kOps))], Pick32(b), Pick32(b));
+          static constexpr Opcode kUnary32[] = {Opcode::Clz32, Opcode::Ctz32, Opcode::Cpop32};
+          Value r = Rand(4) == 0 ? b.Emit(kUnary32[Rand(std::size(kUnary32))], Pick32(b))
+                                 : b.Emit(kOps[Rand(std::size(kOps))], Pick32(b), Pick32(b));
           v32_.push_back(r);
           v64_.push_back(Rand(2) ? b.SExt32To64(r) : b.ZExt32To64(r));
           break;

@@ -2,7 +2,7 @@
 // outcome, UART output and speed. For debugging tests and for rough
 // benchmarks (guest instructions per second per backend).
 //
-//   run_elf [--backend=x86|interp] [--harts=N] [--no-opt] image.elf
+//   run_elf [--backend=x86|interp] [--harts=N] [--no-opt] [--no-chain] image.elf
 
 #include <chrono>
 #include <cstdio>
@@ -17,6 +17,7 @@
 int main(int argc, char** argv) {
   std::string backend_name = "x86";
   std::string path;
+  bool chaining = true;
   tcg::riscv64::testing::BareMetalMachine::Options options;
   options.max_blocks = 2'000'000'000;
   for (int i = 1; i < argc; ++i) {
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
       backend_name = argv[i] + 10;
     } else if (std::strncmp(argv[i], "--harts=", 8) == 0) {
       options.harts = std::atoi(argv[i] + 8);
+    } else if (std::strcmp(argv[i], "--no-chain") == 0) {
+      chaining = false;
     } else if (std::strcmp(argv[i], "--no-opt") == 0) {
       options.translate.optimize = false;
     } else {
@@ -31,7 +34,7 @@ int main(int argc, char** argv) {
     }
   }
   if (path.empty()) {
-    std::fprintf(stderr, "usage: %s [--backend=x86|interp] [--harts=N] [--no-opt] image.elf\n",
+    std::fprintf(stderr, "usage: %s [--backend=x86|interp] [--harts=N] [--no-opt] [--no-chain] image.elf\n",
                  argv[0]);
     return 2;
   }
@@ -39,7 +42,7 @@ int main(int argc, char** argv) {
   if (backend_name == "interp") {
     backend = std::make_unique<tcg::Interpreter>();
   } else if (backend_name == "x86") {
-    backend = std::make_unique<tcg::x86_64::X86Backend>(tcg::riscv64::kPcOffset);
+    backend = std::make_unique<tcg::x86_64::X86Backend>(tcg::riscv64::kPcOffset, chaining);
   } else {
     std::fprintf(stderr, "backend=%s: want x86 or interp\n", backend_name.c_str());
     return 2;

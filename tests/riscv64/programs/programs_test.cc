@@ -59,7 +59,7 @@ TEST_P(ProgramTest, MatchesHostOnX86Backend) {
   RunOn(&x86);
 }
 
-INSTANTIATE_TEST_SUITE_P(Programs, ProgramTest, ::testing::Values("sort", "hash", "recursion"),
+INSTANTIATE_TEST_SUITE_P(Programs, ProgramTest, ::testing::Values("sort", "hash", "recursion", "nbody"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            return std::string(info.param);
                          });
