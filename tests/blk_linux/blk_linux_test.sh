@@ -14,8 +14,15 @@ mkdir -p "$BIN"
 for f in api/vmmd vmm/worker/vmm-worker tools/vmctl/vmctl; do
   cp "$(readlink -f "$R/$f")" "$BIN/" || { echo "FAIL: missing $R/$f"; exit 1; }
 done
-cp "$(readlink -f "$R/tools/guest-initramfs/build.sh")" "$BIN/mkinitramfs"
-cp "$(readlink -f "$R/tests/blk_linux/guest_script.sh")" "$BIN/"
+# Guest initramfs (modules for this kernel, mke2fs) and the read-only disk,
+# made here rather than under the lab's TCG.
+"$(readlink -f "$R/tools/guest-initramfs/build.sh")" "$WORK/init.cpio" --then hang \
+  --script "$(readlink -f "$R/tests/blk_linux/guest_script.sh")" \
+  --modules virtio_pci,virtio_blk,ext4,crc32c_generic --kernel-version "${KERNEL##*/vmlinuz-}" \
+  --binaries mke2fs || { echo "FAIL: guest initramfs"; exit 1; }
+mkdir -p "$WORK/rosrc" && echo "read-only content" > "$WORK/rosrc/hello.txt"
+truncate -s 16M "$WORK/vdb.img"
+mke2fs -q -t ext4 -d "$WORK/rosrc" -F "$WORK/vdb.img" || { echo "FAIL: mke2fs (e2fsprogs)"; exit 1; }
 SCRIPT="$(readlink -f "$R/tests/blk_linux/blk_linux_daemon.sh")"
 LAB="$(readlink -f "$R/tools/kvmlab/kvmlab")"
 if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
