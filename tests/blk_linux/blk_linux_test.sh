@@ -3,6 +3,7 @@
 # directly on a hardware KVM host). Prints "skipped" and passes only when
 # nested KVM is truly unavailable (`kvmlab check`).
 set -u
+export PATH="$PATH:/usr/sbin:/sbin"  # mke2fs
 R="${TEST_SRCDIR:-}/vmm"
 [ -d "$R/api" ] || R="$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin"
 KERNEL="$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)"
