@@ -21,7 +21,7 @@ RUN="$(mktemp -d /tmp/blk_linux.XXXXXX)"  # Local fs: sockets, images.
 SOCK="$RUN/vmmd.sock"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+pass() { echo "ok: $* [t=${SECONDS}s]"; }
 vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
 getjson() { vmctl --json get "$1" 2>/dev/null; }
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
@@ -145,11 +145,7 @@ if [ -n "$want" ] && [ -n "$pid" ] && kill -9 "$pid"; then
 else
   fail "no FLUSH-MARK ($want) or worker pid ($pid)"
 fi
-# The lock went with the worker: the images open again.
-vmctl start blk1 >/dev/null && pass "restart after kill -9 (locks released)" \
-  || fail "restart: $(status_of blk1 message)"
-vmctl stop blk1 --force >/dev/null 2>&1
-wait_state blk1 SHUTOFF 30 || fail "stop --force: state $(status_of blk1 state)"
+# (Lock release after the worker dies: disk_e2e_test, which is cheaper.)
 if [ "$failures" != 0 ]; then
   for f in "$RUN"/state/vms/*/*.log; do cp "$f" "$WORK/" 2>/dev/null; done
   grep -v unclaimed_access "$WORK/vmmd.log" | tail -5 | cut -c1-300
