@@ -30,5 +30,5 @@ if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   echo "skipped: nested KVM is not available here (kvmlab check)"
   exit 0
 fi
-exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout 600 --share "$WORK" \
+exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout 800 --share "$WORK" \
   -- "$SCRIPT" "$BIN" "$KERNEL" "$WORK"
