@@ -3,6 +3,7 @@
 # stock kernel boots it inside our VMM (or QEMU, for comparison) and its init
 # reports on the serial console, in this order:
 #
+#   modules: ...              with --modules: what insmod said for each
 #   <marker>                  (default GUEST-INIT-OK; the boot-time probe)
 #   guest-acpid: ready        (unless --no-acpid; see below)
 #   nproc=<N>                 CPUs the guest kernel brought up
@@ -21,15 +22,24 @@
 #   build.sh OUT.cpio [--init-marker STR] [--script FILE]
 #            [--then poweroff|reboot|hang] [--gzip]
 #            [--no-acpid] [--acpid-kernel VERSION]
+#            [--modules m1,m2,...] [--kernel-version VER]
+#            [--binaries /sbin/mke2fs,...]
 #
 # --acpid-kernel picks /lib/modules/VERSION (default: the newest there; it
 # must match the kernel the guest boots).
 #
-# Needs busybox-static and cpio (tools/setup.sh). The archive is newc cpio,
-# uncompressed unless --gzip (Debian's kernel takes either).
+# --modules: kernel modules (e.g. virtio_pci,virtio_blk,ext4,crc32c_generic)
+#   with their dependencies from /lib/modules/VER/modules.dep, decompressed
+#   (busybox insmod takes plain .ko) and loaded in dependency order before
+#   the marker. VER defaults to the newest /boot/vmlinuz-* with modules.
+# --binaries: host programs copied to /usr/bin with their shared libraries
+#   (ldd), e.g. mke2fs for mkfs.ext4 inside the guest.
+# Needs busybox-static and cpio (tools/setup.sh); xz/zstd for compressed
+# modules. The archive is newc cpio, uncompressed unless --gzip (Debian's
+# kernel takes either).
 set -euo pipefail
 
-usage() { sed -n '2,29p' "$0" >&2; exit 2; }
+usage() { sed -n '2,38p' "$0" >&2; exit 2; }
 
 out=""
 marker="GUEST-INIT-OK"
@@ -38,6 +48,9 @@ then_action="poweroff"
 compress=0
 acpid=1
 acpid_kver=""
+modules=""
+kver=""
+binaries=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --init-marker) marker="${2?--init-marker needs a value}"; shift 2 ;;
@@ -51,6 +64,12 @@ while [ $# -gt 0 ]; do
     --acpid) acpid=1; shift ;;
     --acpid-kernel) acpid_kver="${2?--acpid-kernel needs a version}"; shift 2 ;;
     --acpid-kernel=*) acpid_kver="${1#*=}"; shift ;;
+    --modules) modules="${2?--modules needs a list}"; shift 2 ;;
+    --modules=*) modules="${1#*=}"; shift ;;
+    --kernel-version) kver="${2?--kernel-version needs a value}"; shift 2 ;;
+    --kernel-version=*) kver="${1#*=}"; shift ;;
+    --binaries) binaries="${2?--binaries needs a list}"; shift 2 ;;
+    --binaries=*) binaries="${1#*=}"; shift ;;
     -h|--help) usage ;;
     -*) echo "build.sh: unknown option $1" >&2; usage ;;
     *) [ -z "$out" ] || usage; out="$1"; shift ;;
@@ -107,14 +126,89 @@ HANDLER
   chmod 755 "$root/etc/acpi/PWRF/00000080"
 fi
 
+# Modules: resolve the dependency closure, load order = dependencies first.
+if [ -n "$modules" ]; then
+  if [ -z "$kver" ]; then
+    for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
+      v="${k#/boot/vmlinuz-}"
+      [ -f "/lib/modules/$v/modules.dep" ] && kver="$v"
+    done
+  fi
+  dep="/lib/modules/$kver/modules.dep"
+  [ -n "$kver" ] && [ -f "$dep" ] || {
+    echo "build.sh: --modules: no /lib/modules/<version>/modules.dep (give --kernel-version)" >&2
+    exit 1; }
+  mod_path() {  # module name -> path in modules.dep ('-' and '_' alike)
+    local want="${1//-/_}"
+    awk -F: -v w="$want" '{ n=$1; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n);
+      gsub(/-/, "_", n); if (n == w) { print $1; exit } }' "$dep"
+  }
+  order=()
+  declare -A seen=()
+  visit() {  # path [depth]
+    local p="$1" d="${2:-0}"
+    [ -z "${seen[$p]:-}" ] || return 0
+    [ "$d" -lt 64 ] || { echo "build.sh: module dependency loop at $p" >&2; exit 1; }
+    seen[$p]=1
+    local deps
+    deps="$(awk -F: -v p="$p" '$1 == p { print $2; exit }' "$dep")"
+    local list=($deps) i
+    for ((i=${#list[@]}-1; i>=0; i--)); do visit "${list[$i]}" $((d+1)); done
+    order+=("$p")
+  }
+  IFS=, read -r -a wanted <<< "$modules"
+  for m in "${wanted[@]}"; do
+    p="$(mod_path "$m")"
+    [ -n "$p" ] || { echo "build.sh: kernel $kver has no module $m" >&2; exit 1; }
+    visit "$p"
+  done
+  mkdir -p "$root/modules"
+  : > "$root/modules/order"
+  for p in "${order[@]}"; do
+    full="/lib/modules/$kver/$p"
+    base="$(basename "$p")"; base="${base%.xz}"; base="${base%.zst}"; base="${base%.gz}"
+    case "$p" in
+      *.xz) xz -dc "$full" > "$root/modules/$base" ;;
+      *.zst) zstd -qdc "$full" > "$root/modules/$base" ;;
+      *.gz) gzip -dc "$full" > "$root/modules/$base" ;;
+      *) cp "$full" "$root/modules/$base" ;;
+    esac
+    echo "$base" >> "$root/modules/order"
+  done
+fi
+
+# Binaries with their shared libraries, at the same paths as on the host.
+if [ -n "$binaries" ]; then
+  IFS=, read -r -a bins <<< "$binaries"
+  for b in "${bins[@]}"; do
+    src="$(PATH="$PATH:/usr/sbin:/sbin" command -v "$b" || true)"
+    [ -n "$src" ] && [ -x "$src" ] || { echo "build.sh: --binaries: $b not found" >&2; exit 1; }
+    # /usr/bin, first in PATH: busybox --install would shadow /bin/mke2fs.
+    mkdir -p "$root/usr/bin"
+    cp -L "$src" "$root/usr/bin/$(basename "$src")"
+    for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+      mkdir -p "$root$(dirname "$lib")"
+      cp -L "$lib" "$root$lib"
+    done
+  done
+fi
+
 cat > "$root/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/usr/bin:/bin
 mount -t devtmpfs dev /dev 2>/dev/null
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 exec </dev/console >/dev/console 2>&1
+if [ -f /modules/order ]; then
+  loaded=""
+  for m in \$(cat /modules/order); do
+    if insmod /modules/\$m 2>/tmp/insmod.err; then loaded="\$loaded \${m%.ko}";
+    else echo "insmod \$m failed: \$(cat /tmp/insmod.err)"; fi
+  done
+  echo "modules:\$loaded"
+fi
 echo "$marker"
 if [ -d /lib/acpid ]; then
   insmod /lib/acpid/evdev.ko && insmod /lib/acpid/button.ko &&

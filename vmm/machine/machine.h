@@ -75,6 +75,21 @@ struct MachineSpec {
   VsockConfig vsock;
 };
 
+// Device counters for GetVm, each list in spec order. Plain values: the
+// worker copies them into the control protocol. NICs and vsock join here
+// beside disks.
+struct DiskCounterValues {
+  uint64_t read_requests = 0;
+  uint64_t write_requests = 0;
+  uint64_t read_bytes = 0;
+  uint64_t write_bytes = 0;
+  uint64_t flushes = 0;
+  uint64_t errors = 0;
+};
+struct MachineCounters {
+  std::vector<DiskCounterValues> disks;
+};
+
 // Why a machine stopped running.
 struct MachineExit {
   enum class Kind {
@@ -119,6 +134,9 @@ class Machine {
 
   // Bytes typed at the serial console.
   virtual void SendConsoleInput(absl::string_view bytes) = 0;
+
+  // A snapshot of the device counters. Thread-safe, any time after build.
+  virtual MachineCounters Counters() const { return {}; }
 };
 
 // Builds the machine for `spec` (memory, accelerator, devices, loaded boot

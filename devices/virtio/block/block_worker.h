@@ -3,12 +3,16 @@
 
 #include <sys/uio.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "devices/virtio/block/block_counters.h"
 #include "devices/virtio/block/disk_image.h"
 #include "devices/virtio/block/request.h"
 #include "devices/virtio/block/uring_engine.h"
@@ -33,6 +37,7 @@ class BlockWorker {
     std::string serial;         // At most 20 bytes.
     std::vector<int> kick_fds;  // Indexed by queue index.
     int stop_fd = -1;
+    BlockCounters* counters = nullptr;  // Required; outlives the worker.
   };
   explicit BlockWorker(Setup setup);
 
@@ -51,6 +56,11 @@ class BlockWorker {
     int pending = 0;        // Operations not yet completed.
     bool failed = false;
     int64_t expect = -1;  // Byte count a read/write must return (-1: res == 0).
+    uint32_t type = 0;    // VIRTIO_BLK_T_*, for the counters.
+    // WRITE_ZEROES ranges (offset, length), kept for a PUNCH_HOLE retry when
+    // the host file system has no FALLOC_FL_ZERO_RANGE (tmpfs).
+    std::vector<std::pair<off_t, off_t>> zero_ranges;
+    bool retry_with_punch = false;
     std::vector<iovec> iov;
   };
 
@@ -70,6 +80,7 @@ class BlockWorker {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Inflight>> inflight_;
   uint64_t next_id_ = 1;
   bool broken_ = false;
+  bool zero_range_unsupported_ = false;  // Sticky, after one EOPNOTSUPP.
 };
 
 }  // namespace virtio

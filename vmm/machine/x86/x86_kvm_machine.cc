@@ -14,9 +14,11 @@
 #include "vmm/base/log.h"
 #include "vmm/base/status_macros.h"
 #include "vmm/machine/accel_irq_line.h"
+#include "vmm/machine/disks.h"
 #include "vmm/machine/io_dispatch.h"
 #include "vmm/machine/x86/acpi_tables.h"
 #include "vmm/machine/x86/linux_boot.h"
+#include "vmm/machine/x86/pci_aml.h"
 #include "vmm/machine/x86/pvh_boot.h"
 #include "vmm/machine/x86/x86_layout.h"
 
@@ -243,6 +245,8 @@ absl::StatusOr<uint64_t> X86KvmMachine::WriteAcpiTables() {
   acpi.sci_irq = x86_layout::kAcpiSciIrq;
   acpi.reset_port = x86_layout::kAcpiResetPort;
   acpi.reset_value = AcpiPmDevice::kResetValue;
+  acpi.dsdt_extra = PciHostBridgeAml({X86PciDevices::kWindowBase, X86PciDevices::kWindowSize,
+                                      X86PciDevices::kFirstIntxGsi});
   ASSIGN_OR_RETURN(std::vector<uint8_t> tables, BuildAcpiTables(acpi));
   if (tables.size() > x86_layout::kAcpiTablesSize) {
     return absl::InternalError(absl::StrFormat("ACPI tables: %d bytes, room for %d",
@@ -270,7 +274,24 @@ absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
       pio_bus_.Register(x86_layout::kAcpiPmBase, AcpiPmDevice::kSize, acpi_pm_));
   RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
                                      std::make_shared<TestMmioDevice>(spec_.vcpus)));
+  return SetupPciDevices();
+}
+
+absl::Status X86KvmMachine::SetupPciDevices() {
+  ASSIGN_OR_RETURN(pci_, X86PciDevices::Create(vm_.get(), memory_.get(), &pio_bus_, &mmio_bus_));
+  ASSIGN_OR_RETURN(disks_, OpenDisks(spec_.disks));
+  for (const std::shared_ptr<virtio::BlockDevice>& disk : disks_) {
+    virtio::BlockDevice* d = disk.get();
+    ASSIGN_OR_RETURN(int slot, pci_->AttachVirtio(disk, [d](uint16_t q) { return d->kick_fd(q); }));
+    (void)slot;
+  }
   return absl::OkStatus();
+}
+
+MachineCounters X86KvmMachine::Counters() const {
+  MachineCounters c;
+  for (const auto& disk : disks_) c.disks.push_back(ToDiskCounterValues(disk->counters()));
+  return c;
 }
 
 void X86KvmMachine::OnGuestPowerAction(GuestPowerAction action, absl::string_view source) {

@@ -18,8 +18,10 @@
 #include "devices/legacy/i8042.h"
 #include "devices/legacy/power_control.h"
 #include "devices/legacy/uart16550.h"
+#include "devices/virtio/block/block_device.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/run_control.h"
+#include "vmm/machine/x86/pci_devices.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace vmm {
@@ -40,6 +42,8 @@ namespace vmm {
 //   i8042        PIO 0x60/0x64 (0xFE to 0x64 = reboot)
 //   power ctl    PIO 0x600
 //   test device  MMIO 0xd0000000, 4 KiB
+// Both boots: PCI bus 0 on 0xCF8 with the spec's virtio devices, BARs in
+// [0xc0000000, 0xd0000000) (pci_devices.h): disks first, in spec order.
 //   PIC, IOAPIC, LAPICs, PIT: in the kernel
 class X86KvmMachine : public Machine {
  public:
@@ -70,6 +74,7 @@ class X86KvmMachine : public Machine {
   void Stop() override;
   MachineExit WaitForExit() override;
   void SendConsoleInput(absl::string_view bytes) override;
+  MachineCounters Counters() const override;
 
  private:
   explicit X86KvmMachine(const MachineSpec& spec) : spec_(spec) {}
@@ -80,6 +85,7 @@ class X86KvmMachine : public Machine {
   // Writes the ACPI tables; returns the RSDP address.
   absl::StatusOr<uint64_t> WriteAcpiTables();
   absl::Status SetupDevices(ConsoleOutput console);
+  absl::Status SetupPciDevices();
   void OnGuestPowerAction(GuestPowerAction action, absl::string_view source);
   void VcpuThread(KvmVcpu* vcpu);
   // Returns false when the vCPU loop must end.
@@ -98,6 +104,9 @@ class X86KvmMachine : public Machine {
   std::shared_ptr<PowerControl> power_;
   std::unique_ptr<I8042> i8042_;
   std::shared_ptr<AcpiPmDevice> acpi_pm_;
+  // Virtio devices over PCI (pci_devices.h); after vm_, so they go first.
+  std::vector<std::shared_ptr<virtio::BlockDevice>> disks_;
+  std::unique_ptr<X86PciDevices> pci_;
   uint64_t entry_rip_ = 0;  // Kernel boot: 64-bit entry point and boot_params,
   uint64_t entry_rsi_ = 0;  // or with pvh_entry_ the 32-bit EIP and EBX.
   bool pvh_entry_ = false;
