@@ -103,6 +103,14 @@ TEST_F(ValidateSpecTest, DevicesAreNotSupportedYet) {
   EXPECT_TRUE(absl::IsUnimplemented(Check()));
 }
 
+TEST_F(ValidateSpecTest, NicsAndVsockAreChecked) {
+  spec_.add_nics()->set_mtu(10);
+  EXPECT_EQ(Check().message(), "spec.nics[0].mtu=10: must be 0 (1500) or 68..9000");
+  spec_.mutable_nics(0)->set_mtu(0);
+  spec_.mutable_vsock()->set_guest_cid(7);
+  EXPECT_TRUE(Check().ok()) << Check();
+}
+
 TEST(ValidateRef, ExactlyOne) {
   v1::VmRef ref;
   EXPECT_EQ(ValidateRef(ref, "vm").message(), "vm: set exactly one of id or name");
