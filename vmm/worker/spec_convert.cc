@@ -1,6 +1,7 @@
 #include "vmm/worker/spec_convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "vmm/worker/net_spec_convert.h"
 
 namespace vmm::worker {
 
@@ -52,7 +53,9 @@ absl::StatusOr<MachineSpec> ToMachineSpec(const v1::VmSpec& spec) {
     default:
       return absl::InvalidArgumentError("spec.boot: set a kernel or a payload");
   }
-  // TODO(devices): disks, nics and vsock join MachineSpec with their devices.
+  // TODO(devices): disks join MachineSpec with their device.
+  absl::Status net = AddNetDevices(spec, &out);
+  if (!net.ok()) return net;
   return out;
 }
 

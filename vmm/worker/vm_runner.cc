@@ -149,6 +149,11 @@ void VmRunner::SendConsoleInput(absl::string_view bytes) {
   if (machine_ != nullptr) machine_->SendConsoleInput(bytes);
 }
 
+absl::Status VmRunner::WithMachine(const std::function<absl::Status(Machine*)>& fn) {
+  absl::MutexLock lock(&mu_);
+  return fn(machine_.get());
+}
+
 RunnerStatus VmRunner::status() const {
   absl::MutexLock lock(&mu_);
   return status_;

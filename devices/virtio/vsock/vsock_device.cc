@@ -177,6 +177,13 @@ void VsockDevice::StopCapture() {
   // The file closes when the last in-progress Write drops its reference.
 }
 
+void VsockDevice::SetCaptureWriter(std::shared_ptr<PcapWriter> writer) {
+  std::shared_ptr<PcapWriter> old;
+  std::lock_guard<std::mutex> lock(shared_->capture_mu);
+  old = std::move(shared_->capture);
+  shared_->capture = std::move(writer);
+}
+
 bool VsockDevice::capturing() const {
   std::lock_guard<std::mutex> lock(shared_->capture_mu);
   return shared_->capture != nullptr;

@@ -91,6 +91,9 @@ class VsockDevice : public VirtioDevice {
   absl::Status StartCapture(const std::string& path);
   absl::Status StartCaptureFd(Fd fd);  // Streaming form (pipe to tshark -r -).
   void StopCapture();
+  // Uses a writer made elsewhere (nullptr stops): the worker keeps one
+  // writer, and its file, across the devices of successive boots.
+  void SetCaptureWriter(std::shared_ptr<PcapWriter> writer);
   bool capturing() const;
 
   VsockCounters counters() const;
