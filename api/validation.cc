@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "vmm/base/errno_status.h"
 #include "vmm/base/fd.h"
+#include "vmm/base/status_macros.h"
 #include "vmm/worker/files.h"
 
 namespace vmm::api {
@@ -57,6 +58,45 @@ uint64_t ReadMemTotalMib() {
     if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &kib)) return kib / 1024;
   }
   return 0;
+}
+
+// Disks are checked for form here; the image itself is opened (and locked)
+// by the worker at StartVm, so that an image may be created after the VM
+// is defined, and a missing or locked one fails StartVm by name.
+absl::Status ValidateDisks(const v1::VmSpec& spec) {
+  if (spec.disks_size() > static_cast<int>(kMaxDisks)) {
+    return Invalid("spec.disks", absl::StrCat(spec.disks_size(), " disks"),
+                   absl::StrCat("at most ", kMaxDisks, " per VM"));
+  }
+  for (int i = 0; i < spec.disks_size(); ++i) {
+    const v1::Disk& d = spec.disks(i);
+    const std::string field = absl::StrCat("spec.disks[", i, "]");
+    if (d.path().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".path: required; give the absolute path of a raw image"));
+    }
+    if (d.path()[0] != '/') return Invalid(field + ".path", d.path(), "must be an absolute path");
+    for (int j = 0; j < i; ++j) {
+      if (spec.disks(j).path() == d.path()) {
+        return Invalid(field + ".path", d.path(),
+                       absl::StrCat("already used by spec.disks[", j, "]; give each disk its own image"));
+      }
+    }
+    if (d.serial().size() > kMaxDiskSerialBytes) {
+      return Invalid(field + ".serial", absl::StrCat("\"", d.serial(), "\""),
+                     absl::StrCat(d.serial().size(), " bytes; at most ", kMaxDiskSerialBytes,
+                                  " (VIRTIO_BLK_ID_BYTES)"));
+    }
+    if (d.num_queues() > kMaxDiskQueues) {
+      return Invalid(field + ".num_queues", absl::StrCat(d.num_queues()),
+                     absl::StrCat("must be 0 (one per vCPU) .. ", kMaxDiskQueues));
+    }
+    if (!v1::CacheMode_IsValid(d.cache())) {
+      return Invalid(field + ".cache", absl::StrCat(d.cache()),
+                     "must be CACHE_MODE_UNSPECIFIED, WRITEBACK, NONE or UNSAFE");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -138,10 +178,7 @@ absl::Status ValidateSpec(const v1::VmSpec& spec, const HostLimits& limits) {
     default:
       return absl::InvalidArgumentError("spec.boot: required; set kernel or payload");
   }
-  // TODO(devices): accept these once the machine builds the devices.
-  if (spec.disks_size() > 0) {
-    return absl::UnimplementedError("spec.disks: not supported by this vmmd yet; remove them");
-  }
+  RETURN_IF_ERROR(ValidateDisks(spec));
   return ValidateNetDevices(spec);
 }
 

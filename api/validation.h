@@ -17,6 +17,12 @@ struct HostLimits {
   v1::Arch host_arch = v1::X86_64;
 };
 
+// Disk limits (spec.disks): one PCI slot each on bus 0 (31 slots, shared
+// with NICs and vsock), virtio-blk queues and the GET_ID serial.
+inline constexpr uint32_t kMaxDisks = 16;
+inline constexpr uint32_t kMaxDiskQueues = 64;
+inline constexpr size_t kMaxDiskSerialBytes = 20;
+
 // min(64, 8 * online CPUs) vCPUs: KVM's per-VM limit on small hosts is far
 // above what time-sharing 2 cores can run usefully; 64 is the design cap.
 HostLimits ProbeHostLimits();

@@ -1,5 +1,7 @@
 #include "api/validation.h"
 
+#include "absl/strings/str_cat.h"
+
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -98,17 +100,53 @@ TEST_F(ValidateSpecTest, BootFiles) {
   EXPECT_TRUE(absl::IsInvalidArgument(Check()));
 }
 
-TEST_F(ValidateSpecTest, DevicesAreNotSupportedYet) {
-  spec_.add_disks()->set_path("/x");
-  EXPECT_TRUE(absl::IsUnimplemented(Check()));
-}
-
 TEST_F(ValidateSpecTest, NicsAndVsockAreChecked) {
   spec_.add_nics()->set_mtu(10);
   EXPECT_EQ(Check().message(), "spec.nics[0].mtu=10: must be 0 (1500) or 68..9000");
   spec_.mutable_nics(0)->set_mtu(0);
   spec_.mutable_vsock()->set_guest_cid(7);
   EXPECT_TRUE(Check().ok()) << Check();
+}
+
+TEST_F(ValidateSpecTest, Disks) {
+  v1::Disk* d = spec_.add_disks();
+  d->set_path("/images/a.raw");  // Need not exist yet: StartVm opens it.
+  d->set_serial("01234567890123456789");
+  d->set_num_queues(64);
+  d->set_cache(v1::NONE);
+  EXPECT_TRUE(Check().ok()) << Check();
+
+  d->set_path("");
+  EXPECT_EQ(Check().message(),
+            "spec.disks[0].path: required; give the absolute path of a raw image");
+  d->set_path("rel.raw");
+  EXPECT_EQ(Check().message(), "spec.disks[0].path=rel.raw: must be an absolute path");
+  d->set_path("/images/a.raw");
+
+  d->set_serial("012345678901234567890");
+  EXPECT_EQ(Check().message(),
+            "spec.disks[0].serial=\"012345678901234567890\": 21 bytes; at most 20 "
+            "(VIRTIO_BLK_ID_BYTES)");
+  d->set_serial("");
+
+  d->set_num_queues(65);
+  EXPECT_EQ(Check().message(),
+            "spec.disks[0].num_queues=65: must be 0 (one per vCPU) .. 64");
+  d->set_num_queues(0);
+
+  d->set_cache(static_cast<v1::CacheMode>(9));
+  EXPECT_EQ(Check().message(),
+            "spec.disks[0].cache=9: must be CACHE_MODE_UNSPECIFIED, WRITEBACK, NONE or UNSAFE");
+  d->set_cache(v1::CACHE_MODE_UNSPECIFIED);
+
+  spec_.add_disks()->set_path("/images/a.raw");
+  EXPECT_EQ(Check().message(),
+            "spec.disks[1].path=/images/a.raw: already used by spec.disks[0]; give each disk "
+            "its own image");
+  spec_.mutable_disks(1)->set_path("/images/b.raw");
+  EXPECT_TRUE(Check().ok());
+  for (int i = 2; i < 17; ++i) spec_.add_disks()->set_path(absl::StrCat("/images/", i));
+  EXPECT_EQ(Check().message(), "spec.disks=17 disks: at most 16 per VM");
 }
 
 TEST(ValidateRef, ExactlyOne) {

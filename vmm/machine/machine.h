@@ -102,6 +102,21 @@ struct NetDeviceCounters {
   VsockCounterValues vsock;
 };
 
+// Device counters for GetVm, each list in spec order. Plain values: the
+// worker copies them into the control protocol. NICs and vsock join here
+// beside disks.
+struct DiskCounterValues {
+  uint64_t read_requests = 0;
+  uint64_t write_requests = 0;
+  uint64_t read_bytes = 0;
+  uint64_t write_bytes = 0;
+  uint64_t flushes = 0;
+  uint64_t errors = 0;
+};
+struct MachineCounters {
+  std::vector<DiskCounterValues> disks;
+};
+
 // Why a machine stopped running.
 struct MachineExit {
   enum class Kind {
@@ -147,14 +162,18 @@ class Machine {
   // Bytes typed at the serial console.
   virtual void SendConsoleInput(absl::string_view bytes) = 0;
 
-  // Network device controls and counters. Machines
-  // without the devices keep these defaults.
+  // Network device controls and counters (vsock and NICs; a second path
+  // beside Counters(), for the live controls). Machines without the devices
+  // keep these defaults.
   virtual absl::Status SetNicRateLimit(uint32_t nic, const RateLimitConfig& rx,
                                        const RateLimitConfig& tx);
   // Every vsock packet from now on goes to `writer` (nullptr: none). Shared:
   // the worker keeps one writer across the machines of several boots.
   virtual absl::Status SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer);
   virtual NetDeviceCounters NetCounters() const;
+
+  // A snapshot of the device counters. Thread-safe, any time after build.
+  virtual MachineCounters Counters() const { return {}; }
 };
 
 inline absl::Status Machine::SetNicRateLimit(uint32_t, const RateLimitConfig&,

@@ -190,8 +190,33 @@ absl::StatusOr<v1::Vm> VmManager::Create(const v1::VmSpec& spec) {
 absl::StatusOr<v1::Vm> VmManager::Get(const v1::VmRef& ref) {
   ASSIGN_OR_RETURN(std::shared_ptr<Record> rec, Find(ref));
   ASSIGN_OR_RETURN(v1::Vm vm, Snapshot(rec));
+  FillCounters(rec, &vm);
   AddNetCounters(rec, &vm);
   return vm;
+}
+
+void VmManager::FillCounters(const std::shared_ptr<Record>& rec, v1::Vm* vm) {
+  // One entry per spec disk; zeros unless a worker runs and answers.
+  MachineCounters counters;
+  const v1::State state = vm->status().state();
+  std::shared_ptr<worker::WorkerClient> client = ClientOf(rec);
+  if (client != nullptr && (state == v1::RUNNING || state == v1::PAUSED)) {
+    absl::StatusOr<MachineCounters> got = client->GetCounters(absl::Seconds(2));
+    if (got.ok()) counters = std::move(*got);
+  }
+  v1::DeviceCounters* out = vm->mutable_counters();
+  out->clear_disks();
+  for (int i = 0; i < vm->spec().disks_size(); ++i) {
+    v1::BlockCounters* d = out->add_disks();
+    if (static_cast<size_t>(i) >= counters.disks.size()) continue;
+    const DiskCounterValues& c = counters.disks[static_cast<size_t>(i)];
+    d->set_read_requests(c.read_requests);
+    d->set_write_requests(c.write_requests);
+    d->set_read_bytes(c.read_bytes);
+    d->set_write_bytes(c.write_bytes);
+    d->set_flushes(c.flushes);
+    d->set_errors(c.errors);
+  }
 }
 
 std::vector<v1::Vm> VmManager::List() {

@@ -105,6 +105,8 @@ class VmManager {
   absl::Status Check(const std::shared_ptr<Record>& rec, VmAction action) ABSL_LOCKS_EXCLUDED(mu_);
   std::shared_ptr<worker::WorkerClient> ClientOf(const std::shared_ptr<Record>& rec)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // GetVm's device counters, asked of the worker (outside mu_).
+  void FillCounters(const std::shared_ptr<Record>& rec, v1::Vm* vm) ABSL_LOCKS_EXCLUDED(mu_);
 
   void SetStatus(Record* rec, v1::State state, v1::StateReason reason, std::string message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

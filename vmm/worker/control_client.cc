@@ -147,6 +147,25 @@ class GrpcWorkerClient : public WorkerClient {
   absl::StatusOr<WorkerState> Kill(absl::Duration timeout) override {
     return Unary(&WorkerControl::Stub::Kill, "Kill", timeout);
   }
+  absl::StatusOr<MachineCounters> GetCounters(absl::Duration timeout) override {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, timeout);
+    Counters reply;
+    grpc::Status s = stub_->GetCounters(&ctx, Empty(), &reply);
+    if (!s.ok()) return FromGrpc(s, "worker GetCounters");
+    MachineCounters out;
+    for (const DiskCounters& d : reply.disks()) {
+      DiskCounterValues v;
+      v.read_requests = d.read_requests();
+      v.write_requests = d.write_requests();
+      v.read_bytes = d.read_bytes();
+      v.write_bytes = d.write_bytes();
+      v.flushes = d.flushes();
+      v.errors = d.errors();
+      out.disks.push_back(v);
+    }
+    return out;
+  }
 
   absl::StatusOr<std::unique_ptr<StatusWatch>> WatchStatus(
       absl::Duration connect_timeout) override {

@@ -56,6 +56,11 @@ class WorkerClient {
   virtual absl::StatusOr<WorkerState> RequestPowerOff(absl::Duration timeout) = 0;
   virtual absl::StatusOr<WorkerState> Reboot(absl::Duration timeout) = 0;
   virtual absl::StatusOr<WorkerState> Kill(absl::Duration timeout) = 0;
+  // Device counters since the worker started.
+  virtual absl::StatusOr<MachineCounters> GetCounters(absl::Duration timeout) {
+    (void)timeout;
+    return absl::UnimplementedError("GetCounters: not provided by this client");
+  }
 
   // Waits up to `connect_timeout` for the worker to answer.
   virtual absl::StatusOr<std::unique_ptr<StatusWatch>> WatchStatus(

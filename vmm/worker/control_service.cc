@@ -92,6 +92,20 @@ grpc::Status ControlService::Reboot(grpc::ServerContext*, const Empty*, WorkerSt
   return Reply(runner_->Reboot(), out);
 }
 
+grpc::Status ControlService::GetCounters(grpc::ServerContext*, const Empty*, Counters* out) {
+  const MachineCounters c = runner_->Counters();
+  for (const DiskCounterValues& d : c.disks) {
+    DiskCounters* p = out->add_disks();
+    p->set_read_requests(d.read_requests);
+    p->set_write_requests(d.write_requests);
+    p->set_read_bytes(d.read_bytes);
+    p->set_write_bytes(d.write_bytes);
+    p->set_flushes(d.flushes);
+    p->set_errors(d.errors);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status ControlService::Kill(grpc::ServerContext*, const Empty*, WorkerStatus* out) {
   runner_->Kill();
   return Reply(absl::OkStatus(), out);

@@ -23,6 +23,7 @@ class ControlService final : public WorkerControl::Service {
   void BeginShutdown() { shutting_down_ = true; }
 
   grpc::Status GetStatus(grpc::ServerContext*, const Empty*, WorkerStatus* out) override;
+  grpc::Status GetCounters(grpc::ServerContext*, const Empty*, Counters* out) override;
   grpc::Status WatchStatus(grpc::ServerContext* ctx, const Empty*,
                            grpc::ServerWriter<WorkerStatus>* writer) override;
   grpc::Status Pause(grpc::ServerContext*, const Empty*, WorkerStatus* out) override;

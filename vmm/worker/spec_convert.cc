@@ -1,5 +1,7 @@
 #include "vmm/worker/spec_convert.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "vmm/worker/net_spec_convert.h"
 
@@ -53,7 +55,33 @@ absl::StatusOr<MachineSpec> ToMachineSpec(const v1::VmSpec& spec) {
     default:
       return absl::InvalidArgumentError("spec.boot: set a kernel or a payload");
   }
-  // TODO(devices): disks join MachineSpec with their device.
+  for (int i = 0; i < spec.disks_size(); ++i) {
+    const v1::Disk& d = spec.disks(i);
+    DiskConfig disk;
+    disk.path = d.path();
+    disk.read_only = d.read_only();
+    disk.serial = d.serial();
+    switch (d.cache()) {
+      case v1::CACHE_MODE_UNSPECIFIED:
+      case v1::WRITEBACK:
+        disk.cache = DiskCache::kWriteback;
+        break;
+      case v1::NONE:
+        disk.cache = DiskCache::kNone;
+        break;
+      case v1::UNSAFE:
+        disk.cache = DiskCache::kUnsafe;
+        break;
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat("spec.disks[", i, "].cache=", d.cache(), ": unknown cache mode"));
+    }
+    // 0: one queue per vCPU (Linux's virtio_blk then maps one per CPU),
+    // capped at the device's 64.
+    disk.num_queues = d.num_queues() != 0 ? d.num_queues() : std::min<uint32_t>(out.vcpus, 64);
+    if (disk.num_queues == 0) disk.num_queues = 1;
+    out.disks.push_back(std::move(disk));
+  }
   absl::Status net = AddNetDevices(spec, &out);
   if (!net.ok()) return net;
   return out;

@@ -42,6 +42,39 @@ TEST(ToMachineSpec, Kernel) {
   EXPECT_EQ(m->firmware_path, "/fw");
 }
 
+TEST(ToMachineSpec, Disks) {
+  v1::VmSpec spec;
+  spec.set_arch(v1::X86_64);
+  spec.set_vcpus(3);
+  spec.set_memory_mib(64);
+  spec.mutable_boot()->mutable_payload()->set_path("/p");
+  v1::Disk* a = spec.add_disks();
+  a->set_path("/a.raw");
+  a->set_read_only(true);
+  a->set_serial("SER-A");
+  a->set_cache(v1::NONE);
+  v1::Disk* b = spec.add_disks();
+  b->set_path("/b.raw");
+  b->set_num_queues(2);
+  b->set_cache(v1::UNSAFE);
+  absl::StatusOr<MachineSpec> m = ToMachineSpec(spec);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->disks.size(), 2u);
+  EXPECT_EQ(m->disks[0].path, "/a.raw");
+  EXPECT_TRUE(m->disks[0].read_only);
+  EXPECT_EQ(m->disks[0].serial, "SER-A");
+  EXPECT_EQ(m->disks[0].cache, DiskCache::kNone);
+  EXPECT_EQ(m->disks[0].num_queues, 3u);  // 0: one per vCPU.
+  EXPECT_EQ(m->disks[1].path, "/b.raw");
+  EXPECT_FALSE(m->disks[1].read_only);
+  EXPECT_EQ(m->disks[1].cache, DiskCache::kUnsafe);
+  EXPECT_EQ(m->disks[1].num_queues, 2u);
+  b->set_cache(v1::CACHE_MODE_UNSPECIFIED);
+  m = ToMachineSpec(spec);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->disks[1].cache, DiskCache::kWriteback);
+}
+
 TEST(ToMachineSpec, RejectsWhatItCannotExpress) {
   v1::VmSpec spec;
   spec.set_vcpus(1);

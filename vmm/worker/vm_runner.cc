@@ -6,6 +6,23 @@
 #include "vmm/base/log.h"
 
 namespace vmm::worker {
+namespace {
+
+void AddCounters(const MachineCounters& add, MachineCounters* into) {
+  if (into->disks.size() < add.disks.size()) into->disks.resize(add.disks.size());
+  for (size_t i = 0; i < add.disks.size(); ++i) {
+    DiskCounterValues& d = into->disks[i];
+    const DiskCounterValues& a = add.disks[i];
+    d.read_requests += a.read_requests;
+    d.write_requests += a.write_requests;
+    d.read_bytes += a.read_bytes;
+    d.write_bytes += a.write_bytes;
+    d.flushes += a.flushes;
+    d.errors += a.errors;
+  }
+}
+
+}  // namespace
 
 VmRunner::VmRunner(MachineSpec spec, MachineFactory factory, ConsoleOutput console)
     : spec_(std::move(spec)), factory_(std::move(factory)), console_(std::move(console)) {}
@@ -51,10 +68,12 @@ RunnerExit VmRunner::Run() {
         {{"boot", absl::StrCat(status().boot_count)}});
 
     MachineExit exit = machine->WaitForExit();
+    const MachineCounters final_counters = machine->Counters();
     bool rebuild = false;
     {
       absl::MutexLock lock(&mu_);
       machine_.reset();
+      AddCounters(final_counters, &past_counters_);
       switch (exit.kind) {
         case MachineExit::Kind::kPowerOff:
           result.kind = RunnerExit::Kind::kPowerOff;
@@ -152,6 +171,18 @@ void VmRunner::SendConsoleInput(absl::string_view bytes) {
 absl::Status VmRunner::WithMachine(const std::function<absl::Status(Machine*)>& fn) {
   absl::MutexLock lock(&mu_);
   return fn(machine_.get());
+}
+
+MachineCounters VmRunner::Counters() const {
+  std::shared_ptr<Machine> machine;
+  MachineCounters total;
+  {
+    absl::MutexLock lock(&mu_);
+    machine = machine_;
+    total = past_counters_;
+  }
+  if (machine != nullptr) AddCounters(machine->Counters(), &total);
+  return total;
 }
 
 RunnerStatus VmRunner::status() const {

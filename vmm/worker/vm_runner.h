@@ -59,6 +59,10 @@ class VmRunner {
   // the runner's lock so that the machine cannot end meanwhile.
   absl::Status WithMachine(const std::function<absl::Status(Machine*)>& fn);
 
+  // Device counters since Run() began: earlier boots' totals plus the
+  // running machine's (a reboot builds fresh devices).
+  MachineCounters Counters() const;
+
   RunnerStatus status() const;
   // Waits until the status version differs from `seen` (or timeout); returns
   // the current status.
@@ -78,6 +82,7 @@ class VmRunner {
   RunnerStatus status_ ABSL_GUARDED_BY(mu_);
   bool kill_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool reboot_requested_ ABSL_GUARDED_BY(mu_) = false;
+  MachineCounters past_counters_ ABSL_GUARDED_BY(mu_);  // Of machines that ended.
 };
 
 }  // namespace vmm::worker

@@ -147,6 +147,7 @@ absl::Status BlockDevice::Activate(Activation activation) {
   setup.serial = options_.serial;
   for (const Fd& fd : kick_fds_) setup.kick_fds.push_back(fd.get());
   setup.stop_fd = stop_fd_.get();
+  setup.counters = &counters_;
   worker_ = std::make_unique<BlockWorker>(std::move(setup));
   BlockWorker* w = worker_.get();
   thread_ = std::thread([w] { w->Run(); });

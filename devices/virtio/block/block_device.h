@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "devices/virtio/block/blk_spec.h"
+#include "devices/virtio/block/block_counters.h"
 #include "devices/virtio/block/block_worker.h"
 #include "devices/virtio/block/disk_image.h"
 #include "devices/virtio/block/request.h"
@@ -61,6 +62,8 @@ class BlockDevice : public VirtioDevice {
   // as a KVM ioeventfd on the notify address. Valid for the device's life.
   int kick_fd(uint16_t index) const { return kick_fds_[index].get(); }
   const BlkLimits& limits() const { return limits_; }
+  // For GetVm; thread-safe, any thread.
+  BlockCountersSnapshot counters() const { return counters_.Snapshot(); }
 
  private:
   BlockDevice(const BlockDeviceOptions& options, DiskImage image)
@@ -74,6 +77,7 @@ class BlockDevice : public VirtioDevice {
   uint64_t features_ = 0;
   BlkConfig config_{};
   BlkLimits limits_;
+  BlockCounters counters_;
 
   // Activated state.
   std::unique_ptr<BlockWorker> worker_;

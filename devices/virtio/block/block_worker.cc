@@ -101,6 +101,7 @@ void BlockWorker::ProcessQueue(size_t q) {
 void BlockWorker::CompleteNow(size_t q, uint16_t head, GuestAddress status, uint8_t value,
                               uint32_t used_len) {
   GuestMemory* mem = setup_.activation.memory;
+  if (value != kBlkSOk) setup_.counters->errors.fetch_add(1, std::memory_order_relaxed);
   absl::Status s = mem->WriteObj(status, value);
   if (s.ok()) s = queues_[q].queue.AddUsed(head, used_len);
   if (!s.ok()) return Broken(std::string(s.message()));
@@ -126,6 +127,8 @@ bool BlockWorker::Start(size_t q, BlkRequest req) {
   inflight->queue = q;
   inflight->head = req.head;
   inflight->status = req.status;
+  inflight->type = req.type;
+  BlockCounters& counters = *setup_.counters;
 
   switch (req.type) {
     case kBlkTGetId: {
@@ -138,6 +141,7 @@ bool BlockWorker::Start(size_t q, BlkRequest req) {
       return true;
     }
     case kBlkTFlush:
+      counters.flushes.fetch_add(1, std::memory_order_relaxed);
       if (image.read_only() || image.cache_mode() == CacheMode::kUnsafe) {
         CompleteNow(q, req.head, req.status, kBlkSOk, 1);
         return true;
@@ -148,6 +152,8 @@ bool BlockWorker::Start(size_t q, BlkRequest req) {
       break;
     case kBlkTIn:
     case kBlkTOut: {
+      (req.type == kBlkTIn ? counters.read_requests : counters.write_requests)
+          .fetch_add(1, std::memory_order_relaxed);
       if (req.data_len == 0) {
         CompleteNow(q, req.head, req.status, kBlkSOk, 1);
         return true;
@@ -224,6 +230,10 @@ void BlockWorker::OnCompletion(uint64_t id, int32_t res) {
   }
   if (--r.pending > 0) return;
   const bool ok = !r.failed;
+  if (ok && r.expect > 0) {
+    (r.type == kBlkTIn ? setup_.counters->read_bytes : setup_.counters->write_bytes)
+        .fetch_add(static_cast<uint64_t>(r.expect), std::memory_order_relaxed);
+  }
   CompleteNow(r.queue, r.head, r.status, ok ? kBlkSOk : kBlkSIoErr, ok ? r.used_len : 1);
   inflight_.erase(it);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "devices/virtio/block/block_counters.h"
 #include "devices/virtio/block/disk_image.h"
 #include "devices/virtio/block/request.h"
 #include "devices/virtio/block/uring_engine.h"
@@ -33,6 +34,7 @@ class BlockWorker {
     std::string serial;         // At most 20 bytes.
     std::vector<int> kick_fds;  // Indexed by queue index.
     int stop_fd = -1;
+    BlockCounters* counters = nullptr;  // Required; outlives the worker.
   };
   explicit BlockWorker(Setup setup);
 
@@ -51,6 +53,7 @@ class BlockWorker {
     int pending = 0;        // Operations not yet completed.
     bool failed = false;
     int64_t expect = -1;  // Byte count a read/write must return (-1: res == 0).
+    uint32_t type = 0;    // VIRTIO_BLK_T_*, for the counters.
     std::vector<iovec> iov;
   };
 

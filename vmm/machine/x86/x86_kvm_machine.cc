@@ -14,6 +14,8 @@
 #include "vmm/base/log.h"
 #include "vmm/base/status_macros.h"
 #include "vmm/machine/accel_irq_line.h"
+#include "vmm/machine/disks.h"
+#include "vmm/machine/net_devices.h"
 #include "vmm/machine/io_dispatch.h"
 #include "vmm/machine/x86/acpi_tables.h"
 #include "vmm/machine/x86/linux_boot.h"
@@ -222,7 +224,40 @@ absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
       pio_bus_.Register(x86_layout::kAcpiPmBase, AcpiPmDevice::kSize, acpi_pm_));
   RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
                                      std::make_shared<TestMmioDevice>(spec_.vcpus)));
+  return SetupPciDevices();
+}
+
+absl::Status X86KvmMachine::SetupPciDevices() {
+  ASSIGN_OR_RETURN(pci_, X86PciDevices::Create(vm_.get(), memory_.get(), &pio_bus_, &mmio_bus_));
+  ASSIGN_OR_RETURN(disks_, OpenDisks(spec_.disks));
+  for (const std::shared_ptr<virtio::BlockDevice>& disk : disks_) {
+    virtio::BlockDevice* d = disk.get();
+    ASSIGN_OR_RETURN(int slot, pci_->AttachVirtio(disk, [d](uint16_t q) { return d->kick_fd(q); }));
+    (void)slot;
+  }
+  // NICs, then vsock (net_devices.h).
+  ASSIGN_OR_RETURN(net_, NetDevices::Open(spec_));
+  for (const NetDevices::Attachable& a : net_->devices()) {
+    RETURN_IF_ERROR(pci_->AttachVirtio(a.device, a.kick_fd).status());
+  }
   return absl::OkStatus();
+}
+
+absl::Status X86KvmMachine::SetNicRateLimit(uint32_t nic, const RateLimitConfig& rx,
+                                            const RateLimitConfig& tx) {
+  return net_->SetNicRateLimit(nic, rx, tx);
+}
+
+absl::Status X86KvmMachine::SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer) {
+  return net_->SetVsockCapture(std::move(writer));
+}
+
+NetDeviceCounters X86KvmMachine::NetCounters() const { return net_->Counters(); }
+
+MachineCounters X86KvmMachine::Counters() const {
+  MachineCounters c;
+  for (const auto& disk : disks_) c.disks.push_back(ToDiskCounterValues(disk->counters()));
+  return c;
 }
 
 void X86KvmMachine::OnGuestPowerAction(GuestPowerAction action, absl::string_view source) {

@@ -18,8 +18,11 @@
 #include "devices/legacy/i8042.h"
 #include "devices/legacy/power_control.h"
 #include "devices/legacy/uart16550.h"
+#include "devices/virtio/block/block_device.h"
 #include "vmm/machine/machine.h"
+#include "vmm/machine/net_devices.h"
 #include "vmm/machine/run_control.h"
+#include "vmm/machine/x86/pci_devices.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace vmm {
@@ -37,6 +40,9 @@ namespace vmm {
 //   i8042        PIO 0x60/0x64 (0xFE to 0x64 = reboot)
 //   power ctl    PIO 0x600
 //   test device  MMIO 0xd0000000, 4 KiB
+// Both boots: PCI bus 0 on 0xCF8 with the spec's virtio devices, BARs in
+// [0xc0000000, 0xd0000000) (pci_devices.h): disks first, in spec order,
+// then NICs, then vsock (net_devices.h).
 //   PIC, IOAPIC, LAPICs, PIT: in the kernel
 class X86KvmMachine : public Machine {
  public:
@@ -67,6 +73,11 @@ class X86KvmMachine : public Machine {
   void Stop() override;
   MachineExit WaitForExit() override;
   void SendConsoleInput(absl::string_view bytes) override;
+  MachineCounters Counters() const override;
+  absl::Status SetNicRateLimit(uint32_t nic, const RateLimitConfig& rx,
+                               const RateLimitConfig& tx) override;
+  absl::Status SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer) override;
+  NetDeviceCounters NetCounters() const override;
 
  private:
   explicit X86KvmMachine(const MachineSpec& spec) : spec_(spec) {}
@@ -74,6 +85,7 @@ class X86KvmMachine : public Machine {
   absl::Status LoadPayload();
   absl::Status LoadKernel();
   absl::Status SetupDevices(ConsoleOutput console);
+  absl::Status SetupPciDevices();
   void OnGuestPowerAction(GuestPowerAction action, absl::string_view source);
   void VcpuThread(KvmVcpu* vcpu);
   // Returns false when the vCPU loop must end.
@@ -92,6 +104,10 @@ class X86KvmMachine : public Machine {
   std::shared_ptr<PowerControl> power_;
   std::unique_ptr<I8042> i8042_;
   std::shared_ptr<AcpiPmDevice> acpi_pm_;
+  // Virtio devices over PCI (pci_devices.h); after vm_, so they go first.
+  std::vector<std::shared_ptr<virtio::BlockDevice>> disks_;
+  std::unique_ptr<NetDevices> net_;  // NICs and vsock.
+  std::unique_ptr<X86PciDevices> pci_;
   uint64_t entry_rip_ = 0;  // Kernel boot: 64-bit entry point and boot_params.
   uint64_t entry_rsi_ = 0;
 
