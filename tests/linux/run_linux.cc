@@ -4,6 +4,7 @@
 //   run_linux <kernel> <initrd|-> [vcpus] [memory_mib] [timeout_s] [cmdline]
 // Exit status: 0 power off, 3 reboot, 1 crash, 4 timeout (stopped), 2 build
 // error. With timeout_s > 0 the machine is stopped after that many seconds.
+// RUN_LINUX_DISKS="path[:ro],path..." attaches virtio-blk disks.
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "vmm/machine/machine.h"
 
@@ -29,6 +32,14 @@ int main(int argc, char** argv) {
   spec.memory_bytes = (argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 256) << 20;
   const int timeout_s = argc > 5 ? std::atoi(argv[5]) : 0;
   if (argc > 6) spec.cmdline = argv[6];
+  if (const char* disks = std::getenv("RUN_LINUX_DISKS"); disks != nullptr && *disks != 0) {
+    for (absl::string_view item : absl::StrSplit(disks, ',')) {
+      vmm::DiskConfig d;
+      d.read_only = absl::ConsumeSuffix(&item, ":ro");
+      d.path = std::string(item);
+      spec.disks.push_back(d);
+    }
+  }
   const absl::Time start = absl::Now();
   auto machine = vmm::BuildMachine(spec, [](absl::string_view bytes) {
     ssize_t ignored = ::write(STDOUT_FILENO, bytes.data(), bytes.size());

@@ -125,6 +125,7 @@ absl::StatusOr<std::vector<uint8_t>> BuildAcpiTables(const AcpiConfig& c) {
   {
     Table dsdt("DSDT", 2, kHeaderSize);
     dsdt.Append(DsdtBody());
+    dsdt.Append(c.dsdt_extra);
     dsdt_table = dsdt.Finish();
   }
   std::vector<uint8_t> madt = Madt(c);

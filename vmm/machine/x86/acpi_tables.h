@@ -25,6 +25,8 @@ struct AcpiConfig {
   uint8_t sci_irq = 9;
   uint16_t reset_port = 0;
   uint8_t reset_value = 0;
+  // AML appended to the DSDT body (e.g. the PCI host bridge, pci_aml.h).
+  std::vector<uint8_t> dsdt_extra;
 };
 
 // The tables, laid out from config.base, checksums filled in.

@@ -19,6 +19,7 @@
 #include "vmm/machine/io_dispatch.h"
 #include "vmm/machine/x86/acpi_tables.h"
 #include "vmm/machine/x86/linux_boot.h"
+#include "vmm/machine/x86/pci_aml.h"
 #include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
@@ -187,6 +188,8 @@ absl::Status X86KvmMachine::LoadKernel() {
   acpi.sci_irq = x86_layout::kAcpiSciIrq;
   acpi.reset_port = x86_layout::kAcpiResetPort;
   acpi.reset_value = AcpiPmDevice::kResetValue;
+  acpi.dsdt_extra = PciHostBridgeAml({X86PciDevices::kWindowBase, X86PciDevices::kWindowSize,
+                                      X86PciDevices::kFirstIntxGsi});
   ASSIGN_OR_RETURN(std::vector<uint8_t> tables, BuildAcpiTables(acpi));
   if (tables.size() > x86_layout::kAcpiTablesSize) {
     return absl::InternalError(absl::StrFormat("ACPI tables: %d bytes, room for %d",
