@@ -14,15 +14,13 @@ done
 ping -c 3 -W 2 $HOST >/tmp/ping.out 2>&1 && echo "PING-OK" || echo "PING-FAILED"
 tail -2 /tmp/ping.out
 
-# Net servers: 256 MiB guest->host on 5001 (its md5 on the side), host->guest
-# on 5002 (md5 of what arrived), a rate-limit source on 5003 (repeats).
-mkfifo /tmp/g2h
-(md5sum < /tmp/g2h | sed 's/ .*//; s/^/G2H-MD5 /') &
+# Net servers: 256 MiB guest->host on 5001 (a fixed pattern whose md5 the
+# host knows), host->guest on 5002 (md5 of what arrived), a rate-limit
+# source on 5003 (repeats).
+(vsock_echo pattern 268435456 | nc -l -p 5001) &
 P1=$!
-(dd if=/dev/urandom bs=1M count=256 2>/dev/null | tee /tmp/g2h | nc -l -p 5001) &
-P2=$!
 (nc -l -p 5002 | md5sum | sed 's/ .*//; s/^/H2G-MD5 /') &
-P3=$!
+P2=$!
 (while :; do dd if=/dev/zero bs=64k count=1000 2>/dev/null | nc -l -p 5003; done) >/dev/null 2>&1 &
 # vsock: echo server for the host's 64 connections.
 vsock_echo serve 5000 &
@@ -30,5 +28,9 @@ sleep 1
 echo "SERVERS-READY"
 # vsock: 64 connections to the host's echo server (host port 6000).
 vsock_echo client 2 6000 64 131072
-wait $P1 $P2 $P3
+wait $P1 $P2
 echo "NET-DONE"
+# Benchmark only: a connection to port 5009 starts a 64 MiB vsock stream to
+# the host's sink on port 7000.
+nc -l -p 5009 >/dev/null 2>&1
+vsock_echo send 2 7000 67108864

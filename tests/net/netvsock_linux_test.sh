@@ -19,11 +19,18 @@ cp "$(readlink -f "$R/tests/net/netvsock_guest_script.sh")" "$BIN/"
 cp "$(readlink -f "$R/tests/vsock/vsock_host.py")" "$BIN/"
 gcc -static -O2 -pthread -o "$BIN/vsock_echo" "$(readlink -f "$R/tests/vsock/guest/vsock_echo.c")" \
   || { echo "FAIL: gcc -static vsock_echo.c (needs gcc and libc6-dev)"; exit 1; }
-SCRIPT="$(readlink -f "$R/tests/net/netvsock_linux_daemon.sh")"
+"$BIN/vsock_echo" pattern 1048576 > "$BIN/pattern.bin"
+"$BIN/vsock_echo" pattern 268435456 | md5sum | cut -d' ' -f1 > "$BIN/pattern.md5"
+KVER="${KERNEL##*/vmlinuz-}"
+"$BIN/mkinitramfs" "$BIN/init.cpio" --then hang --script "$BIN/netvsock_guest_script.sh" \
+  --modules virtio_pci,virtio_net,vmw_vsock_virtio_transport --kernel-version "$KVER" \
+  --binaries "$BIN/vsock_echo" || { echo "FAIL: mkinitramfs"; exit 1; }
+cp "$(readlink -f "$R/tests/net/netvsock_linux_daemon.sh")" "$BIN/"
+SCRIPT="$BIN/netvsock_linux_daemon.sh"
 LAB="$(readlink -f "$R/tools/kvmlab/kvmlab")"
 if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   echo "skipped: nested KVM is not available here (kvmlab check)"
   exit 0
 fi
-exec "$LAB" run --if-needed --cpus 2 --mem 2048 --timeout 400 --share "$WORK" \
+exec "$LAB" run --if-needed ${NETVSOCK_BENCH:+--env NETVSOCK_BENCH} --cpus 2 --mem 2048 --timeout 400 --share "$WORK" \
   -- "$SCRIPT" "$BIN" "$KERNEL" "$WORK"

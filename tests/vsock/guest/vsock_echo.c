@@ -11,6 +11,9 @@
 //       "vsock_client ok=N bad=M bytes=B" (ok: the echo matched exactly).
 //   vsock_echo send CID PORT BYTES
 //       One connection that only sends (throughput figures).
+//   vsock_echo pattern BYTES
+//       BYTES of a fixed pseudo-random 1 MiB block, repeated, to stdout: the
+//       net test's payload, whose md5 the host computes natively beforehand.
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -91,6 +94,10 @@ static int connect_vsock(unsigned cid, unsigned port) {
   int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
   struct sockaddr_vm a = {.svm_family = AF_VSOCK, .svm_port = port, .svm_cid = cid};
   if (fd < 0) return -1;
+  // Linux waits 2 s for the peer's RESPONSE by default; the KVM lab runs
+  // under TCG on a shared host, where a device thread can stall longer.
+  struct timeval tv = {.tv_sec = 20, .tv_usec = 0};
+  setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, &tv, sizeof(tv));
   if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
     close(fd);
     return -1;
@@ -135,7 +142,12 @@ static void *client_conn(void *arg) {
       if (n == 0) break;
       if (n > 0) {
         fill(block, got, want, (size_t)n);
-        if (memcmp(in, want, (size_t)n) != 0) mismatch = 1;
+        if (!mismatch && memcmp(in, want, (size_t)n) != 0) {
+          size_t k = 0;
+          while (k < (size_t)n && in[k] == want[k]) k++;
+          mismatch = 1;
+          printf("vsock_client conn %u: first bad byte at offset %zu\n", j->index, got + k);
+        }
         got += (size_t)n;
       }
     }
@@ -145,6 +157,10 @@ static void *client_conn(void *arg) {
   struct pollfd p = {fd, POLLIN, 0};
   int eof = poll(&p, 1, 10000) > 0 && recv(fd, &extra, 1, 0) == 0;
   j->ok = got == j->bytes && !mismatch && eof;
+  if (!j->ok) {
+    printf("vsock_client conn %u: sent=%zu got=%zu mismatch=%d eof=%d\n", j->index, sent, got,
+           mismatch, eof);
+  }
   close(fd);
   return NULL;
 }
@@ -197,7 +213,26 @@ static int send_only(unsigned cid, unsigned port, size_t bytes) {
   return sent == bytes ? 0 : 1;
 }
 
+static int pattern(size_t bytes) {
+  enum { kPatternBlock = 1 << 20 };
+  static unsigned char block[kPatternBlock];
+  uint64_t s = 0x5eed5eed5eed5eedull;
+  for (size_t i = 0; i < kPatternBlock; i++) block[i] = (unsigned char)(next_byte_state(&s) >> 56);
+  while (bytes > 0) {
+    size_t n = bytes < kPatternBlock ? bytes : kPatternBlock, off = 0;
+    while (off < n) {
+      ssize_t w = write(1, block + off, n - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return 1;
+      off += (size_t)w;
+    }
+    bytes -= n;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "pattern") == 0) return pattern((size_t)atol(argv[2]));
   if (argc == 3 && strcmp(argv[1], "serve") == 0) return serve((unsigned)atoi(argv[2]));
   if (argc == 6 && strcmp(argv[1], "client") == 0) {
     return client((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]),
