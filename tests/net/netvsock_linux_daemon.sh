@@ -49,7 +49,7 @@ console_value() { grep -a "^$1" "$CONSOLE" | tail -1 | tr -d '\r' | cut -d' ' -f
   2>"$WORK/vmmd.log" &
 DAEMON=$!
 PIDS=""
-trap 'kill $PIDS 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
+trap 'kill $PIDS 2>/dev/null; cp "$RUN"/state/vms/*/worker.log "$WORK/" 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
 
@@ -116,8 +116,9 @@ vmctl capture stop nv1 >/dev/null || fail "capture stop"
 
 # --- Rate limit: guest->host (tx). The lab's capacity varies with the host's
 # load, so the limits are set relative to an unlimited 5 s measurement:
-# half of it through UpdateNic (vmctl nic set-rate) must hold within 10%,
-# then a change to a quarter must take effect, also within 10%.
+# a quarter of it through UpdateNic (vmctl nic set-rate) must hold within
+# 10%, then a change to an eighth must take effect, also within 10% (at
+# half, the lab's own jitter under load already missed by 16%).
 measure() {  # bytes/s received from guest port 5003 between t=1 s and t=6 s
   "$PY" - <<'PY'
 import socket, time
@@ -142,11 +143,11 @@ set_rate() { vmctl nic set-rate nv1 0 "tx-bps=$1,tx-bps-burst=$(($1 / 10))" >/de
 export MIB
 r0=$(measure)
 echo "unlimited guest->host TCP: $r0 B/s"
-l1=$((r0 / 2)); l2=$((r0 / 4))
+l1=$((r0 / 4)); l2=$((r0 / 8))
 set_rate "$l1" || fail "nic set-rate $l1"
 sleep 1
 r1=$(measure)
-within "$r1" "$l1" && pass "tx limit $l1 B/s (half the capacity) holds: $r1 B/s over 5 s" \
+within "$r1" "$l1" && pass "tx limit $l1 B/s (a quarter of the capacity) holds: $r1 B/s over 5 s" \
   || fail "tx limit $l1 B/s: $r1 B/s"
 set_rate "$l2" || fail "nic set-rate $l2"
 sleep 1
@@ -218,7 +219,8 @@ echo "counters (nic rx_bytes tx_bytes rate_limited, vsock rx_bytes tx_bytes): $c
 "$PY" -c "
 import sys; v=[int(x) for x in '$c'.split()]
 sys.exit(0 if v[0] >= $MIB<<20 and v[1] >= $MIB<<20 and v[2] > 0 and v[3] >= 16<<20 and v[4] >= 16<<20 else 1)" \
-  && pass "GetVm NIC and vsock counters count the traffic" || fail "counters: $c"
+  && pass "GetVm NIC and vsock counters count the traffic" \
+  || fail "counters: '$c'; vm: $(vmctl --json get nv1 | field 'd["status"]')"
 vmctl get nv1 | grep -E "^(NIC 0|Vsock):"
 if [ -n "${NETVSOCK_BENCH:-}" ]; then
   # --- Figures (not checks): vsock stream and connection rate beside a host

@@ -21,7 +21,7 @@ namespace vmm::manager {
 namespace {
 
 constexpr absl::Duration kNetCallTimeout = absl::Seconds(5);
-constexpr absl::Duration kCountersTimeout = absl::Seconds(1);
+constexpr absl::Duration kCountersTimeout = absl::Seconds(3);
 
 RateLimitConfig ToConfig(const v1::RateLimit& r) {
   RateLimitConfig c;
