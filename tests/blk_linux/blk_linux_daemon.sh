@@ -13,15 +13,15 @@
 # plus: the guest finds the disks by itself (ACPI PCI0 + virtio_pci), uses
 # MSI-X and one queue per vCPU; GetVm counters count reads, writes, flushes.
 #   blk_linux_daemon.sh BIN_DIR KERNEL WORK_DIR
-# BIN_DIR holds vmmd, vmm-worker, vmctl, mkinitramfs, guest_script.sh.
+# BIN_DIR holds vmmd, vmm-worker, vmctl; WORK_DIR init.cpio (the guest
+# initramfs with guest_script.sh) and vdb.img (16 MiB ext4 with hello.txt).
 set -u
 BIN="$1"; KERNEL="$2"; WORK="$3"
-KVER="${KERNEL##*/vmlinuz-}"
 RUN="$(mktemp -d /tmp/blk_linux.XXXXXX)"  # Local fs: sockets, images.
 SOCK="$RUN/vmmd.sock"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+pass() { echo "ok: $* [t=${SECONDS}s]"; }
 vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
 getjson() { vmctl --json get "$1" 2>/dev/null; }
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
@@ -53,13 +53,10 @@ trap 'kill $CONSOLE_PID 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMO
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
 
-"$BIN/mkinitramfs" "$RUN/init.cpio" --then hang --script "$BIN/guest_script.sh" \
-  --modules virtio_pci,virtio_blk,ext4,crc32c_generic --kernel-version "$KVER" \
-  --binaries mke2fs 2>"$WORK/mkinitramfs.log" || { cat "$WORK/mkinitramfs.log"; exit 1; }
+# The initramfs and the read-only ext4 image are made outside the lab
+# (blk_linux_test.sh: xz and mke2fs under TCG take minutes); local copies.
+cp "$WORK/init.cpio" "$WORK/vdb.img" "$RUN/" || { echo "FAIL: no init.cpio / vdb.img in $WORK"; exit 1; }
 truncate -s 64M "$RUN/vda.img" "$RUN/vdc.img"
-truncate -s 16M "$RUN/vdb.img"
-mkdir -p "$RUN/rosrc" && echo "read-only content" > "$RUN/rosrc/hello.txt"
-mke2fs -q -t ext4 -d "$RUN/rosrc" -F "$RUN/vdb.img" || fail "host mke2fs for vdb"
 ro_before=$(sha256sum < "$RUN/vdb.img")
 
 vmctl create blk1 --vcpus 2 --memory-mib 256 --kernel "$KERNEL" --initrd "$RUN/init.cpio" \
@@ -68,7 +65,11 @@ vmctl create blk1 --vcpus 2 --memory-mib 256 --kernel "$KERNEL" --initrd "$RUN/i
   --disk "path=$RUN/vdc.img" >/dev/null || fail "create blk1"
 t0=$SECONDS
 vmctl start blk1 >/dev/null || fail "start blk1: $(status_of blk1 message)"
-(sleep 900 | vmctl console blk1 --replay --timeout-ms 600000 > "$CONSOLE" 2>&1) &
+# The console client reads a FIFO that this shell holds open (no EOF, no
+# stray process holding our stdout), and is killed by its own pid.
+mkfifo "$RUN/console.in"
+exec 3<>"$RUN/console.in"
+vmctl console blk1 --replay --timeout-ms 600000 < "$RUN/console.in" > "$CONSOLE" 2>&1 &
 CONSOLE_PID=$!
 
 # --- Boot 1.
@@ -122,11 +123,12 @@ grep -a "DD-FIGURES" "$CONSOLE" | tail -1
 # --- Counters (summed over both boots).
 c=$(getjson blk1 | field "' '.join(str(d.get(k, 0)) for d in d['counters']['disks'] for k in ('read_requests','write_requests','flushes','errors','read_bytes','write_bytes'))")
 echo "counters (reads writes flushes errors rbytes wbytes per disk): $c"
-python3 - "$c" <<'PY' && pass "GetVm counters: reads, writes and flushes on vda, vdc; no writes on vdb" || fail "counters: $c"
+python3 - "$c" <<'PY' && pass "GetVm counters: reads, writes, flushes on vda and vdc; no writes on vdb; no errors" || fail "counters: $c"
 import sys
 v = [int(x) for x in sys.argv[1].split()]
 a, b, c = v[0:6], v[6:12], v[12:18]
-assert a[0] > 0 and a[1] > 0 and a[2] > 0 and a[5] >= 8 << 20, a
+assert a[0] > 0 and a[1] > 0 and a[2] > 0 and a[5] >= 4 << 20, a
+assert a[3] == 0 and b[3] == 0 and c[3] == 0, "errors"
 assert b[0] > 0 and b[1] == 0 and b[5] == 0, b
 assert c[1] > 0 and c[2] > 0 and c[5] >= 1 << 20, c
 PY
@@ -143,9 +145,10 @@ if [ -n "$want" ] && [ -n "$pid" ] && kill -9 "$pid"; then
 else
   fail "no FLUSH-MARK ($want) or worker pid ($pid)"
 fi
-# The lock went with the worker: the images open again.
-vmctl start blk1 >/dev/null && pass "restart after kill -9 (locks released)" \
-  || fail "restart: $(status_of blk1 message)"
-vmctl stop blk1 --force >/dev/null 2>&1
+# (Lock release after the worker dies: disk_e2e_test, which is cheaper.)
+if [ "$failures" != 0 ]; then
+  for f in "$RUN"/state/vms/*/*.log; do cp "$f" "$WORK/" 2>/dev/null; done
+  grep -v unclaimed_access "$WORK/vmmd.log" | tail -5 | cut -c1-300
+fi
 echo "failures=$failures"
 [ "$failures" = 0 ]

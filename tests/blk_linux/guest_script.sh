@@ -11,7 +11,7 @@ if ! mount -t ext4 /dev/vda /mnt 2>/dev/null; then
   # Full path: busybox sh prefers its own (smaller) mke2fs applet.
   /usr/bin/mke2fs -q -t ext4 -F /dev/vda && echo "BLK-MKFS-OK"
   mount -t ext4 /dev/vda /mnt || echo "BLK-MOUNT-FAILED"
-  dd if=/dev/urandom of=/mnt/big bs=1M count=8 2>/dev/null
+  dd if=/dev/urandom of=/mnt/big bs=1M count=4 2>/dev/null
   mkdir -p /mnt/dir && echo "hello from boot 1" > /mnt/dir/small
   sync
   echo "SUMS1 $(cd /mnt && sha256sum big dir/small | sha256sum | cut -c1-64)"
@@ -38,11 +38,11 @@ fi
 umount /ro 2>/dev/null
 # Rough throughput figures (the page cache is bypassed by O_DIRECT).
 t0=$(cut -d' ' -f1 /proc/uptime)
-dd if=/dev/vdc of=/dev/null bs=1M count=32 iflag=direct 2>/dev/null
+dd if=/dev/vdc of=/dev/null bs=1M count=16 iflag=direct 2>/dev/null
 t1=$(cut -d' ' -f1 /proc/uptime)
-dd if=/dev/zero of=/dev/vdc bs=1M count=32 seek=2 oflag=direct conv=fsync 2>/dev/null
+dd if=/dev/zero of=/dev/vdc bs=1M count=16 seek=2 oflag=direct conv=fsync 2>/dev/null
 t2=$(cut -d' ' -f1 /proc/uptime)
-echo "DD-FIGURES read_32MiB_s=$(echo "$t0 $t1" | awk '{print $2-$1}') write_32MiB_s=$(echo "$t1 $t2" | awk '{print $2-$1}')"
+echo "DD-FIGURES read_16MiB_s=$(echo "$t0 $t1" | awk '{print $2-$1}') write_16MiB_s=$(echo "$t1 $t2" | awk '{print $2-$1}')"
 # Flush: 1 MiB to the raw disk, fsync (VIRTIO_BLK_T_FLUSH), then the marker.
 dd if=/dev/urandom of=/tmp/pattern bs=1M count=1 2>/dev/null
 dd if=/tmp/pattern of=/dev/vdc bs=1M count=1 conv=fsync 2>/dev/null && sync

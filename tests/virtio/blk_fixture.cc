@@ -12,8 +12,8 @@ namespace vmm {
 namespace virtio {
 namespace testing {
 
-TempImage TempImage::Create(uint64_t bytes) {
-  const char* dir = getenv("TEST_TMPDIR");
+TempImage TempImage::Create(uint64_t bytes, const char* in_dir) {
+  const char* dir = in_dir != nullptr ? in_dir : getenv("TEST_TMPDIR");
   std::string tmpl = absl::StrFormat("%s/blkimgXXXXXX", dir ? dir : "/tmp");
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');

@@ -21,7 +21,8 @@ namespace testing {
 class TempImage {
  public:
   // Creates `bytes` bytes filled with a pattern derived from the offset.
-  static TempImage Create(uint64_t bytes);
+  // In $TEST_TMPDIR, or in `dir` when given (e.g. /dev/shm for tmpfs).
+  static TempImage Create(uint64_t bytes, const char* dir = nullptr);
   ~TempImage();
   TempImage(TempImage&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
   const std::string& path() const { return path_; }

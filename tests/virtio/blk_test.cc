@@ -2,7 +2,9 @@
 // registers by a host-side driver that plays the guest.
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <map>
@@ -221,6 +223,28 @@ TEST(BlkTest, DiscardPunchesHoleAndWriteZeroesZeroes) {
   EXPECT_EQ(rig->Do(0, kBlkTDiscard, 0, seg(0, 8, 1), 0).status, kBlkSUnsupp);
   EXPECT_EQ(rig->Do(0, kBlkTDiscard, 0, seg(16380, 8, 0), 0).status, kBlkSIoErr);
   EXPECT_EQ(rig->Do(0, kBlkTDiscard, 0, {1, 2, 3}, 0).status, kBlkSIoErr);
+}
+
+// tmpfs has no FALLOC_FL_ZERO_RANGE: WRITE_ZEROES falls back to punching
+// a hole (Linux's mke2fs issues these; an IOERR would be a guest-visible
+// failure on such hosts). Counters: one request, no error.
+TEST(BlkTest, WriteZeroesOnTmpfsPunchesHoles) {
+  struct statfs fs;
+  if (::statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC) {
+    GTEST_SKIP() << "/dev/shm is not tmpfs";
+  }
+  TempImage img = TempImage::Create(kImageBytes, "/dev/shm");
+  auto rig = MakeRig(img);
+  ASSERT_NE(rig, nullptr);
+  for (int round = 0; round < 2; ++round) {  // Second round: the sticky path.
+    std::vector<uint8_t> v(16);
+    BlkDiscardWriteZeroes s{uint64_t{100} + 100 * round, 8, 0};
+    std::memcpy(v.data(), &s, 16);
+    ASSERT_EQ(rig->Do(0, kBlkTWriteZeroes, 0, v, 0).status, kBlkSOk) << round;
+    EXPECT_EQ(img.ReadAt(s.sector * 512, 8 * 512), std::vector<uint8_t>(8 * 512, 0));
+    EXPECT_EQ(img.ReadAt((s.sector + 8) * 512, 1)[0], TempImage::Pattern((s.sector + 8) * 512));
+  }
+  EXPECT_EQ(rig->device().counters().errors, 0u);
 }
 
 TEST(BlkTest, SectorBoundsChecked) {

@@ -142,7 +142,7 @@ fi
 if [ -n "$binaries" ]; then
   IFS=, read -r -a bins <<< "$binaries"
   for b in "${bins[@]}"; do
-    src="$(command -v "$b" || true)"
+    src="$(PATH="$PATH:/usr/sbin:/sbin" command -v "$b" || true)"
     [ -n "$src" ] && [ -x "$src" ] || { echo "build.sh: --binaries: $b not found" >&2; exit 1; }
     # /usr/bin, first in PATH: busybox --install would shadow /bin/mke2fs.
     mkdir -p "$root/usr/bin"

@@ -1,5 +1,7 @@
 #include "devices/virtio/block/block_worker.h"
 
+#include <cerrno>
+
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <poll.h>
@@ -195,14 +197,17 @@ bool BlockWorker::Start(size_t q, BlkRequest req) {
         if (r.num_sectors == 0) continue;
         // Both leave the range reading as zeros; a hole also frees space.
         int mode = FALLOC_FL_KEEP_SIZE;
-        if (req.type == kBlkTDiscard || (r.flags & kBlkWriteZeroesFlagUnmap)) {
+        const off_t off = static_cast<off_t>(r.sector * kSectorSize);
+        const off_t len = static_cast<off_t>(uint64_t{r.num_sectors} * kSectorSize);
+        if (req.type == kBlkTDiscard || (r.flags & kBlkWriteZeroesFlagUnmap) ||
+            zero_range_unsupported_) {
           mode |= FALLOC_FL_PUNCH_HOLE;
         } else {
           mode |= FALLOC_FL_ZERO_RANGE;
+          inflight->zero_ranges.emplace_back(off, len);
         }
         io_uring_sqe* sqe = next_sqe();
-        io_uring_prep_fallocate(sqe, image.fd(), mode, static_cast<off_t>(r.sector * kSectorSize),
-                                static_cast<off_t>(uint64_t{r.num_sectors} * kSectorSize));
+        io_uring_prep_fallocate(sqe, image.fd(), mode, off, len);
       }
       break;
     }
@@ -219,6 +224,13 @@ void BlockWorker::OnCompletion(uint64_t id, int32_t res) {
   auto it = inflight_.find(id);
   if (it == inflight_.end()) return;
   Inflight& r = *it->second;
+  if (res == -EOPNOTSUPP && !r.zero_ranges.empty() && !r.retry_with_punch) {
+    // No ZERO_RANGE here (tmpfs): a hole reads as zeros too (§5.2.6.2
+    // allows deallocating for WRITE_ZEROES); redo the ranges once all are in.
+    zero_range_unsupported_ = true;
+    r.retry_with_punch = true;
+    res = 0;
+  }
   if (r.expect >= 0 ? res != r.expect : res != 0) {
     if (!r.failed) {
       Log(LogLevel::kWarning, "virtio_blk", "io_error",
@@ -229,6 +241,24 @@ void BlockWorker::OnCompletion(uint64_t id, int32_t res) {
     r.failed = true;
   }
   if (--r.pending > 0) return;
+  if (r.retry_with_punch && !r.failed && !r.zero_ranges.empty()) {
+    if (setup_.engine->room() >= r.zero_ranges.size()) {
+      for (const auto& [off, len] : r.zero_ranges) {
+        io_uring_sqe* sqe = setup_.engine->NextSqe();
+        io_uring_sqe_set_data64(sqe, id);
+        io_uring_prep_fallocate(sqe, setup_.image->fd(),
+                                FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, off, len);
+      }
+      r.pending = static_cast<int>(r.zero_ranges.size());
+      r.zero_ranges.clear();  // Only one retry.
+      absl::Status s = setup_.engine->Submit();
+      if (s.ok()) return;
+      r.failed = true;
+      r.pending = 0;  // Nothing to wait for if the submit itself failed.
+    } else {
+      r.failed = true;
+    }
+  }
   const bool ok = !r.failed;
   if (ok && r.expect > 0) {
     (r.type == kBlkTIn ? setup_.counters->read_bytes : setup_.counters->write_bytes)

@@ -3,9 +3,12 @@
 
 #include <sys/uio.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -54,6 +57,10 @@ class BlockWorker {
     bool failed = false;
     int64_t expect = -1;  // Byte count a read/write must return (-1: res == 0).
     uint32_t type = 0;    // VIRTIO_BLK_T_*, for the counters.
+    // WRITE_ZEROES ranges (offset, length), kept for a PUNCH_HOLE retry when
+    // the host file system has no FALLOC_FL_ZERO_RANGE (tmpfs).
+    std::vector<std::pair<off_t, off_t>> zero_ranges;
+    bool retry_with_punch = false;
     std::vector<iovec> iov;
   };
 
@@ -73,6 +80,7 @@ class BlockWorker {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Inflight>> inflight_;
   uint64_t next_id_ = 1;
   bool broken_ = false;
+  bool zero_range_unsupported_ = false;  // Sticky, after one EOPNOTSUPP.
 };
 
 }  // namespace virtio
