@@ -1,5 +1,7 @@
 #include "api/validation.h"
 
+#include "api/net_validation.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,12 +179,7 @@ absl::Status ValidateSpec(const v1::VmSpec& spec, const HostLimits& limits) {
       return absl::InvalidArgumentError("spec.boot: required; set kernel or payload");
   }
   RETURN_IF_ERROR(ValidateDisks(spec));
-  // TODO(devices): accept these once the machine builds the devices.
-  if (spec.nics_size() > 0 || spec.has_vsock()) {
-    return absl::UnimplementedError(
-        "spec.nics/vsock: not supported by this vmmd yet; remove them");
-  }
-  return absl::OkStatus();
+  return ValidateNetDevices(spec);
 }
 
 absl::Status ValidateRef(const v1::VmRef& ref, absl::string_view field) {

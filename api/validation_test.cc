@@ -100,9 +100,12 @@ TEST_F(ValidateSpecTest, BootFiles) {
   EXPECT_TRUE(absl::IsInvalidArgument(Check()));
 }
 
-TEST_F(ValidateSpecTest, NicsAndVsockAreNotSupportedYet) {
-  spec_.add_nics();
-  EXPECT_TRUE(absl::IsUnimplemented(Check()));
+TEST_F(ValidateSpecTest, NicsAndVsockAreChecked) {
+  spec_.add_nics()->set_mtu(10);
+  EXPECT_EQ(Check().message(), "spec.nics[0].mtu=10: must be 0 (1500) or 68..9000");
+  spec_.mutable_nics(0)->set_mtu(0);
+  spec_.mutable_vsock()->set_guest_cid(7);
+  EXPECT_TRUE(Check().ok()) << Check();
 }
 
 TEST_F(ValidateSpecTest, Disks) {

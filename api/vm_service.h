@@ -36,6 +36,14 @@ class VmServiceImpl final
                            grpc::ServerWriter<v1::VmEvent>* writer) override;
   grpc::ServerBidiReactor<v1::ConsoleRequest, v1::ConsoleResponse>* StreamConsole(
       grpc::CallbackServerContext* ctx) override;
+  // net_service.cc
+  grpc::Status UpdateNic(grpc::ServerContext*, const v1::UpdateNicRequest*, v1::Vm*) override;
+  grpc::Status StartCapture(grpc::ServerContext*, const v1::StartCaptureRequest*,
+                            v1::CaptureResponse*) override;
+  grpc::Status StopCapture(grpc::ServerContext*, const v1::StopCaptureRequest*,
+                           v1::CaptureResponse*) override;
+  grpc::Status StreamCapture(grpc::ServerContext* ctx, const v1::StreamCaptureRequest* req,
+                             grpc::ServerWriter<v1::CaptureChunk>* writer) override;
 
  private:
   manager::VmManager* const manager_;

@@ -146,6 +146,24 @@ TEST(VsockTest, HostConnectToGuestPortRefusedClosesHostSocket) {
   EXPECT_EQ(rig->device().counters().connections_current, 0u);
 }
 
+TEST(VsockTest, HostConnectWithoutDriverIsClosedAtOnce) {
+  // A guest without a vsock driver (or still booting): no hang.
+  VsockDeviceOptions o;
+  o.uds_path = VsockRig::TempSocketPath("i");
+  o.guest_cid = 9;
+  absl::StatusOr<std::unique_ptr<VsockDevice>> dev = VsockDevice::Create(o);
+  ASSERT_TRUE(dev.ok()) << dev.status();
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<Fd> fd = HostConnect(o.uds_path, 1234);
+    ASSERT_TRUE(fd.ok()) << fd.status();
+    absl::StatusOr<std::string> line = ReadLine(fd->get());
+    EXPECT_FALSE(line.ok());  // EOF without "OK": the hybrid-vsock reset.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  }
+  EXPECT_EQ((*dev)->counters().rst_sent, 3u);
+}
+
 TEST(VsockTest, ShutdownBothFlags) {
   auto rig = MakeRig();
   ASSERT_NE(rig, nullptr);

@@ -73,6 +73,8 @@ const std::map<std::string, CommandDef>& Commands() {
       {"get", {Command::kGet, 1, 1, kRefCommands}},
       {"watch", {Command::kWatch, 0, 1, kRefCommands}},
       {"console", {Command::kConsole, 1, 1, kRefCommands | kConsoleOnly}},
+      {"capture", {Command::kCapture, 2, 3, kRefCommands}},
+      {"nic", {Command::kNic, 3, 4, kRefCommands}},
   };
   return *commands;
 }
@@ -228,6 +230,28 @@ absl::StatusOr<vmm::v1::Disk> ParseDisk(absl::string_view text) {
   return disk;
 }
 
+absl::StatusOr<bool> ApplyRateItem(absl::string_view key, absl::string_view value,
+                                   vmm::v1::RateLimit* rx, vmm::v1::RateLimit* tx) {
+  vmm::v1::RateLimit* r = nullptr;
+  if (absl::ConsumePrefix(&key, "rx-")) {
+    r = rx;
+  } else if (absl::ConsumePrefix(&key, "tx-")) {
+    r = tx;
+  } else {
+    return false;
+  }
+  void (vmm::v1::RateLimit::*set)(uint64_t) = nullptr;
+  if (key == "bps") set = &vmm::v1::RateLimit::set_bytes_per_second;
+  if (key == "bps-burst") set = &vmm::v1::RateLimit::set_bytes_burst;
+  if (key == "pps") set = &vmm::v1::RateLimit::set_packets_per_second;
+  if (key == "pps-burst") set = &vmm::v1::RateLimit::set_packets_burst;
+  if (set == nullptr) return false;
+  auto v = ParseUnsigned<uint64_t>(key, value, UINT64_MAX);
+  if (!v.ok()) return v.status();
+  (r->*set)(*v);
+  return true;
+}
+
 absl::StatusOr<vmm::v1::Nic> ParseNic(absl::string_view text) {
   vmm::v1::Nic nic;
   if (text.empty()) return nic;  // --nic '': a daemon-created tap.
@@ -250,8 +274,13 @@ absl::StatusOr<vmm::v1::Nic> ParseNic(absl::string_view text) {
       if (!m.ok()) return m.status();
       nic.set_mtu(*m);
     } else {
-      return UsageError(
-          absl::StrCat("--nic ", text, ": unknown key '", key, "' (tap=, mac=, queues=, mtu=)"));
+      auto rate = ApplyRateItem(key, *value, nic.mutable_rx_rate_limit(),
+                                nic.mutable_tx_rate_limit());
+      if (!rate.ok()) return rate.status();
+      if (!*rate) {
+        return UsageError(absl::StrCat("--nic ", text, ": unknown key '", key,
+                                       "' (tap=, mac=, queues=, mtu=, {rx,tx}-{bps,pps}[-burst]=)"));
+      }
     }
   }
   return nic;
@@ -380,6 +409,43 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
         return UsageError("create: --initrd/--cmdline/--firmware need --kernel");
       }
     }
+  } else if (def.command == Command::kCapture) {
+    // capture start VM FILE | capture stop VM | capture VM -
+    const std::string& a = positional[1];
+    if (a == "start" && nargs == 3) {
+      inv.capture_action = Invocation::CaptureAction::kStart;
+      inv.vm = positional[2];
+      inv.capture_path = positional[3];
+    } else if (a == "stop" && nargs == 2) {
+      inv.capture_action = Invocation::CaptureAction::kStop;
+      inv.vm = positional[2];
+    } else if (nargs == 2 && positional[2] == "-") {
+      inv.capture_action = Invocation::CaptureAction::kStream;
+      inv.vm = a;
+    } else {
+      return UsageError("capture: use 'capture start VM FILE', 'capture stop VM' or 'capture VM -'");
+    }
+  } else if (def.command == Command::kNic) {
+    if (positional[1] != "set-rate") {
+      return UsageError(absl::StrCat("nic: unknown action '", positional[1],
+                                     "'; use 'nic set-rate VM INDEX [LIMITS]'"));
+    }
+    inv.vm = positional[2];
+    auto index = ParseUnsigned<uint32_t>("nic INDEX", positional[3], UINT32_MAX);
+    if (!index.ok()) return index.status();
+    inv.nic_index = *index;
+    if (nargs == 4) {
+      for (auto& [key, value] : SplitItems(positional[4])) {
+        absl::StatusOr<bool> ok = value.has_value()
+                                      ? ApplyRateItem(key, *value, &inv.rx_limit, &inv.tx_limit)
+                                      : absl::StatusOr<bool>(false);
+        if (!ok.ok()) return ok.status();
+        if (!*ok) {
+          return UsageError(absl::StrCat("nic set-rate: '", key,
+                                         "' is not a limit ({rx,tx}-{bps,pps}[-burst]=N)"));
+        }
+      }
+    }
   } else if (nargs == 1) {
     inv.vm = positional[1];
   }
@@ -437,7 +503,7 @@ Commands:
           [--firmware PATH])
          [--disk path=IMG[,ro][,serial=S][,cache=writeback|none|unsafe]
                  [,queues=N]]...
-         [--nic [tap=NAME][,mac=MAC][,queues=N][,mtu=N]]...
+         [--nic [tap=NAME][,mac=MAC][,queues=N][,mtu=N][,LIMITS]]...
          [--vsock-cid N [--vsock-uds PATH]]
       Flags override fields of the --spec file (protobuf JSON of
       vmm.v1.VmSpec). Without --spec: x86_64, 1 vCPU, 256 MiB, auto.
@@ -445,6 +511,12 @@ Commands:
   stop VM [--timeout-ms N] [--force]
   list
   watch [VM]             stream state changes until Ctrl-C
+  capture start VM FILE  vsock packets to a pcap file (tshark -r FILE)
+  capture stop VM
+  capture VM -           the pcap stream on stdout: vmctl capture VM - | tshark -r -
+  nic set-rate VM INDEX [LIMITS]
+      LIMITS: {rx,tx}-{bps,pps}[-burst]=N,... (bytes/s, packets/s; rx is
+      host->guest); omitted ones become unlimited.
   console VM [--replay] [--timeout-ms N]
       Interactive on a terminal; Ctrl-] detaches. Otherwise stdin is sent
       as input and output is printed until the stream ends, a Ctrl-] byte

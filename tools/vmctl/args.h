@@ -30,6 +30,8 @@ enum class Command {
   kGet,
   kWatch,
   kConsole,
+  kCapture,  // capture start VM FILE | capture stop VM | capture VM -
+  kNic,      // nic set-rate VM INDEX [LIMITS]
 };
 
 // How to reach the daemon: a unix socket, or TCP with (m)TLS. Plaintext TCP
@@ -76,6 +78,14 @@ struct Invocation {
   // console
   bool replay = false;
   uint32_t console_timeout_ms = 0;  // 0: until detach or end of stream.
+  // capture
+  enum class CaptureAction { kStart, kStop, kStream };
+  CaptureAction capture_action = CaptureAction::kStream;
+  std::string capture_path;
+  // nic set-rate
+  uint32_t nic_index = 0;
+  vmm::v1::RateLimit rx_limit;
+  vmm::v1::RateLimit tx_limit;
 };
 
 // Parses argv without the program name. Errors are usage errors (exit 2).
@@ -88,8 +98,14 @@ std::string Usage();
 // A bare first item is the path: --disk /img.raw,ro.
 absl::StatusOr<vmm::v1::Disk> ParseDisk(absl::string_view text);
 
-// --nic [tap=NAME][,mac=52:54:00:..][,queues=N][,mtu=N]
+// --nic [tap=NAME][,mac=52:54:00:..][,queues=N][,mtu=N][,LIMITS]
 absl::StatusOr<vmm::v1::Nic> ParseNic(absl::string_view text);
+
+// LIMITS: comma-separated {rx,tx}-{bps,pps}[-burst]=N, e.g.
+// "tx-bps=1000000,tx-bps-burst=100000" (bytes/s, packets/s; 0 = unlimited).
+// Sets `key` in `rx`/`tx` and returns true if it is such a key.
+absl::StatusOr<bool> ApplyRateItem(absl::string_view key, absl::string_view value,
+                                   vmm::v1::RateLimit* rx, vmm::v1::RateLimit* tx);
 
 // Builds the spec for `create`: the --spec file's JSON (if any) with the
 // flags applied on top. With no --spec file, unset fields get defaults

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "absl/strings/str_cat.h"
 #include "tools/vmctl/console.h"
 #include "tools/vmctl/format.h"
@@ -76,6 +80,15 @@ absl::Status Client::Run(const Invocation& inv) {
       return Watch(inv);
     case Command::kConsole:
       return Console(inv);
+    case Command::kCapture:
+      return Capture(inv);
+    case Command::kNic: {
+      vmm::v1::UpdateNicRequest req;
+      req.set_nic_index(inv.nic_index);
+      *req.mutable_rx_rate_limit() = inv.rx_limit;
+      *req.mutable_tx_rate_limit() = inv.tx_limit;
+      return CallOnVm(inv, &vmm::v1::VmService::StubInterface::UpdateNic, req);
+    }
     case Command::kGet: {
       vmm::v1::Vm vm;
       RETURN_IF_ERROR(ResolveRef(inv, &vm).status());
@@ -226,6 +239,62 @@ absl::Status Client::Watch(const Invocation& inv) {
     out_.flush();  // Scripts read events as they happen.
   }
   return FromGrpc(reader->Finish());
+}
+
+absl::Status Client::Capture(const Invocation& inv) {
+  ASSIGN_OR_RETURN(vmm::v1::VmRef ref, ResolveRef(inv));
+  grpc::ClientContext ctx;
+  vmm::v1::CaptureResponse resp;
+  switch (inv.capture_action) {
+    case Invocation::CaptureAction::kStart: {
+      SetDeadline(ctx);
+      vmm::v1::StartCaptureRequest req;
+      *req.mutable_vm() = ref;
+      // The daemon opens the file: make a relative path the caller's.
+      std::string path = inv.capture_path;
+      if (!path.empty() && path[0] != '/') {
+        char cwd[4096];
+        if (::getcwd(cwd, sizeof(cwd)) != nullptr) path = absl::StrCat(cwd, "/", path);
+      }
+      req.set_path(path);
+      RETURN_IF_ERROR(FromGrpc(stub_.StartCapture(&ctx, req, &resp)));
+      if (!inv.json) out_ << "capturing vsock of " << inv.vm << " to " << path << "\n";
+      return absl::OkStatus();
+    }
+    case Invocation::CaptureAction::kStop: {
+      SetDeadline(ctx);
+      vmm::v1::StopCaptureRequest req;
+      *req.mutable_vm() = ref;
+      RETURN_IF_ERROR(FromGrpc(stub_.StopCapture(&ctx, req, &resp)));
+      if (!inv.json) out_ << "capture of " << inv.vm << " stopped\n";
+      return absl::OkStatus();
+    }
+    case Invocation::CaptureAction::kStream: {
+      vmm::v1::StreamCaptureRequest req;
+      *req.mutable_vm() = ref;
+      auto reader = stub_.StreamCapture(&ctx, req);
+      vmm::v1::CaptureChunk chunk;
+      out_.flush();
+      // Raw bytes on stdout, flushed per chunk so a pipe reader sees
+      // packets as they happen; a reader that goes away ends the stream.
+      while (reader->Read(&chunk)) {
+        const std::string& d = chunk.data();
+        size_t off = 0;
+        while (off < d.size()) {
+          ssize_t n = ::write(STDOUT_FILENO, d.data() + off, d.size() - off);
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) {
+            ctx.TryCancel();
+            reader->Finish().IgnoreError();
+            return absl::OkStatus();
+          }
+          off += static_cast<size_t>(n);
+        }
+      }
+      return FromGrpc(reader->Finish());
+    }
+  }
+  return absl::InternalError("unhandled capture action");
 }
 
 absl::Status Client::Console(const Invocation& inv) {

@@ -35,6 +35,7 @@ class Client {
   absl::Status List(const Invocation& inv);
   absl::Status Watch(const Invocation& inv);
   absl::Status Console(const Invocation& inv);
+  absl::Status Capture(const Invocation& inv);
   // Calls a unary RPC on the VM named by inv.vm: as a name first, then,
   // if no VM has that name, as an id (see ResolveRef for the rule).
   template <typename Request>

@@ -138,15 +138,30 @@ std::string FormatVmDetails(const vmm::v1::Vm& vm) {
                                     " mac=", n.mac().empty() ? "(auto)" : n.mac());
     if (i < vm.counters().nics_size()) {
       const auto& c = vm.counters().nics(i);
+      if (!c.tap().empty() && n.tap().empty()) absl::StrAppend(&text, " (", c.tap(), ")");
       absl::StrAppend(&text, " rx=", c.rx_packets(), "/", c.rx_bytes(), "B tx=", c.tx_packets(),
-                      "/", c.tx_bytes(), "B");
+                      "/", c.tx_bytes(), "B drops=", c.rx_dropped(), "/", c.tx_dropped(),
+                      " rate_limited=", c.rate_limited());
+    }
+    auto limit = [](const vmm::v1::RateLimit& r) {
+      if (r.bytes_per_second() == 0 && r.packets_per_second() == 0) return std::string("-");
+      return absl::StrCat(r.bytes_per_second(), "B/s,", r.packets_per_second(), "pkt/s");
+    };
+    if (n.has_rx_rate_limit() || n.has_tx_rate_limit()) {
+      absl::StrAppend(&text, " limits rx=", limit(n.rx_rate_limit()),
+                      " tx=", limit(n.tx_rate_limit()));
     }
     add(absl::StrCat("NIC ", i), text);
   }
   if (spec.has_vsock()) {
     add("Vsock",
         absl::StrCat("cid=", spec.vsock().guest_cid(), " uds=",
-                     spec.vsock().uds_path().empty() ? "(default)" : spec.vsock().uds_path()));
+                     spec.vsock().uds_path().empty() ? "(default)" : spec.vsock().uds_path(),
+                     vm.counters().has_vsock()
+                         ? absl::StrCat(" connections=", vm.counters().vsock().connections(),
+                                        " rx=", vm.counters().vsock().rx_bytes(),
+                                        "B tx=", vm.counters().vsock().tx_bytes(), "B")
+                         : ""));
   }
   add("Worker PID", st.worker_pid() > 0 ? absl::StrCat(st.worker_pid()) : "-");
   add("Boot count", absl::StrCat(st.boot_count()));

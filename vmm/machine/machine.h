@@ -13,6 +13,10 @@
 
 namespace vmm {
 
+namespace virtio {
+class PcapWriter;  // devices/virtio/vsock/pcap_writer.h
+}  // namespace virtio
+
 // The seam between the worker process and a machine. The worker turns the
 // API's VmSpec into a MachineSpec (no protobuf below this line), builds a
 // machine, and drives it. One Machine object is one boot: a guest reboot
@@ -47,6 +51,10 @@ struct NicConfig {
   RateLimitConfig rx_rate_limit;
   RateLimitConfig tx_rate_limit;
   uint32_t mtu = 1500;
+  // The tap's queue fds (one per queue pair), opened by the worker for its
+  // whole life so that the tap outlives reboots; borrowed: the machine dups
+  // them. Empty: the machine opens the tap itself from `tap`.
+  std::vector<int> tap_fds;
 };
 
 struct VsockConfig {
@@ -73,6 +81,25 @@ struct MachineSpec {
   std::vector<NicConfig> nics;
   bool has_vsock = false;
   VsockConfig vsock;
+};
+
+// Counters of one NIC (rx = host -> guest, tx = guest -> host) and of the
+// vsock device, for GetVm.
+struct NicCounterValues {
+  std::string tap;
+  uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0;
+  uint64_t tx_packets = 0, tx_bytes = 0, tx_dropped = 0;
+  uint64_t rate_limited = 0;  // Times a queue paused for the limiter.
+};
+struct VsockCounterValues {
+  uint64_t connections = 0;  // Open now.
+  uint64_t rx_bytes = 0;     // Payload to the guest.
+  uint64_t tx_bytes = 0;     // Payload from the guest.
+};
+struct NetDeviceCounters {
+  std::vector<NicCounterValues> nics;
+  bool has_vsock = false;
+  VsockCounterValues vsock;
 };
 
 // Device counters for GetVm, each list in spec order. Plain values: the
@@ -135,9 +162,28 @@ class Machine {
   // Bytes typed at the serial console.
   virtual void SendConsoleInput(absl::string_view bytes) = 0;
 
+  // Network device controls and counters (vsock and NICs; a second path
+  // beside Counters(), for the live controls). Machines without the devices
+  // keep these defaults.
+  virtual absl::Status SetNicRateLimit(uint32_t nic, const RateLimitConfig& rx,
+                                       const RateLimitConfig& tx);
+  // Every vsock packet from now on goes to `writer` (nullptr: none). Shared:
+  // the worker keeps one writer across the machines of several boots.
+  virtual absl::Status SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer);
+  virtual NetDeviceCounters NetCounters() const;
+
   // A snapshot of the device counters. Thread-safe, any time after build.
   virtual MachineCounters Counters() const { return {}; }
 };
+
+inline absl::Status Machine::SetNicRateLimit(uint32_t, const RateLimitConfig&,
+                                             const RateLimitConfig&) {
+  return absl::UnimplementedError("this machine has no NICs");
+}
+inline absl::Status Machine::SetVsockCapture(std::shared_ptr<virtio::PcapWriter>) {
+  return absl::UnimplementedError("this machine has no vsock device");
+}
+inline NetDeviceCounters Machine::NetCounters() const { return {}; }
 
 // Builds the machine for `spec` (memory, accelerator, devices, loaded boot
 // image). Errors name what to fix ("payload /x: No such file or directory").

@@ -167,6 +167,7 @@ absl::StatusOr<v1::Vm> VmManager::Create(const v1::VmSpec& spec) {
     return absl::AlreadyExistsError(absl::StrCat("vm name ", spec.name(), " is taken (id ",
                                                  taken->second, "); pick another name"));
   }
+  RETURN_IF_ERROR(CheckVsockFree(spec));
   auto rec = std::make_shared<Record>();
   do {
     rec->vm.set_id(NewId());
@@ -190,6 +191,7 @@ absl::StatusOr<v1::Vm> VmManager::Get(const v1::VmRef& ref) {
   ASSIGN_OR_RETURN(std::shared_ptr<Record> rec, Find(ref));
   ASSIGN_OR_RETURN(v1::Vm vm, Snapshot(rec));
   FillCounters(rec, &vm);
+  AddNetCounters(rec, &vm);
   return vm;
 }
 

@@ -67,6 +67,16 @@ class VmManager {
   absl::StatusOr<std::unique_ptr<worker::ConsoleSession>> OpenConsole(const v1::VmRef& ref,
                                                                       bool replay);
 
+  // Network devices of a running or paused VM (vm_net.cc). UpdateNic also
+  // stores the limits in the spec, for later boots.
+  absl::StatusOr<v1::Vm> UpdateNic(const v1::VmRef& ref, uint32_t nic_index,
+                                   const v1::RateLimit& rx, const v1::RateLimit& tx);
+  absl::Status StartCapture(const v1::VmRef& ref, const std::string& path);
+  absl::Status StopCapture(const v1::VmRef& ref);
+  // The read end of a FIFO that carries the VM's vsock capture as a pcap
+  // stream; EOF when the capture ends (stopped, replaced, or the VM ended).
+  absl::StatusOr<Fd> OpenCaptureStream(const v1::VmRef& ref);
+
   // Subscribes to events (of one VM if `ref` is set) and returns the current
   // state of the watched VMs as the first events.
   struct Watch {
@@ -112,6 +122,13 @@ class VmManager {
   // Sets the final state of a VM whose worker has ended.
   void Finalize(const std::shared_ptr<Record>& rec, uint64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
   void JoinMonitor(const std::shared_ptr<Record>& rec) ABSL_LOCKS_EXCLUDED(mu_);
+  // vm_net.cc: a guest CID or vsock socket another VM of this daemon has.
+  absl::Status CheckVsockFree(const v1::VmSpec& spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds the worker's NIC and vsock counters to `vm` (if it runs).
+  void AddNetCounters(const std::shared_ptr<Record>& rec, v1::Vm* vm) ABSL_LOCKS_EXCLUDED(mu_);
+  // The worker's net control, for a VM that runs; FAILED_PRECONDITION else.
+  absl::StatusOr<std::string> LiveControlSocket(const std::shared_ptr<Record>& rec)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Waits until the worker of the current generation has ended.
   bool AwaitWorkerGone(const std::shared_ptr<Record>& rec, absl::Duration timeout)
       ABSL_LOCKS_EXCLUDED(mu_);

@@ -109,6 +109,10 @@ absl::Status VmStore::Save(const v1::Vm& vm) {
   return AtomicWriteFile(absl::StrCat(VmDir(vm.id()), "/", kVmFile), Text(vm));
 }
 
+absl::Status VmStore::SaveSpec(const std::string& id, const v1::VmSpec& spec) {
+  return AtomicWriteFile(absl::StrCat(VmDir(id), "/", worker::kSpecFile), Text(spec));
+}
+
 absl::Status VmStore::Delete(const std::string& id) {
   std::string dir = VmDir(id);
   std::string doomed = absl::StrCat(vms_dir_, "/", kDeletingPrefix, id);

@@ -32,6 +32,8 @@ class VmStore {
   absl::Status Create(const v1::Vm& vm);
   // Replaces vm.txtpb.
   absl::Status Save(const v1::Vm& vm);
+  // Rewrites the spec file the worker reads at its next start.
+  absl::Status SaveSpec(const std::string& id, const v1::VmSpec& spec);
   absl::Status Delete(const std::string& id);
 
   struct Loaded {

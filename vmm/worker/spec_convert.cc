@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "vmm/worker/net_spec_convert.h"
 
 namespace vmm::worker {
 
@@ -81,7 +82,8 @@ absl::StatusOr<MachineSpec> ToMachineSpec(const v1::VmSpec& spec) {
     if (disk.num_queues == 0) disk.num_queues = 1;
     out.disks.push_back(std::move(disk));
   }
-  // TODO(devices): nics and vsock join MachineSpec with their devices.
+  absl::Status net = AddNetDevices(spec, &out);
+  if (!net.ok()) return net;
   return out;
 }
 

@@ -168,6 +168,11 @@ void VmRunner::SendConsoleInput(absl::string_view bytes) {
   if (machine_ != nullptr) machine_->SendConsoleInput(bytes);
 }
 
+absl::Status VmRunner::WithMachine(const std::function<absl::Status(Machine*)>& fn) {
+  absl::MutexLock lock(&mu_);
+  return fn(machine_.get());
+}
+
 MachineCounters VmRunner::Counters() const {
   std::shared_ptr<Machine> machine;
   MachineCounters total;

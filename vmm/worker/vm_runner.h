@@ -55,6 +55,10 @@ class VmRunner {
   // Console input for the current machine; dropped while none runs.
   void SendConsoleInput(absl::string_view bytes);
 
+  // Runs `fn` with the current machine (nullptr when none runs), holding
+  // the runner's lock so that the machine cannot end meanwhile.
+  absl::Status WithMachine(const std::function<absl::Status(Machine*)>& fn);
+
   // Device counters since Run() began: earlier boots' totals plus the
   // running machine's (a reboot builds fresh devices).
   MachineCounters Counters() const;

@@ -18,6 +18,8 @@
 #include "vmm/worker/control_service.h"
 #include "vmm/worker/files.h"
 #include "vmm/worker/layout.h"
+#include "vmm/worker/net_backends.h"
+#include "vmm/worker/net_control_service.h"
 #include "vmm/worker/seccomp_filter.h"
 #include "vmm/worker/spec_convert.h"
 
@@ -90,6 +92,12 @@ class ConsoleLog {
   bool failed_ = false;
 };
 
+// The VM's id: the last component of <state dir>/vms/<id>.
+std::string VmIdOf(const std::string& vm_dir) {
+  size_t slash = vm_dir.find_last_of('/');
+  return slash == std::string::npos ? vm_dir : vm_dir.substr(slash + 1);
+}
+
 }  // namespace
 
 void HardenWorkerProcess() {
@@ -131,19 +139,36 @@ int RunWorker(const std::string& vm_dir, const MachineFactory& factory) {
                   0);
   }
 
+  // Taps and the vsock socket path, for the worker's whole life.
+  if (machine_spec->vm_id.empty()) machine_spec->vm_id = VmIdOf(vm_dir);
+  absl::StatusOr<std::unique_ptr<NetBackends>> net = NetBackends::Open(vm_dir, &*machine_spec);
+  if (!net.ok()) {
+    return Finish(vm_dir, ExitRecord::START_FAILED, std::string(net.status().message()), 0);
+  }
+  NetBackends* backends = net->get();
+  MachineFactory net_factory = [&factory, backends](const MachineSpec& spec,
+                                                    ConsoleOutput output) {
+    absl::StatusOr<std::unique_ptr<Machine>> m =
+        factory(backends->ForNextMachine(spec), std::move(output));
+    if (m.ok()) backends->AttachTo(m->get());
+    return m;
+  };
+
   ConsoleBuffer console(kConsoleRing);
   ConsoleLog console_log(absl::StrCat(vm_dir, "/", kConsoleLog));
-  VmRunner runner(*machine_spec, factory, [&](absl::string_view bytes) {
+  VmRunner runner(*machine_spec, net_factory, [&](absl::string_view bytes) {
     console.Append(bytes);
     console_log.Write(bytes);
   });
   ControlService service(&runner, &console,
                          [&runner](absl::string_view bytes) { runner.SendConsoleInput(bytes); });
+  NetControlService net_service(&runner, backends);
 
   ::unlink(socket_path.c_str());  // A stale socket from an earlier run.
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
+  builder.RegisterService(&net_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     return Finish(vm_dir, ExitRecord::START_FAILED, absl::StrCat("cannot listen on ", socket_path),

@@ -139,6 +139,23 @@ absl::StatusOr<Tap> Tap::Open(const TapOptions& options) {
   return tap;
 }
 
+absl::StatusOr<Tap> Tap::FromBorrowedFds(const std::string& name, const std::vector<int>& fds) {
+  if (fds.empty() || fds.size() > 256) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("tap \"%s\": %d queue fds, must be 1..256", name, fds.size()));
+  }
+  Tap tap;
+  tap.name_ = name;
+  tap.created_ = false;  // The owner of the original fds decides its life.
+  tap.multi_queue_ = fds.size() > 1;
+  for (int fd : fds) {
+    Fd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (!dup) return ErrnoStatus(absl::StrFormat("dup of a queue fd of tap \"%s\"", name));
+    tap.fds_.push_back(std::move(dup));
+  }
+  return tap;
+}
+
 absl::Status Tap::SetOffload(bool csum, bool tso4, bool tso6, bool ufo) {
   unsigned flags = 0;
   if (csum) {

@@ -36,6 +36,10 @@ struct TapOptions {
 class Tap {
  public:
   static absl::StatusOr<Tap> Open(const TapOptions& options);
+  // A second handle on taps opened elsewhere (the worker keeps the tap for
+  // the VM's life; each boot's device gets duplicates): dups `fds`, which
+  // must be queue fds of tap `name` from Open().
+  static absl::StatusOr<Tap> FromBorrowedFds(const std::string& name, const std::vector<int>& fds);
 
   Tap(Tap&&) = default;
   Tap& operator=(Tap&&) = default;

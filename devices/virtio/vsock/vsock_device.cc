@@ -1,5 +1,6 @@
 #include "devices/virtio/vsock/vsock_device.h"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -75,6 +76,9 @@ absl::StatusOr<std::unique_ptr<VsockDevice>> VsockDevice::Create(
   }
   dev->stop_fd_.Reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!dev->stop_fd_) return ErrnoStatus("eventfd for virtio-vsock stop");
+  dev->idle_stop_fd_.Reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!dev->idle_stop_fd_) return ErrnoStatus("eventfd for the vsock idle acceptor");
+  dev->StartIdleAcceptor();
   Log(LogLevel::kInfo, "virtio_vsock", "listening",
       {{"path", options.uds_path}, {"guest_cid", absl::StrFormat("%d", options.guest_cid)}});
   return dev;
@@ -84,6 +88,7 @@ VsockDevice::VsockDevice(const VsockDeviceOptions& options) : options_(options) 
 
 VsockDevice::~VsockDevice() {
   Reset();
+  StopIdleAcceptor();
   ::unlink(options_.uds_path.c_str());
 }
 
@@ -122,6 +127,7 @@ absl::Status VsockDevice::Activate(Activation activation) {
   if (!have_rx || !have_tx) {
     return absl::InvalidArgumentError("virtio-vsock: activated without rx and tx queues");
   }
+  StopIdleAcceptor();
   VsockWorker::Setup setup;
   setup.activation = std::move(activation);
   setup.options = options_;
@@ -130,7 +136,10 @@ absl::Status VsockDevice::Activate(Activation activation) {
   setup.stop_fd = stop_fd_.get();
   setup.shared = shared_.get();
   absl::StatusOr<std::unique_ptr<VsockWorker>> w = VsockWorker::Create(std::move(setup));
-  if (!w.ok()) return w.status();
+  if (!w.ok()) {
+    StartIdleAcceptor();
+    return w.status();
+  }
   worker_ = std::move(*w);
   VsockWorker* raw = worker_.get();
   thread_ = std::thread([raw] { raw->Run(); });
@@ -152,6 +161,44 @@ void VsockDevice::Reset() {
   uint64_t v;
   (void)!::read(stop_fd_.get(), &v, sizeof(v));
   for (const Fd& fd : kick_fds_) (void)!::read(fd.get(), &v, sizeof(v));
+  StartIdleAcceptor();
+}
+
+// No driver, no guest listener: a host connection gets the hybrid-vsock
+// answer for a reset (the socket closed without an "OK" line) at once,
+// rather than waiting in the backlog for a driver that may never come
+// (a guest without virtio-vsock, or one still booting).
+void VsockDevice::StartIdleAcceptor() {
+  if (idle_thread_.joinable()) return;
+  const int listen_fd = listen_fd_.get(), stop_fd = idle_stop_fd_.get();
+  VsockShared* shared = shared_.get();
+  idle_thread_ = std::thread([listen_fd, stop_fd, shared] {
+    for (;;) {
+      struct pollfd p[2] = {{listen_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+      if (::poll(p, 2, -1) < 0 && errno != EINTR) return;
+      if (p[1].revents != 0) return;
+      if (p[0].revents == 0) continue;
+      Fd conn(::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+      if (!conn) continue;
+      // Take the "CONNECT <port>" line first (briefly), so that the client
+      // reads EOF rather than failing its write with EPIPE.
+      struct pollfd c = {conn.get(), POLLIN, 0};
+      if (::poll(&c, 1, 500) > 0) {
+        char line[64];
+        (void)!::read(conn.get(), line, sizeof(line));
+      }
+      shared->rst_sent.fetch_add(1);
+    }
+  });
+}
+
+void VsockDevice::StopIdleAcceptor() {
+  if (!idle_thread_.joinable()) return;
+  const uint64_t one = 1;
+  (void)!::write(idle_stop_fd_.get(), &one, sizeof(one));
+  idle_thread_.join();
+  uint64_t v;
+  (void)!::read(idle_stop_fd_.get(), &v, sizeof(v));
 }
 
 absl::Status VsockDevice::StartCapture(const std::string& path) {
@@ -175,6 +222,13 @@ void VsockDevice::StopCapture() {
   std::lock_guard<std::mutex> lock(shared_->capture_mu);
   old = std::move(shared_->capture);
   // The file closes when the last in-progress Write drops its reference.
+}
+
+void VsockDevice::SetCaptureWriter(std::shared_ptr<PcapWriter> writer) {
+  std::shared_ptr<PcapWriter> old;
+  std::lock_guard<std::mutex> lock(shared_->capture_mu);
+  old = std::move(shared_->capture);
+  shared_->capture = std::move(writer);
 }
 
 bool VsockDevice::capturing() const {

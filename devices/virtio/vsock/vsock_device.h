@@ -61,8 +61,8 @@ class VsockWorker;
 // virtio-vsock (§5.10) with the Firecracker "hybrid vsock" host side: host
 // processes reach the guest through `uds_path` (CONNECT <port>\n), the guest
 // reaches host listeners at `<uds_path>_<port>`. The listening socket lives
-// as long as the device (connections made while the driver is not ready
-// wait in the backlog); a VsockWorker thread (epoll) serves sockets and
+// as long as the device (connections made while no driver is active are
+// closed at once, the hybrid-vsock reset); a VsockWorker thread (epoll) serves sockets and
 // queues while activated. Reset closes every connection.
 class VsockDevice : public VirtioDevice {
  public:
@@ -91,6 +91,9 @@ class VsockDevice : public VirtioDevice {
   absl::Status StartCapture(const std::string& path);
   absl::Status StartCaptureFd(Fd fd);  // Streaming form (pipe to tshark -r -).
   void StopCapture();
+  // Uses a writer made elsewhere (nullptr stops): the worker keeps one
+  // writer, and its file, across the devices of successive boots.
+  void SetCaptureWriter(std::shared_ptr<PcapWriter> writer);
   bool capturing() const;
 
   VsockCounters counters() const;
@@ -98,6 +101,9 @@ class VsockDevice : public VirtioDevice {
 
  private:
   explicit VsockDevice(const VsockDeviceOptions& options);
+  // While inactive, a thread answers host connections with a reset.
+  void StartIdleAcceptor();
+  void StopIdleAcceptor();
 
   VsockDeviceOptions options_;
   Fd listen_fd_;
@@ -107,6 +113,8 @@ class VsockDevice : public VirtioDevice {
 
   std::unique_ptr<VsockWorker> worker_;
   std::thread thread_;
+  Fd idle_stop_fd_;
+  std::thread idle_thread_;
 };
 
 }  // namespace virtio

@@ -15,6 +15,7 @@
 #include "vmm/base/status_macros.h"
 #include "vmm/machine/accel_irq_line.h"
 #include "vmm/machine/disks.h"
+#include "vmm/machine/net_devices.h"
 #include "vmm/machine/io_dispatch.h"
 #include "vmm/machine/x86/acpi_tables.h"
 #include "vmm/machine/x86/linux_boot.h"
@@ -285,8 +286,24 @@ absl::Status X86KvmMachine::SetupPciDevices() {
     ASSIGN_OR_RETURN(int slot, pci_->AttachVirtio(disk, [d](uint16_t q) { return d->kick_fd(q); }));
     (void)slot;
   }
+  // NICs, then vsock (net_devices.h).
+  ASSIGN_OR_RETURN(net_, NetDevices::Open(spec_));
+  for (const NetDevices::Attachable& a : net_->devices()) {
+    RETURN_IF_ERROR(pci_->AttachVirtio(a.device, a.kick_fd).status());
+  }
   return absl::OkStatus();
 }
+
+absl::Status X86KvmMachine::SetNicRateLimit(uint32_t nic, const RateLimitConfig& rx,
+                                            const RateLimitConfig& tx) {
+  return net_->SetNicRateLimit(nic, rx, tx);
+}
+
+absl::Status X86KvmMachine::SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer) {
+  return net_->SetVsockCapture(std::move(writer));
+}
+
+NetDeviceCounters X86KvmMachine::NetCounters() const { return net_->Counters(); }
 
 MachineCounters X86KvmMachine::Counters() const {
   MachineCounters c;

@@ -20,6 +20,7 @@
 #include "devices/legacy/uart16550.h"
 #include "devices/virtio/block/block_device.h"
 #include "vmm/machine/machine.h"
+#include "vmm/machine/net_devices.h"
 #include "vmm/machine/run_control.h"
 #include "vmm/machine/x86/pci_devices.h"
 #include "vmm/memory/guest_memory.h"
@@ -43,7 +44,8 @@ namespace vmm {
 //   power ctl    PIO 0x600
 //   test device  MMIO 0xd0000000, 4 KiB
 // Both boots: PCI bus 0 on 0xCF8 with the spec's virtio devices, BARs in
-// [0xc0000000, 0xd0000000) (pci_devices.h): disks first, in spec order.
+// [0xc0000000, 0xd0000000) (pci_devices.h): disks first, in spec order,
+// then NICs, then vsock (net_devices.h).
 //   PIC, IOAPIC, LAPICs, PIT: in the kernel
 class X86KvmMachine : public Machine {
  public:
@@ -75,6 +77,10 @@ class X86KvmMachine : public Machine {
   MachineExit WaitForExit() override;
   void SendConsoleInput(absl::string_view bytes) override;
   MachineCounters Counters() const override;
+  absl::Status SetNicRateLimit(uint32_t nic, const RateLimitConfig& rx,
+                               const RateLimitConfig& tx) override;
+  absl::Status SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer) override;
+  NetDeviceCounters NetCounters() const override;
 
  private:
   explicit X86KvmMachine(const MachineSpec& spec) : spec_(spec) {}
@@ -106,6 +112,7 @@ class X86KvmMachine : public Machine {
   std::shared_ptr<AcpiPmDevice> acpi_pm_;
   // Virtio devices over PCI (pci_devices.h); after vm_, so they go first.
   std::vector<std::shared_ptr<virtio::BlockDevice>> disks_;
+  std::unique_ptr<NetDevices> net_;  // NICs and vsock.
   std::unique_ptr<X86PciDevices> pci_;
   uint64_t entry_rip_ = 0;  // Kernel boot: 64-bit entry point and boot_params,
   uint64_t entry_rsi_ = 0;  // or with pvh_entry_ the 32-bit EIP and EBX.

@@ -1,0 +1,246 @@
+// A static guest program for the vsock Linux-guest tests (built with the
+// host's gcc -static; runs as init's child in the x86 guest).
+//
+//   vsock_echo serve PORT
+//       Echo server on AF_VSOCK PORT: one thread per connection, each byte
+//       sent back; on EOF the write side is shut down. Runs until killed.
+//   vsock_echo client CID PORT CONNS BYTES
+//       CONNS parallel connections to CID:PORT, each sending BYTES of a
+//       pseudo-random stream (make_block: seeded by the connection's index) while
+//       reading the echo back, then SHUT_WR and read to EOF. Prints
+//       "vsock_client ok=N bad=M bytes=B" (ok: the echo matched exactly).
+//   vsock_echo send CID PORT BYTES
+//       One connection that only sends (throughput figures).
+//   vsock_echo pattern BYTES
+//       BYTES of a fixed pseudo-random 1 MiB block, repeated, to stdout: the
+//       net test's payload, whose md5 the host computes natively beforehand.
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <linux/vm_sockets.h>
+
+static uint64_t next_byte_state(uint64_t *s) {
+  // xorshift64*: the same stream on the host side (tests/vsock) and here.
+  *s ^= *s >> 12;
+  *s ^= *s << 25;
+  *s ^= *s >> 27;
+  return *s * 2685821657736338717ull;
+}
+
+// Connection i carries a 4096-byte block of the xorshift stream seeded
+// with i, repeated (vsock_host.py makes the same bytes cheaply).
+enum { kBlock = 4096 };
+static void make_block(unsigned index, unsigned char *block) {
+  uint64_t s = 0x9e3779b97f4a7c15ull ^ index;
+  for (size_t i = 0; i < kBlock; i++) block[i] = (unsigned char)(next_byte_state(&s) >> 56);
+}
+static void fill(const unsigned char *block, size_t offset, unsigned char *buf, size_t n) {
+  for (size_t i = 0; i < n; i++) buf[i] = block[(offset + i) % kBlock];
+}
+
+static void *echo_conn(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    ssize_t off = 0;
+    while (off < n) {
+      ssize_t w = write(fd, buf + off, (size_t)(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) goto out;
+      off += w;
+    }
+  }
+out:
+  shutdown(fd, SHUT_WR);
+  close(fd);
+  return NULL;
+}
+
+static int serve(unsigned port) {
+  int s = socket(AF_VSOCK, SOCK_STREAM, 0);
+  struct sockaddr_vm a = {.svm_family = AF_VSOCK, .svm_port = port, .svm_cid = VMADDR_CID_ANY};
+  if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 128) != 0) {
+    perror("vsock_echo serve");
+    return 1;
+  }
+  printf("vsock_echo: listening on port %u\n", port);
+  fflush(stdout);
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    if (c < 0) continue;
+    pthread_t t;
+    if (pthread_create(&t, NULL, echo_conn, (void *)(intptr_t)c) == 0) pthread_detach(t);
+    else close(c);
+  }
+}
+
+struct conn_job {
+  unsigned cid, port, index;
+  size_t bytes;
+  int ok;
+};
+
+static int connect_vsock(unsigned cid, unsigned port) {
+  int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+  struct sockaddr_vm a = {.svm_family = AF_VSOCK, .svm_port = port, .svm_cid = cid};
+  if (fd < 0) return -1;
+  // Linux waits 2 s for the peer's RESPONSE by default; the KVM lab runs
+  // under TCG on a shared host, where a device thread can stall longer.
+  struct timeval tv = {.tv_sec = 20, .tv_usec = 0};
+  setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, &tv, sizeof(tv));
+  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void *client_conn(void *arg) {
+  struct conn_job *j = arg;
+  int fd = connect_vsock(j->cid, j->port);
+  if (fd < 0) {
+    perror("vsock_echo connect");
+    return NULL;
+  }
+  unsigned char block[kBlock];
+  make_block(j->index, block);
+  size_t sent = 0, got = 0;
+  int mismatch = 0, shut = 0;
+  unsigned char out[16384], in[16384], want[16384];
+  size_t out_len = 0, out_off = 0;
+  while (got < j->bytes) {
+    struct pollfd p = {fd, POLLIN | (sent < j->bytes ? POLLOUT : 0), 0};
+    if (poll(&p, 1, 30000) <= 0) break;  // 30 s without progress: give up.
+    if ((p.revents & POLLOUT) && sent < j->bytes) {
+      if (out_off == out_len) {
+        out_len = j->bytes - sent < sizeof(out) ? j->bytes - sent : sizeof(out);
+        fill(block, sent, out, out_len);
+        out_off = 0;
+      }
+      ssize_t w = send(fd, out + out_off, out_len - out_off, MSG_DONTWAIT);
+      if (w > 0) {
+        out_off += (size_t)w;
+        sent += (size_t)w;
+      }
+    }
+    if (sent == j->bytes && !shut) {
+      shutdown(fd, SHUT_WR);
+      shut = 1;
+    }
+    if (p.revents & (POLLIN | POLLHUP)) {
+      ssize_t n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+      if (n == 0) break;
+      if (n > 0) {
+        fill(block, got, want, (size_t)n);
+        if (!mismatch && memcmp(in, want, (size_t)n) != 0) {
+          size_t k = 0;
+          while (k < (size_t)n && in[k] == want[k]) k++;
+          mismatch = 1;
+          printf("vsock_client conn %u: first bad byte at offset %zu\n", j->index, got + k);
+        }
+        got += (size_t)n;
+      }
+    }
+  }
+  // The peer shuts down its side after the echo: expect EOF now.
+  char extra;
+  struct pollfd p = {fd, POLLIN, 0};
+  int eof = poll(&p, 1, 10000) > 0 && recv(fd, &extra, 1, 0) == 0;
+  j->ok = got == j->bytes && !mismatch && eof;
+  if (!j->ok) {
+    printf("vsock_client conn %u: sent=%zu got=%zu mismatch=%d eof=%d\n", j->index, sent, got,
+           mismatch, eof);
+  }
+  close(fd);
+  return NULL;
+}
+
+static int client(unsigned cid, unsigned port, unsigned conns, size_t bytes) {
+  pthread_t *t = calloc(conns, sizeof(*t));
+  struct conn_job *jobs = calloc(conns, sizeof(*jobs));
+  struct timeval t0, t1;
+  gettimeofday(&t0, NULL);
+  for (unsigned i = 0; i < conns; i++) {
+    jobs[i] = (struct conn_job){cid, port, i, bytes, 0};
+    pthread_create(&t[i], NULL, client_conn, &jobs[i]);
+  }
+  unsigned ok = 0;
+  for (unsigned i = 0; i < conns; i++) {
+    pthread_join(t[i], NULL);
+    ok += jobs[i].ok;
+  }
+  gettimeofday(&t1, NULL);
+  double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_usec - t0.tv_usec) / 1e6;
+  printf("vsock_client ok=%u bad=%u bytes=%zu secs=%.2f\n", ok, conns - ok, bytes * conns, secs);
+  fflush(stdout);
+  return ok == conns ? 0 : 1;
+}
+
+static int send_only(unsigned cid, unsigned port, size_t bytes) {
+  int fd = connect_vsock(cid, port);
+  if (fd < 0) {
+    perror("vsock_echo send");
+    return 1;
+  }
+  static unsigned char buf[65536];
+  struct timeval t0, t1;
+  gettimeofday(&t0, NULL);
+  size_t sent = 0;
+  while (sent < bytes) {
+    size_t n = bytes - sent < sizeof(buf) ? bytes - sent : sizeof(buf);
+    ssize_t w = write(fd, buf, n);
+    if (w <= 0) break;
+    sent += (size_t)w;
+  }
+  shutdown(fd, SHUT_WR);
+  char c;
+  while (read(fd, &c, 1) > 0) {
+  }
+  gettimeofday(&t1, NULL);
+  double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_usec - t0.tv_usec) / 1e6;
+  printf("vsock_send bytes=%zu secs=%.3f MBps=%.1f\n", sent, secs, sent / secs / 1e6);
+  close(fd);
+  return sent == bytes ? 0 : 1;
+}
+
+static int pattern(size_t bytes) {
+  enum { kPatternBlock = 1 << 20 };
+  static unsigned char block[kPatternBlock];
+  uint64_t s = 0x5eed5eed5eed5eedull;
+  for (size_t i = 0; i < kPatternBlock; i++) block[i] = (unsigned char)(next_byte_state(&s) >> 56);
+  while (bytes > 0) {
+    size_t n = bytes < kPatternBlock ? bytes : kPatternBlock, off = 0;
+    while (off < n) {
+      ssize_t w = write(1, block + off, n - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return 1;
+      off += (size_t)w;
+    }
+    bytes -= n;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "pattern") == 0) return pattern((size_t)atol(argv[2]));
+  if (argc == 3 && strcmp(argv[1], "serve") == 0) return serve((unsigned)atoi(argv[2]));
+  if (argc == 6 && strcmp(argv[1], "client") == 0) {
+    return client((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]),
+                  (size_t)atol(argv[5]));
+  }
+  if (argc == 5 && strcmp(argv[1], "send") == 0) {
+    return send_only((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), (size_t)atol(argv[4]));
+  }
+  fprintf(stderr, "usage: vsock_echo serve PORT | client CID PORT CONNS BYTES | send CID PORT BYTES\n");
+  return 2;
+}
