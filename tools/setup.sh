@@ -33,7 +33,7 @@ TEST_PKGS=(
   openssl iproute2 python3 bc
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
   clang-14 libclang-rt-14-dev
-  fio tshark
+  fio tshark qemu-user e2fsprogs
   device-tree-compiler qemu-system-misc opensbi
 )
 # tools/kvmlab: QEMU (TCG with emulated SVM), Debian's stock kernel and its
