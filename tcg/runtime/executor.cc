@@ -179,6 +179,9 @@ absl::StatusOr<ExitInfo> Executor::Run(uint32_t flags, uint64_t max_blocks) {
     ++dispatches_;
     if (exit.reason != ir::ExitReason::kNone) return exit;
     unlinked = ctx_->chain_slot;
+    // A block that could not be cached dies at the next lookup (uncached_
+    // is replaced): never link through its slots, they would be freed.
+    if (ran == 1 && *tb == uncached_.get()) unlinked = nullptr;
   }
   std::memcpy(&exit.pc, ctx_->state + ctx_->pc_offset, sizeof(exit.pc));
   exit.reason = ir::ExitReason::kNone;
