@@ -8,6 +8,7 @@ the failures to stderr, and "PASSED FAILED SKIPPED" to stdout for the caller to 
 A target without test.xml (it did not run) counts as one failure.
 """
 import argparse
+import glob
 import os
 import sys
 import xml.etree.ElementTree as ET
@@ -41,11 +42,19 @@ def main():
     for target in sys.stdin.read().split():
         # //pkg/sub:name -> TESTLOGS/pkg/sub/name/test.xml
         package, _, name = target.lstrip("/").partition(":")
-        path = os.path.join(args.testlogs, package, name, "test.xml")
-        if not os.path.exists(path):
+        target_dir = os.path.join(args.testlogs, package, name)
+        paths = [os.path.join(target_dir, "test.xml")]
+        if not os.path.exists(paths[0]):
+            # A sharded test (shard_count) has one result per shard.
+            paths = sorted(glob.glob(os.path.join(target_dir, "shard_*_of_*", "test.xml")))
+        if not paths:
             passed, failed, skipped, failures = 0, 1, 0, ["did not run (no test.xml)"]
         else:
-            passed, failed, skipped, failures = count_file(path)
+            passed, failed, skipped, failures = 0, 0, 0, []
+            for path in paths:
+                p, f, s, fl = count_file(path)
+                passed, failed, skipped = passed + p, failed + f, skipped + s
+                failures += fl
         if passed == 0 and failed == 0 and skipped == 0:
             # A test binary that ran no case counts as a failure: it proves nothing.
             failed, failures = 1, [f"{target}: no test case ran"]
