@@ -3,10 +3,11 @@
 # vmctl (issues 7, 8), where /dev/kvm can boot Linux (inside tools/kvmlab,
 # or a hardware KVM host). Runs in a network namespace of its own. One VM,
 # 2 vCPUs, a created tap (host end 10.77.0.1) and vsock (CID 42):
-#   net    the guest pings the host end; 256 MiB each way with matching
-#          md5; a tx rate limit of 4 MB/s set through UpdateNic (vmctl nic
-#          set-rate) holds within 10% over 5 s, and a change to 8 MB/s
-#          takes effect
+#   net    the guest pings the host end; NETVSOCK_MIB (default 256; the
+#          Bazel target passes 16) each way with matching md5; a tx rate
+#          limit of a quarter of the measured capacity, set through
+#          UpdateNic (vmctl nic set-rate), holds within 10% over 5 s, and a
+#          change to an eighth takes effect, also within 10%
 #   vsock  64 parallel echo connections host->guest and guest->host with
 #          checked bytes; a capture over the run, read by tshark, shows
 #          request/response/data/shutdown with the right CIDs and ports
