@@ -79,18 +79,31 @@ void Assembler::Shift(ShiftOp op, Reg dst, bool w) {
   ModRmReg(op, dst);
 }
 
-void Assembler::ShiftImm(ShiftOp op, Reg dst, uint8_t count) {
-  Rex(true, 0, dst);
+void Assembler::ShiftImm(ShiftOp op, Reg dst, uint8_t count, bool w) {
+  Rex(w, 0, dst);
   Emit8(0xc1);
   ModRmReg(op, dst);
   Emit8(count);
 }
 
-void Assembler::AluImm(AluOp op, Reg dst, int32_t imm) {
+void Assembler::AluImm(AluOp op, Reg dst, int32_t imm, bool w) {
   // The /digit of the 0x81 group is the ALU opcode's bits 5:3.
-  Rex(true, 0, dst);
+  Rex(w, 0, dst);
   Emit8(0x81);
   ModRmReg((op >> 3) & 7, dst);
+  Emit32(static_cast<uint32_t>(imm));
+}
+
+void Assembler::AluMem(AluOp op, Reg dst, Reg base, int32_t disp, bool w) {
+  Rex(w, dst, base);
+  Emit8(op | 2);  // the reg <- r/m direction of the same ALU opcode
+  ModRmMem(dst, base, disp);
+}
+
+void Assembler::StoreImm(Reg base, int32_t disp, int32_t imm, bool w) {
+  Rex(w, 0, base);
+  Emit8(0xc7);
+  ModRmMem(0, base, disp);
   Emit32(static_cast<uint32_t>(imm));
 }
 

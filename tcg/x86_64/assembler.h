@@ -34,9 +34,13 @@ class Assembler {
   void Alu(AluOp op, Reg dst, Reg src, bool w = true);
   void Imul(Reg dst, Reg src, bool w = true);
   void Shift(ShiftOp op, Reg dst, bool w = true);  // by CL
-  void ShiftImm(ShiftOp op, Reg dst, uint8_t count);  // 64-bit
-  // 64-bit op with a sign-extended imm32 (ADD/OR/AND/SUB/XOR/CMP).
-  void AluImm(AluOp op, Reg dst, int32_t imm);
+  void ShiftImm(ShiftOp op, Reg dst, uint8_t count, bool w = true);
+  // Op with an imm32, sign-extended for 64-bit (ADD/OR/AND/SUB/XOR/CMP).
+  void AluImm(AluOp op, Reg dst, int32_t imm, bool w = true);
+  // dst = dst op [base + disp].
+  void AluMem(AluOp op, Reg dst, Reg base, int32_t disp, bool w = true);
+  // MOV [base + disp], imm32 (sign-extended for 64-bit).
+  void StoreImm(Reg base, int32_t disp, int32_t imm, bool w = true);
   // CMP reg, [base + disp] (64-bit).
   void CmpMem(Reg reg, Reg base, int32_t disp);
   // Guest-sized accesses through a host pointer: loads zero- or

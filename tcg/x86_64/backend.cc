@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "tcg/ir/verify.h"
@@ -160,9 +161,15 @@ class Emitter {
     }
   }
 
+  // R10 and R11 hold values too (kAllocatable) but calls clobber them:
+  // two pushes keep RSP 16-byte aligned for the callee.
   void CallAbs(const void* fn) {
+    as_.Push(R10);
+    as_.Push(R11);
     as_.MovRI(RAX, reinterpret_cast<uintptr_t>(fn));
     as_.CallR(RAX);
+    as_.Pop(R11);
+    as_.Pop(R10);
   }
 
   void CheckPending() {
@@ -170,16 +177,78 @@ class Emitter {
     stubs_.push_back({as_.Jcc(kNE), insn_pc_});
   }
 
+  // The register a value lives in, if it has one.
+  bool InReg(const ir::Value& v, Reg* r) const {
+    if (!v.is_inst()) return false;
+    const Home& h = alloc_.homes[v.index()];
+    if (h.kind != Home::Kind::kReg) return false;
+    *r = h.reg;
+    return true;
+  }
+
+  // A constant usable as an instruction's imm32 (sign-extended by 64-bit
+  // ops; taken as is by 32-bit ops, whose constants are 32-bit).
+  static bool Imm32(const ir::Value& v, bool w, int32_t* imm) {
+    if (!v.is_const()) return false;
+    const uint64_t b = v.bits();
+    if (w ? static_cast<int64_t>(b) != static_cast<int32_t>(b) : b > 0xffffffffu) return false;
+    *imm = static_cast<int32_t>(static_cast<uint32_t>(b));
+    return true;
+  }
+
+  // Where instruction i's result is computed: its own register when it has
+  // one that `avoid` does not occupy, else RAX (then Put).
+  Reg ResultReg(size_t i, const ir::Value& avoid) const {
+    const Home& h = alloc_.homes[i];
+    Reg r;
+    if (h.kind == Home::Kind::kReg && !(InReg(avoid, &r) && r == h.reg)) return h.reg;
+    return RAX;
+  }
+
+  // dst = dst op v, with v as an immediate, register or stack operand.
+  void AluWith(AluOp op, Reg dst, const ir::Value& v, bool w) {
+    int32_t imm;
+    Reg r;
+    if (Imm32(v, w, &imm)) {
+      as_.AluImm(op, dst, imm, w);
+    } else if (InReg(v, &r)) {
+      as_.Alu(op, dst, r, w);
+    } else if (v.is_inst()) {
+      as_.AluMem(op, dst, RSP, alloc_.homes[v.index()].slot, w);
+    } else {
+      as_.MovRI(RCX, v.bits());
+      as_.Alu(op, dst, RCX, w);
+    }
+  }
+
+  // Two-address lowering straight into the result's home register: no
+  // round trip through RAX/RCX for register, stack or immediate operands.
   void Binary(size_t i, AluOp op, bool w) {
     const ir::Inst& in = block_.insts[i];
-    Get(RAX, in.args[0]);
-    Get(RCX, in.args[1]);
-    as_.Alu(op, RAX, RCX, w);
-    Put(i, RAX);
+    ir::Value a = in.args[0], b = in.args[1];
+    Reg home;
+    const bool commutes = op != kSub;
+    // The result may own b's register (b dies here): compute in place on
+    // b when the op commutes, else go through RAX.
+    if (commutes && InReg(b, &home) && alloc_.homes[i].kind == Home::Kind::kReg &&
+        alloc_.homes[i].reg == home) {
+      std::swap(a, b);
+    }
+    const Reg dst = ResultReg(i, b);
+    Get(dst, a);
+    AluWith(op, dst, b, w);
+    Put(i, dst);
   }
 
   void ShiftOp3(size_t i, ShiftOp op, bool w) {
     const ir::Inst& in = block_.insts[i];
+    if (in.args[1].is_const()) {
+      const Reg dst = ResultReg(i, ir::Value());
+      Get(dst, in.args[0]);
+      as_.ShiftImm(op, dst, static_cast<uint8_t>(in.args[1].bits() & (w ? 63 : 31)), w);
+      Put(i, dst);
+      return;
+    }
     Get(RAX, in.args[0]);
     Get(RCX, in.args[1]);
     as_.Shift(op, RAX, w);  // hardware masks the count like the IR does
@@ -329,15 +398,28 @@ class Emitter {
     switch (in.op) {
       case Opcode::InsnStart: insn_pc_ = a[0].bits(); break;
       case Opcode::GetReg32:
-      case Opcode::GetReg64:
-        as_.Load(RAX, kState, static_cast<int32_t>(a[0].bits()), in.op == Opcode::GetReg64);
-        Put(i, RAX);
+      case Opcode::GetReg64: {
+        const Reg dst = ResultReg(i, ir::Value());
+        as_.Load(dst, kState, static_cast<int32_t>(a[0].bits()), in.op == Opcode::GetReg64);
+        Put(i, dst);
         break;
+      }
       case Opcode::SetReg32:
-      case Opcode::SetReg64:
-        Get(RAX, a[1]);
-        as_.Store(kState, static_cast<int32_t>(a[0].bits()), RAX, in.op == Opcode::SetReg64);
+      case Opcode::SetReg64: {
+        const bool w = in.op == Opcode::SetReg64;
+        const int32_t off = static_cast<int32_t>(a[0].bits());
+        int32_t imm;
+        Reg r;
+        if (Imm32(a[1], w, &imm)) {
+          as_.StoreImm(kState, off, imm, w);
+        } else if (InReg(a[1], &r)) {
+          as_.Store(kState, off, r, w);
+        } else {
+          Get(RAX, a[1]);
+          as_.Store(kState, off, RAX, w);
+        }
         break;
+      }
       case Opcode::Add64: Binary(i, kAdd, true); break;
       case Opcode::Sub64: Binary(i, kSub, true); break;
       case Opcode::And64: Binary(i, kAnd, true); break;

@@ -22,10 +22,10 @@ struct Allocation {
   int32_t frame_bytes = 0;  // spill area size (multiple of 8)
 };
 
-// Registers that hold values: callee-saved, so values survive the helper
-// calls that memory ops and complex ops make. RAX, RCX, RDX, RSI, RDI and
-// R8-R11 are scratch; R12 = guest state, R13 = ExecContext.
-constexpr Reg kAllocatable[] = {RBX, RBP, R14, R15};
+// Registers that hold values: callee-saved ones, and R10/R11, which the
+// emitter saves around every call (CallAbs). RAX, RCX, RDX, RSI, RDI, R8
+// and R9 are scratch; R12 = guest state, R13 = ExecContext.
+constexpr Reg kAllocatable[] = {R10, R11, RBX, RBP, R14, R15};
 
 // Linear scan over SSA live ranges [definition, last use]. When registers run
 // out, the range that ends last goes to the stack (Poletto & Sarkar 1999):
