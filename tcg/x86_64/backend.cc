@@ -60,7 +60,7 @@ class CompiledX86 : public CompiledCode {
         chain_entry(placement.entry + chain_entry_offset) {}
   CodePlacement placement;
   std::unique_ptr<ChainSlot[]> slots;  // [0] jump/taken, [1] not taken
-  const uint8_t* chain_entry;          // after the callee-saved pushes
+  const uint8_t* chain_entry;          // after the pushes and ctx/state loads
 };
 
 bool HostHasPopcnt() {
@@ -90,7 +90,28 @@ class Emitter {
 
   size_t chain_entry_offset() const { return chain_entry_offset_; }
 
+  // A branch whose condition is a SetCond64 computed as the block's last
+  // instruction and used nowhere else compares and jumps in the terminal:
+  // its operands are still live there (their last use is that instruction,
+  // and no value is defined after it).
+  void FindFusedBranch() {
+    const ir::Terminal& t = block_.terminal;
+    const size_t n = block_.insts.size();
+    if (t.kind != ir::Terminal::Kind::kBranch || !t.cond.is_inst() || n == 0 ||
+        t.cond.index() != n - 1 || block_.insts[n - 1].op != Opcode::SetCond64) {
+      return;
+    }
+    for (const ir::Inst& in : block_.insts) {
+      for (const ir::Value& v : in.args) {
+        if (v.is_inst() && v.index() == n - 1) return;
+      }
+    }
+    if (t.target.is_inst() && t.target.index() == n - 1) return;
+    fused_branch_ = n - 1;
+  }
+
   absl::StatusOr<std::vector<uint8_t>> Run() {
+    FindFusedBranch();
     Prologue();
     for (size_t i = 0; i < block_.insts.size(); ++i) {
       absl::Status s = EmitInst(i);
@@ -123,14 +144,15 @@ class Emitter {
     return ((alloc_.frame_bytes + 15) & ~15) + 8;
   }
 
-  // A chained jump enters after the pushes (the first block of the chain
-  // made them), with RDI = ctx like a call.
+  // A chained jump enters after the pushes and the ctx/state loads (the
+  // first block of the chain made them, for the same ExecContext), with
+  // only its own frame to allocate.
   void Prologue() {
     for (Reg r : kSavedRegs) as_.Push(r);
-    chain_entry_offset_ = as_.size();
-    as_.SubRspImm(FrameBytes());
     as_.MovRR(kCtx, RDI);
     as_.Load(kState, kCtx, static_cast<int32_t>(offsetof(ExecContext, state)));
+    chain_entry_offset_ = as_.size();
+    as_.SubRspImm(FrameBytes());
   }
 
   void Epilogue() {
@@ -481,14 +503,17 @@ class Emitter {
       case Opcode::OrcB64:
         PureCall(i);  // rare: the shared C++ definition
         break;
-      case Opcode::SetCond64:
-        Get(RAX, a[1]);
-        Get(RCX, a[2]);
-        as_.Alu(kCmp, RAX, RCX);
-        as_.Setcc(HostCond(static_cast<ir::Cond>(a[0].bits())), RAX);
-        as_.Movzx8(RAX, RAX);
-        Put(i, RAX);
+      case Opcode::SetCond64: {
+        if (i == fused_branch_) break;  // the terminal compares and jumps
+        Reg lhs = RAX;
+        if (!InReg(a[1], &lhs)) Get(RAX, a[1]);
+        AluWith(kCmp, lhs, a[2], true);
+        const Reg dst = ResultReg(i, ir::Value());
+        as_.Setcc(HostCond(static_cast<ir::Cond>(a[0].bits())), dst);
+        as_.Movzx8(dst, dst);
+        Put(i, dst);
         break;
+      }
       case Opcode::Select64:
         Get(RAX, a[0]);
         Get(RCX, a[1]);
@@ -591,9 +616,20 @@ class Emitter {
         epilogue_jumps_.push_back(as_.Jmp());
         break;
       case ir::Terminal::Kind::kBranch: {
-        Get(RDX, t.cond);
-        as_.Test(RDX, RDX);
-        const size_t not_taken = as_.Jcc(kE);
+        size_t not_taken;
+        if (fused_branch_ != kNoFusion) {
+          // CMP + Jcc on the inverse condition (x86 condition codes come in
+          // pairs differing in bit 0).
+          const ir::Value* a = block_.insts[fused_branch_].args;
+          Reg lhs = RAX;
+          if (!InReg(a[1], &lhs)) Get(RAX, a[1]);
+          AluWith(kCmp, lhs, a[2], true);
+          not_taken = as_.Jcc(static_cast<Cond>(HostCond(static_cast<ir::Cond>(a[0].bits())) ^ 1));
+        } else {
+          Get(RDX, t.cond);
+          as_.Test(RDX, RDX);
+          not_taken = as_.Jcc(kE);
+        }
         JumpTo(t.pc, 0);
         as_.Bind(not_taken);
         JumpTo(t.pc_else, 1);
@@ -633,7 +669,6 @@ class Emitter {
     as_.Load(RAX, RCX, offsetof(IndirectEntry, entry));
     as_.DecMem(kCtx, kBudgetOffset);
     as_.AddRspImm(FrameBytes());
-    as_.MovRR(RDI, kCtx);
     as_.JmpR(RAX);
     for (size_t site : miss) as_.Bind(site);
   }
@@ -671,7 +706,6 @@ class Emitter {
     as_.Load(RAX, RDX, 0);
     as_.DecMem(kCtx, kBudgetOffset);
     as_.AddRspImm(FrameBytes());
-    as_.MovRR(RDI, kCtx);
     as_.JmpR(RAX);
     as_.Bind(no_budget);
     as_.Bind(stop);
@@ -690,6 +724,8 @@ class Emitter {
   std::vector<size_t> epilogue_jumps_;
   const ChainSlot* slots_;
   size_t chain_entry_offset_ = 0;
+  static constexpr size_t kNoFusion = ~size_t{0};
+  size_t fused_branch_ = kNoFusion;
 };
 
 }  // namespace
