@@ -19,9 +19,11 @@ namespace tcg::riscv64::fp {
 
 enum class HostOp : uint8_t { kAdd, kSub, kMul, kDiv, kSqrt, kMulAdd };
 
-// True (with *result and *flags ORed) if the host computed it.
+// True (with *result and *flags ORed) if the host computed it. `accrued`:
+// flags the caller already has (the guest's fflags), which *flags may then
+// also contain; passing them lets the common case skip loading MXCSR.
 bool HostArith(HostOp op, bool dbl, uint64_t a, uint64_t b, uint64_t c, Rm rm, uint64_t* result,
-               uint32_t* flags);
+               uint32_t* flags, uint32_t accrued = 0);
 
 }  // namespace tcg::riscv64::fp
 

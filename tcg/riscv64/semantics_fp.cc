@@ -46,6 +46,9 @@ void Accrue(ExecContext* ctx, uint32_t flags, bool wrote_f) {
   if (flags != 0 || wrote_f) s.mstatus |= kMstatusFs;
 }
 
+// The guest's accrued fflags (fcsr bits 4:0).
+uint32_t Accrued(ExecContext* ctx) { return State(ctx).fcsr & 0x1f; }
+
 template <FpBinOp Op, bool D>
 uint64_t BinaryHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t rm_field) {
   constexpr fp::Format f = Fmt(D);
@@ -60,16 +63,16 @@ uint64_t BinaryHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t rm_fiel
   bool to_f = true;
   switch (Op) {
     case FpBinOp::kAdd:
-      if (!fp::HostArith(fp::HostOp::kAdd, D, a, b, 0, rm, &r, &flags)) r = fp::Add(f, a, b, rm, &flags);
+      if (!fp::HostArith(fp::HostOp::kAdd, D, a, b, 0, rm, &r, &flags, Accrued(ctx))) r = fp::Add(f, a, b, rm, &flags);
       break;
     case FpBinOp::kSub:
-      if (!fp::HostArith(fp::HostOp::kSub, D, a, b, 0, rm, &r, &flags)) r = fp::Sub(f, a, b, rm, &flags);
+      if (!fp::HostArith(fp::HostOp::kSub, D, a, b, 0, rm, &r, &flags, Accrued(ctx))) r = fp::Sub(f, a, b, rm, &flags);
       break;
     case FpBinOp::kMul:
-      if (!fp::HostArith(fp::HostOp::kMul, D, a, b, 0, rm, &r, &flags)) r = fp::Mul(f, a, b, rm, &flags);
+      if (!fp::HostArith(fp::HostOp::kMul, D, a, b, 0, rm, &r, &flags, Accrued(ctx))) r = fp::Mul(f, a, b, rm, &flags);
       break;
     case FpBinOp::kDiv:
-      if (!fp::HostArith(fp::HostOp::kDiv, D, a, b, 0, rm, &r, &flags)) r = fp::Div(f, a, b, rm, &flags);
+      if (!fp::HostArith(fp::HostOp::kDiv, D, a, b, 0, rm, &r, &flags, Accrued(ctx))) r = fp::Div(f, a, b, rm, &flags);
       break;
     case FpBinOp::kMin: r = fp::Min(f, a, b, &flags); break;
     case FpBinOp::kMax: r = fp::Max(f, a, b, &flags); break;
@@ -88,7 +91,7 @@ uint64_t SqrtHelper(ExecContext* ctx, uint64_t a, uint64_t rm_field, uint64_t) {
   uint32_t flags = 0;
   uint64_t r = 0;
   a = Unbox(D, a);
-  if (!fp::HostArith(fp::HostOp::kSqrt, D, a, 0, 0, rm, &r, &flags)) r = fp::Sqrt(Fmt(D), a, rm, &flags);
+  if (!fp::HostArith(fp::HostOp::kSqrt, D, a, 0, 0, rm, &r, &flags, Accrued(ctx))) r = fp::Sqrt(Fmt(D), a, rm, &flags);
   Accrue(ctx, flags, true);
   return Box(D, r);
 }
@@ -109,7 +112,7 @@ uint64_t FmaHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
   if (Neg & 1) c ^= kSign;
   uint32_t flags = 0;
   uint64_t r = 0;
-  if (!fp::HostArith(fp::HostOp::kMulAdd, D, a, b, c, rm, &r, &flags)) {
+  if (!fp::HostArith(fp::HostOp::kMulAdd, D, a, b, c, rm, &r, &flags, Accrued(ctx))) {
     r = fp::MulAdd(f, a, b, c, rm, &flags);
   }
   Accrue(ctx, flags, true);
