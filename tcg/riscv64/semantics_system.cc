@@ -57,16 +57,19 @@ uint64_t CsrHelper(ExecContext* ctx, uint64_t a, uint64_t b, uint64_t c) {
 }
 
 // xRET changes privilege (translation flags, address translation) and may
-// unmask interrupts: leave the dispatch loop after it.
+// unmask interrupts: leave the dispatch loop after it. The TLB bank follows
+// the privilege (Vcpu::Run); a flush is needed only when MPRV was set, as
+// M-mode entries were then filled under MPP's translation (and MRET to a
+// lower mode clears MPRV, privileged spec 3.1.6.3).
 uint64_t MretHelper(ExecContext* ctx, uint64_t, uint64_t, uint64_t) {
   Hart(ctx).Kick();
-  Hart(ctx).RequestTlbFlush();
+  if (State(ctx).mstatus & kMstatusMprv) Hart(ctx).RequestTlbFlush();
   return ReturnFromMTrap(State(ctx));
 }
 
 uint64_t SretHelper(ExecContext* ctx, uint64_t, uint64_t, uint64_t) {
   Hart(ctx).Kick();
-  Hart(ctx).RequestTlbFlush();
+  if (State(ctx).mstatus & kMstatusMprv) Hart(ctx).RequestTlbFlush();
   return ReturnFromSTrap(State(ctx));
 }
 

@@ -60,9 +60,10 @@ void Vcpu::TakeTrap(const ExitInfo& exit) {
 }
 
 void Vcpu::Trap(uint64_t cause, uint64_t tval) {
-  const uint32_t priv = state_.priv;
+  // The TLB bank follows the new privilege (Run). With MPRV set, M-mode
+  // entries were filled under MPP's translation, and the trap changes MPP.
+  if (state_.mstatus & kMstatusMprv) tlb_flush_ = true;
   EnterTrap(state_, cause, tval);
-  if (state_.priv != priv) tlb_flush_ = true;  // translation depends on privilege
   ++traps_;
 }
 
@@ -106,6 +107,9 @@ absl::StatusOr<Vcpu::StopReason> Vcpu::Run(uint64_t max_blocks) {
       tlb_flush_ = false;
       mmu_.Flush();
     }
+    // Translation depends on privilege: one TLB bank per mode.
+    mmu_.SelectBank(state_.priv);
+    ctx_.tlb = mmu_.tlb_base();
     const uint64_t before = executor_.blocks_executed();
     absl::StatusOr<ExitInfo> exit = executor_.Run(TranslationFlags(state_), max_blocks - ran);
     if (!exit.ok()) return exit.status();

@@ -101,10 +101,25 @@ SoftMmu::SoftMmu(GuestMemoryInterface* mem, CodeWriteObserver* code)
   Flush();
 }
 
+void SoftMmu::ClearBank(unsigned bank) {
+  for (Entry& e : banks_[bank]) e = Entry{kInvalidTag, kInvalidTag, 0, 0};
+  for (FetchEntry& e : fetch_banks_[bank]) e = FetchEntry{kInvalidTag, 0};
+  stale_[bank] = false;
+}
+
 void SoftMmu::Flush() {
-  for (Entry& e : tlb_) e = Entry{kInvalidTag, kInvalidTag, 0, 0};
-  for (FetchEntry& e : itlb_) e = FetchEntry{kInvalidTag, 0};
+  for (unsigned b = 0; b < kBanks; ++b) stale_[b] = b != bank_;
+  ClearBank(bank_);
   ++flush_count_;
+}
+
+void SoftMmu::SelectBank(unsigned bank) {
+  bank = bank % kBanks;
+  if (bank == bank_) return;
+  bank_ = bank;
+  if (stale_[bank]) ClearBank(bank);
+  tlb_ = banks_[bank];
+  itlb_ = fetch_banks_[bank];
 }
 
 void SoftMmu::SetTranslator(AddressTranslator* translator) {
@@ -136,7 +151,9 @@ void SoftMmu::SyncCodeEpoch() {
   const uint64_t epoch = code_->CodeEpoch();
   if (epoch == code_epoch_) return;
   code_epoch_ = epoch;
-  for (Entry& e : tlb_) e.write_tag = kInvalidTag;
+  for (auto& bank : banks_) {
+    for (Entry& e : bank) e.write_tag = kInvalidTag;
+  }
 }
 
 bool SoftMmu::Resolve(uint64_t addr, unsigned size, bool write, uint8_t** host,

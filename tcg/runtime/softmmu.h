@@ -35,7 +35,8 @@ class AddressTranslator {
 
 // One vCPU's software TLB: guest page -> host address, direct mapped.
 // Tagged by the address the guest uses: virtual when a translator is set
-// (then Flush() on every address-space or privilege change), else physical. Hits on RAM are a compare and an add; misses, device (MMIO)
+// (then Flush() on every address-space change, and one bank per privilege),
+// else physical. Hits on RAM are a compare and an add; misses, device (MMIO)
 // addresses, accesses crossing a page and stores to pages holding translated
 // code take the slow path. Not thread-safe: each vCPU thread owns one.
 //
@@ -67,8 +68,15 @@ class SoftMmu {
   bool Atomic(AtomicOp aop, uint64_t addr, ir::MemOp op, uint64_t value,
               uint64_t expected, uint64_t* old, MemFault* fault);
 
-  // Drops every entry (data and fetch).
+  // Drops every entry (data and fetch) of every bank.
   void Flush();
+  // Banks: one TLB (data + fetch) per translation context the frontend
+  // distinguishes (riscv64: the privilege mode, as U, S and M translate the
+  // same address differently), so switching context is a pointer change,
+  // not a flush. Flush() empties the current bank at once and the others
+  // when next selected. The inlined fast path must reload tlb_base().
+  static constexpr unsigned kBanks = 4;
+  void SelectBank(unsigned bank);
   // How many times Flush() ran: per-hart caches of virtual-pc lookups (the
   // executor's indirect-jump cache) are stale once it changes.
   uint64_t flush_count() const { return flush_count_; }
@@ -91,6 +99,7 @@ class SoftMmu {
   static constexpr unsigned kEntryShift = 5;
   static constexpr uint64_t kInvalidTag = ~uint64_t{0};
   uint8_t* tlb_base() { return reinterpret_cast<uint8_t*>(tlb_); }
+  unsigned bank() const { return bank_; }
 
  private:
 
@@ -115,10 +124,16 @@ class SoftMmu {
     uint64_t ppage;
   };
   static constexpr unsigned kFetchEntries = 64;
-  FetchEntry itlb_[kFetchEntries];
+  void ClearBank(unsigned bank);
+
   uint64_t code_epoch_ = 0;
   uint64_t flush_count_ = 0;
-  Entry tlb_[kEntries];
+  unsigned bank_ = 0;
+  bool stale_[kBanks] = {};  // flushed while not selected
+  Entry banks_[kBanks][kEntries];
+  FetchEntry fetch_banks_[kBanks][kFetchEntries];
+  Entry* tlb_ = banks_[0];
+  FetchEntry* itlb_ = fetch_banks_[0];
 };
 
 static_assert(sizeof(SoftMmu::Entry) == (1u << SoftMmu::kEntryShift), "TLB entry size");
