@@ -198,3 +198,57 @@ TEST(SoftMmuTest, StoresToCodePagesAreReportedUntilTheCodeIsGone) {
 
 }  // namespace
 }  // namespace tcg
+
+namespace tcg {
+namespace {
+
+// Maps virtual page v to physical page v + kRam and counts its calls.
+class CountingTranslator : public AddressTranslator {
+ public:
+  bool Translate(uint64_t vaddr, MemAccess, Result* out, MemFault*) override {
+    ++calls;
+    out->paddr = kRam + (vaddr & ~kGuestPageMask);
+    out->cache_read = out->cache_write = true;
+    return true;
+  }
+  int calls = 0;
+};
+
+TEST(SoftMmuTest, BanksKeepTheirEntriesAcrossSwitchesUntilAFlush) {
+  testing::FlatMemory mem(kRam, 1 << 16);
+  SoftMmu mmu(&mem, nullptr);
+  CountingTranslator tr;
+  mmu.SetTranslator(&tr);
+  MemFault f;
+  uint64_t v;
+  mmu.SelectBank(1);
+  ASSERT_TRUE(mmu.Store(0x1008, Op(3), 42, &f));
+  ASSERT_TRUE(mmu.Load(0x1008, Op(3), &v, &f));
+  EXPECT_EQ(tr.calls, 1);  // the store filled bank 1
+  uint8_t* const bank1 = mmu.tlb_base();
+  mmu.SelectBank(3);
+  EXPECT_NE(mmu.tlb_base(), bank1);
+  ASSERT_TRUE(mmu.Load(0x1008, Op(3), &v, &f));
+  EXPECT_EQ(v, 42u);
+  EXPECT_EQ(tr.calls, 2);  // bank 3 translates on its own
+  mmu.SelectBank(1);
+  EXPECT_EQ(mmu.tlb_base(), bank1);
+  ASSERT_TRUE(mmu.Load(0x1008, Op(3), &v, &f));
+  EXPECT_EQ(tr.calls, 2);  // bank 1 kept its entry
+  mmu.Flush();  // empties bank 1 now and bank 3 when it is selected
+  ASSERT_TRUE(mmu.Load(0x1008, Op(3), &v, &f));
+  EXPECT_EQ(tr.calls, 3);
+  mmu.SelectBank(3);
+  ASSERT_TRUE(mmu.Load(0x1008, Op(3), &v, &f));
+  EXPECT_EQ(tr.calls, 4);
+  uint64_t paddr;
+  ASSERT_TRUE(mmu.TranslateFetch(0x1000, &paddr, &f));
+  EXPECT_EQ(paddr, kRam + 0x1000);
+  EXPECT_EQ(tr.calls, 5);
+  mmu.SelectBank(1);
+  ASSERT_TRUE(mmu.TranslateFetch(0x1000, &paddr, &f));
+  EXPECT_EQ(tr.calls, 6);  // fetch entries are banked too
+}
+
+}  // namespace
+}  // namespace tcg
