@@ -301,6 +301,11 @@ size_t Assembler::Jmp() {
   return buf_.size();
 }
 
+void Assembler::JmpTo(size_t target) {
+  Emit8(0xe9);
+  Emit32(static_cast<uint32_t>(static_cast<int32_t>(target - (buf_.size() + 4))));
+}
+
 void Assembler::Bind(size_t site) {
   // `site` is the offset just past the rel32 field.
   const int32_t rel = static_cast<int32_t>(buf_.size() - site);

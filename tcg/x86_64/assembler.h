@@ -81,6 +81,8 @@ class Assembler {
   size_t Jcc(Cond cc);
   size_t Jmp();
   void Bind(size_t patch_site);
+  // JMP rel32 back to an earlier offset.
+  void JmpTo(size_t target);
 
  private:
   void Rex(bool w, int reg, int base, bool force = false);

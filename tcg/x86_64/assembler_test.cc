@@ -118,6 +118,13 @@ TEST(AssemblerTest, Encodings) {
   }
 }
 
+TEST(AssemblerTest, BackwardJumpsReachTheirTarget) {
+  Assembler a;
+  a.Ret();      // offset 0
+  a.JmpTo(0);   // E9 rel32 = 0 - 6
+  EXPECT_EQ(a.bytes(), (Bytes{0xc3, 0xe9, 0xfa, 0xff, 0xff, 0xff}));
+}
+
 TEST(AssemblerTest, ForwardJumpsAreBound) {
   Assembler a;
   size_t site = a.Jcc(kNE);

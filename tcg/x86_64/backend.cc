@@ -118,6 +118,7 @@ class Emitter {
       if (!s.ok()) return s;
     }
     EmitTerminal();
+    EmitSlowPaths();
     // Early-exit stubs: record the guest pc, return 1.
     for (const auto& stub : stubs_) {
       as_.Bind(stub.site);
@@ -352,66 +353,96 @@ class Emitter {
 
   // Inline softmmu lookup (SoftMmu::Entry layout): leaves the entry address
   // in RAX and jumps to the returned site on a miss (including accesses
-  // that cross a page). Expects the guest address in RSI; clobbers RCX, RDX.
+  // that cross a page). Expects the guest address in RSI; clobbers RCX.
   size_t TlbLookup(unsigned size, bool write) {
-    as_.MovRR(RAX, RSI);
-    as_.ShiftImm(kShr, RAX, kGuestPageBits);
-    as_.Movzx8(RAX, RAX);  // % 256 entries
-    static_assert(SoftMmu::kEntries == 256, "index is the low byte");
-    as_.ShiftImm(kShl, RAX, SoftMmu::kEntryShift);
-    as_.Load(RDX, kCtx, static_cast<int32_t>(offsetof(ExecContext, tlb)));
-    as_.Alu(kAdd, RAX, RDX);
+    static_assert(SoftMmu::kEntries == 256 && kGuestPageBits > SoftMmu::kEntryShift,
+                  "index = ((addr >> 12) % 256) << 5, as one shift and one mask");
+    as_.MovRR(RAX, RSI, false);
+    as_.ShiftImm(kShr, RAX, kGuestPageBits - SoftMmu::kEntryShift, false);
+    as_.AluImm(kAnd, RAX, (SoftMmu::kEntries - 1) << SoftMmu::kEntryShift, false);
+    as_.AluMem(kAdd, RAX, kCtx, static_cast<int32_t>(offsetof(ExecContext, tlb)));
     as_.MovRR(RCX, RSI);
     if (size > 1) as_.AluImm(kAdd, RCX, static_cast<int32_t>(size - 1));
     as_.AluImm(kAnd, RCX, static_cast<int32_t>(~kGuestPageMask));
     as_.CmpMem(RCX, RAX, write ? 8 : 0);
     const size_t miss = as_.Jcc(kNE);
-    as_.Load(RCX, RAX, 16);  // addend
-    as_.Alu(kAdd, RCX, RSI);  // host address
+    as_.MovRR(RCX, RSI);
+    as_.AluMem(kAdd, RCX, RAX, 16);  // + addend: the host address
     return miss;
   }
 
-  void EmitLoad(size_t i) {
+  // A TLB miss, device access or code-page store: the SoftMmu call, emitted
+  // after the block's terminal so hits fall straight through.
+  struct SlowMem {
+    size_t miss;    // the lookup's Jcc
+    size_t resume;  // where the fast path continues
+    size_t inst;
+    uint64_t pc;
+  };
+
+  void EmitLoadCall(size_t i) {
     const ir::Inst& in = block_.insts[i];
-    const ir::MemOp op = ir::MemOp::Decode(in.args[0].bits());
-    Get(RSI, in.args[1]);
-    size_t done = 0, miss = 0;
-    const bool inline_path = !op.aligned;  // alignment-checked loads (LR) stay out of line
-    if (inline_path) {
-      miss = TlbLookup(op.size(), false);
-      as_.LoadSized(RAX, RCX, 0, op.size(), op.sign);
-      done = as_.Jmp();
-      as_.Bind(miss);
-    }
     as_.MovRR(RDI, kCtx);
+    Get(RSI, in.args[1]);
     as_.MovRI(RDX, in.args[0].bits());
     as_.MovRI(RCX, insn_pc_);
     CallAbs(reinterpret_cast<const void*>(&JitLoad));
     CheckPending();
-    if (inline_path) as_.Bind(done);
     Put(i, RAX);
   }
 
-  void EmitStore(size_t i) {
+  void EmitStoreCall(size_t i) {
     const ir::Inst& in = block_.insts[i];
-    const ir::MemOp op = ir::MemOp::Decode(in.args[0].bits());
-    Get(RSI, in.args[1]);
-    size_t done = 0;
-    const bool inline_path = !op.aligned;
-    if (inline_path) {
-      const size_t miss = TlbLookup(op.size(), true);
-      Get(RDX, in.args[2]);
-      as_.StoreSized(RCX, 0, RDX, op.size());
-      done = as_.Jmp();
-      as_.Bind(miss);
-    }
     as_.MovRR(RDI, kCtx);
+    Get(RSI, in.args[1]);
     Get(RDX, in.args[2]);
     as_.MovRI(RCX, in.args[0].bits());
     as_.MovRI(R8, insn_pc_);
     CallAbs(reinterpret_cast<const void*>(&JitStore));
     CheckPending();
-    if (inline_path) as_.Bind(done);
+  }
+
+  void EmitLoad(size_t i) {
+    const ir::Inst& in = block_.insts[i];
+    const ir::MemOp op = ir::MemOp::Decode(in.args[0].bits());
+    if (op.aligned) {  // alignment-checked loads (LR) stay out of line
+      EmitLoadCall(i);
+      return;
+    }
+    Get(RSI, in.args[1]);
+    const size_t miss = TlbLookup(op.size(), false);
+    const Reg dst = ResultReg(i, ir::Value());
+    as_.LoadSized(dst, RCX, 0, op.size(), op.sign);
+    Put(i, dst);
+    slow_.push_back({miss, as_.size(), i, insn_pc_});
+  }
+
+  void EmitStore(size_t i) {
+    const ir::Inst& in = block_.insts[i];
+    const ir::MemOp op = ir::MemOp::Decode(in.args[0].bits());
+    if (op.aligned) {
+      EmitStoreCall(i);
+      return;
+    }
+    Get(RSI, in.args[1]);
+    const size_t miss = TlbLookup(op.size(), true);
+    Reg src = RDX;
+    if (!InReg(in.args[2], &src)) Get(RDX, in.args[2]);
+    as_.StoreSized(RCX, 0, src, op.size());
+    slow_.push_back({miss, as_.size(), i, insn_pc_});
+  }
+
+  void EmitSlowPaths() {
+    for (const SlowMem& m : slow_) {
+      as_.Bind(m.miss);
+      insn_pc_ = m.pc;  // CheckPending's stub reports this instruction
+      if (block_.insts[m.inst].op == Opcode::Load) {
+        EmitLoadCall(m.inst);
+      } else {
+        EmitStoreCall(m.inst);
+      }
+      as_.JmpTo(m.resume);
+    }
   }
 
   absl::Status EmitInst(size_t i) {
@@ -726,6 +757,7 @@ class Emitter {
   size_t chain_entry_offset_ = 0;
   static constexpr size_t kNoFusion = ~size_t{0};
   size_t fused_branch_ = kNoFusion;
+  std::vector<SlowMem> slow_;
 };
 
 }  // namespace
