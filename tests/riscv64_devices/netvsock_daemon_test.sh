@@ -6,9 +6,10 @@
 # vsock (CID 42); the guest is our static /init (guest/netvsock_init.c):
 #   net    the guest sees the spec's MAC and pings the host end; RVDEV_MIB
 #          (default 4) MiB each way over TCP, CRC-32 of both ends equal;
-#          UpdateNic (vmctl nic set-rate) to a quarter of the measured
+#          UpdateNic (vmctl nic set-rate) to a tenth of the measured
 #          guest->host capacity holds within 10% over 3 s, and lifting it
-#          restores more than twice that
+#          restores more than twice that (a riscv guest under TCG on a shared
+#          host: its own speed varies, so the limit leaves it headroom)
 #   vsock  64 parallel echo connections host->guest (guest listens) and 64
 #          guest->host (to the host's listener at <uds>_6000), all bytes
 #          checked; a capture started and stopped through the API is read by
@@ -98,11 +99,17 @@ vmctl start rv >/dev/null || fail "start rv"
 ip addr add 10.78.0.1/24 dev "$TAP" && ip link set "$TAP" up && pass "tap $TAP up at 10.78.0.1" \
   || fail "configuring $TAP"
 vmctl capture start rv "$RUN/cap.pcap" >/dev/null || fail "capture start"
-(sleep 600 | vmctl console rv --replay --timeout-ms 400000 > "$CONSOLE" 2>&1) &
+# The console's stdin stays open (EOF would end the stream) through a FIFO
+# whose writer the EXIT trap kills, so nothing outlives the test.
+mkfifo "$RUN/console.in"
+sleep 600 > "$RUN/console.in" &
+PIDS="$PIDS $!"
+"$BIN/tools/vmctl/vmctl" --socket "$SOCK" console rv --replay --timeout-ms 400000 \
+  < "$RUN/console.in" > "$CONSOLE" 2>&1 &
 PIDS="$PIDS $!"
 [ "$(state accelerator)" = TCG ] || fail "accelerator: $(state accelerator)"
 
-if wait_console "SERVERS-READY" 150; then
+if wait_console "SERVERS-READY" 150 && wait_console "listening on port 5000" 30; then
   pass "guest up, servers ready in $((SECONDS - t0)) s"
 else
   fail "guest did not get ready; console tail: $(tail -c 2000 "$CONSOLE")"
@@ -187,7 +194,7 @@ print(int((n - start) / 3.0))
 PY
 }
 r0=$(measure)
-l1=$((r0 / 4))
+l1=$((r0 / 10))
 vmctl nic set-rate rv 0 "tx-bps=$l1,tx-bps-burst=$((l1 / 10))" >/dev/null || fail "nic set-rate $l1"
 sleep 0.5
 r1=$(measure)
