@@ -198,6 +198,12 @@ l1=$((r0 / 10))
 vmctl nic set-rate rv 0 "tx-bps=$l1,tx-bps-burst=$((l1 / 10))" >/dev/null || fail "nic set-rate $l1"
 sleep 0.5
 r1=$(measure)
+# Above the limit is the limiter's fault; below it can be the guest starved
+# by the host's load for a moment (TCG): measure once more then.
+if [ "$r1" -lt $((l1 * 9 / 10)) ]; then
+  echo "limited run below the limit ($r1 B/s), measuring again"
+  r1=$(measure)
+fi
 vmctl nic set-rate rv 0 >/dev/null || fail "nic set-rate (unlimited)"
 sleep 0.5
 r2=$(measure)
