@@ -3,12 +3,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "devices/virtio/block/block_device.h"
-#include "devices/virtio/mmio/mmio_transport.h"
 #include "tcg/riscv64/csr.h"
 #include "vmm/base/log.h"
 #include "vmm/base/status_macros.h"
 #include "vmm/fdt/riscv_virt_fdt.h"
 #include "vmm/machine/riscv/riscv_boot.h"
+#include "vmm/machine/riscv/riscv_virtio_slots.h"
 #include "vmm/machine/x86/linux_boot.h"
 
 namespace vmm {
@@ -39,22 +39,6 @@ virtio::CacheMode ToCacheMode(DiskCache c) {
   return virtio::CacheMode::kWriteback;
 }
 
-// A virtio-mmio slot without a device, as QEMU's `virt` has them: the magic
-// and version read back and DeviceID is 0, which drivers skip (virtio 1.2
-// §4.2.3.1.1); everything else reads 0 and writes are ignored.
-class EmptyVirtioSlot : public BusDevice {
- public:
-  absl::string_view name() const override { return "virtio-mmio-empty"; }
-  void Read(uint64_t offset, absl::Span<uint8_t> data) override {
-    uint32_t v = 0;
-    if (offset == virtio::mmio::kMagicValue) v = virtio::mmio::kMagic;
-    if (offset == virtio::mmio::kVersion) v = 2;
-    if (offset == virtio::mmio::kVendorId) v = virtio::mmio::kVendor;
-    for (size_t i = 0; i < data.size(); ++i) data[i] = i < 4 ? static_cast<uint8_t>(v >> (8 * i)) : 0;
-  }
-  void Write(uint64_t, absl::Span<const uint8_t>) override {}
-};
-
 }  // namespace
 
 absl::Status RiscvVirtMachine::ValidateSpec(const MachineSpec& spec) {
@@ -80,15 +64,7 @@ absl::Status RiscvVirtMachine::ValidateSpec(const MachineSpec& spec) {
   if (kernel && spec.kernel_path.empty()) {
     return absl::InvalidArgumentError("boot: set payload_path or kernel_path");
   }
-  if (spec.disks.size() > static_cast<size_t>(rv::kVirtioCount)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "disks: %d given, the riscv64 virt machine has %d virtio-mmio slots", spec.disks.size(),
-        rv::kVirtioCount));
-  }
-  if (!spec.nics.empty() || spec.has_vsock) {
-    return absl::UnimplementedError(
-        "nics/vsock: not wired on the riscv64 machine yet; remove them from the spec");
-  }
+  RETURN_IF_ERROR(RiscvVirtioSlots::CheckCount(spec));
   return absl::OkStatus();
 }
 
@@ -172,6 +148,8 @@ absl::Status RiscvVirtMachine::SetupDevices(ConsoleOutput console) {
   });
   RETURN_IF_ERROR(mmio_bus_.Register(rv::kTestBase, rv::kTestSize, finisher));
 
+  // virtio-mmio slots in order: disks, NICs, vsock (riscv_virtio_slots.h).
+  RiscvVirtioSlots slots(memory_.get(), plic_.get(), &mmio_bus_);
   for (size_t i = 0; i < spec_.disks.size(); ++i) {
     const DiskConfig& d = spec_.disks[i];
     virtio::BlockDeviceOptions o;
@@ -185,19 +163,15 @@ absl::Status RiscvVirtMachine::SetupDevices(ConsoleOutput console) {
       return absl::Status(dev.status().code(),
                           absl::StrCat("disks[", i, "]: ", dev.status().message()));
     }
-    ASSIGN_OR_RETURN(std::shared_ptr<InterruptLine> irq,
-                     plic_->Input(rv::kVirtioIrqBase + static_cast<uint32_t>(i)));
-    auto transport = std::make_shared<virtio::VirtioMmioTransport>(
-        std::shared_ptr<virtio::VirtioDevice>(std::move(*dev)), memory_.get(), irq);
-    RETURN_IF_ERROR(mmio_bus_.Register(rv::kVirtioBase + rv::kVirtioStride * i,
-                                       virtio::mmio::kWindowSize, transport));
-    virtio_.push_back(transport);
+    RETURN_IF_ERROR(slots.Attach(std::move(*dev), absl::StrCat("disks[", i, "]")));
   }
-  for (size_t i = spec_.disks.size(); i < static_cast<size_t>(rv::kVirtioCount); ++i) {
-    RETURN_IF_ERROR(mmio_bus_.Register(rv::kVirtioBase + rv::kVirtioStride * i,
-                                       virtio::mmio::kWindowSize,
-                                       std::make_shared<EmptyVirtioSlot>()));
+  ASSIGN_OR_RETURN(net_, NetDevices::Open(spec_));
+  const std::vector<NetDevices::Attachable> net = net_->devices();
+  for (size_t i = 0; i < net.size(); ++i) {
+    RETURN_IF_ERROR(slots.Attach(
+        net[i].device, i < spec_.nics.size() ? absl::StrCat("nics[", i, "]") : "vsock"));
   }
+  ASSIGN_OR_RETURN(virtio_, slots.Finish());
   return absl::OkStatus();
 }
 
@@ -333,6 +307,17 @@ MachineExit RiscvVirtMachine::WaitForExit() {
 }
 
 void RiscvVirtMachine::SendConsoleInput(absl::string_view bytes) { uart_->ReceiveInput(bytes); }
+
+absl::Status RiscvVirtMachine::SetNicRateLimit(uint32_t nic, const RateLimitConfig& rx,
+                                               const RateLimitConfig& tx) {
+  return net_->SetNicRateLimit(nic, rx, tx);
+}
+
+absl::Status RiscvVirtMachine::SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer) {
+  return net_->SetVsockCapture(std::move(writer));
+}
+
+NetDeviceCounters RiscvVirtMachine::NetCounters() const { return net_->Counters(); }
 
 uint64_t RiscvVirtMachine::InstructionsRetired() {
   // Read racily from the harts' threads: a statistic, not synchronisation.

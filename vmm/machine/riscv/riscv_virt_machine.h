@@ -18,6 +18,7 @@
 #include "devices/riscv/plic.h"
 #include "devices/riscv/sifive_test.h"
 #include "vmm/machine/machine.h"
+#include "vmm/machine/net_devices.h"
 #include "vmm/machine/run_control.h"
 #include "vmm/memory/guest_memory.h"
 
@@ -27,7 +28,8 @@ namespace vmm {
 // the addresses of vmm/fdt/riscv_virt_fdt.h: RAM at 0x80000000, CLINT
 // 0x2000000, PLIC 0xc000000, 16550 UART 0x10000000 (PLIC source 10),
 // sifive,test0 0x100000 (guest poweroff/reboot end the machine), virtio-mmio
-// slot i at 0x10001000 + 0x1000*i (PLIC source 1+i) for spec.disks.
+// slot i at 0x10001000 + 0x1000*i (PLIC source 1+i) for spec.disks, then
+// spec.nics (virtio-net on the worker's taps), then vsock.
 //
 // Boot:
 //  - payload_path: an RV64 ELF run in M-mode from its entry on every hart,
@@ -60,6 +62,10 @@ class RiscvVirtMachine : public Machine {
   void Stop() override;
   MachineExit WaitForExit() override;
   void SendConsoleInput(absl::string_view bytes) override;
+  absl::Status SetNicRateLimit(uint32_t nic, const RateLimitConfig& rx,
+                               const RateLimitConfig& tx) override;
+  absl::Status SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer) override;
+  NetDeviceCounters NetCounters() const override;
 
   // Guest instructions retired so far, over all harts (benchmarks, tests).
   uint64_t InstructionsRetired();
@@ -89,7 +95,8 @@ class RiscvVirtMachine : public Machine {
   std::shared_ptr<Clint> clint_;
   std::shared_ptr<Plic> plic_;
   std::shared_ptr<Uart16550> uart_;
-  std::vector<std::shared_ptr<BusDevice>> virtio_;
+  std::vector<std::shared_ptr<BusDevice>> virtio_;  // Transports, slot order.
+  std::unique_ptr<NetDevices> net_;  // NICs and vsock (controls, counters).
   uint64_t entry_ = 0;     // Where every hart starts (M-mode).
   uint64_t fdt_addr_ = 0;  // a1
   uint64_t fw_info_ = 0;   // a2 (kernel boot)
