@@ -2,9 +2,12 @@
 // (sched_setaffinity) to two different vCPUs (`vmmcpus=A,B`, default 0,1),
 // `vmmiters=` iterations each (default 100000). Each iteration uses a fresh
 // pair of locations and starts with a shared sense-reversing barrier, then a
-// small per-iteration random delay, so the two threads' accesses really
-// overlap at varying offsets. Every `kBatch` iterations thread 0 tallies the
-// outcomes and clears the locations between two more barriers.
+// per-iteration random delay of 0..`vmmdelay=`-1 (default 32) empty loops
+// per thread, so the two threads' accesses really overlap at varying
+// offsets. Every `kBatch` iterations thread 0 tallies the
+// outcomes and clears the locations between two more barriers. With
+// `vmmbudget_ms=` each test also stops after its share of that time (whole
+// batches), and the lines report the iterations actually run.
 //
 // Prints per test: VMM-LITMUS test=NAME ordered=0|1 iters=N 00=.. 01=..
 // 10=.. 11=.. relaxed=K forbidden=F, where forbidden counts the relaxed
@@ -22,7 +25,10 @@
 #include "common.h"
 #include "litmus_tests.h"
 
-enum { kBatch = 512 };
+enum {
+  kBatch = 512,
+  kSpinBeforePause = 4000,
+};
 
 typedef struct {
   int64_t x;
@@ -42,6 +48,11 @@ static slot_t slots[kBatch] __attribute__((aligned(64)));
 static int64_t results[2][kBatch][2];
 static barrier_t bar __attribute__((aligned(64)));
 static long iters;
+static long delay_range;
+static double budget_ms;  // 0: no limit. Else every test stops at its share.
+static double start_ms;
+static _Atomic int stop_test;  // Set by thread 0 between two barriers.
+static long ran[64];  // Iterations done per test.  // Random 0..delay_range-1 loops after each barrier.
 static int cpus[2];
 static int ran_on[2];  // sched_getcpu() of each thread once pinned.
 static uint64_t outcome[64][5];  // [test][00, 01, 10, 11, impossible]
@@ -57,6 +68,13 @@ static void barrier_wait(int* local_sense) {
     atomic_store_explicit(&bar.count, 0, memory_order_relaxed);
     atomic_store_explicit(&bar.sense, s, memory_order_release);
   } else {
+    // Spin on plain loads first: a PAUSE may give up the host thread (our
+    // JIT yields on it), and the waiter would then always start its test
+    // long after the releaser, so the two never overlap. PAUSE only after
+    // that, for when the other vCPU is not running at all.
+    for (int i = 0; i < kSpinBeforePause; ++i) {
+      if (atomic_load_explicit(&bar.sense, memory_order_acquire) == s) return;
+    }
     while (atomic_load_explicit(&bar.sense, memory_order_acquire) != s) cpu_relax();
   }
 }
@@ -101,14 +119,17 @@ static void* thread_main(void* arg) {
     const litmus_test* lt = &kLitmusTests[t];
     litmus_thread_fn fn = id == 0 || lt->t1 == NULL ? lt->t0 : lt->t1;
     int swap = id == 1 && lt->t1 == NULL;
-    for (long done = 0; done < iters; done += kBatch) {
+    // Test t gets the budget's share up to (t+1)/T of it, so a slow start
+    // does not starve the later tests.
+    const double deadline = start_ms + budget_ms * (t + 1) / kNumLitmusTests;
+    for (long done = 0; done < iters && !atomic_load(&stop_test); done += kBatch) {
       int n = iters - done < kBatch ? (int)(iters - done) : kBatch;
       for (int k = 0; k < n; ++k) {
         barrier_wait(&sense);
         rnd ^= rnd << 13;
         rnd ^= rnd >> 7;
         rnd ^= rnd << 17;
-        for (volatile int d = (int)(rnd & 7); d > 0; --d) {
+        for (volatile int d = (int)(rnd % delay_range); d > 0; --d) {
         }
         slot_t* s = &slots[k];
         if (swap) {
@@ -124,15 +145,24 @@ static void* thread_main(void* arg) {
           slots[k].x = 0;
           slots[k].y = 0;
         }
+        ran[t] += n;
+        if (budget_ms > 0 && now_ms() > deadline) atomic_store(&stop_test, 1);
       }
       barrier_wait(&sense);
     }
+    // Both threads have read stop_test for this test before either clears
+    // it for the next one.
+    barrier_wait(&sense);
+    if (id == 0) atomic_store(&stop_test, 0);
+    barrier_wait(&sense);
   }
   return NULL;
 }
 
 int run_litmus(void) {
   iters = opt_long("vmmiters", 100000, 1, 1000000000L);
+  delay_range = opt_long("vmmdelay", 32, 1, 100000);
+  budget_ms = (double)opt_long("vmmbudget_ms", 0, 0, 100000000L);
   const char* c = opt_str("vmmcpus", "0,1");
   if (sscanf(c, "%d,%d", &cpus[0], &cpus[1]) != 2 || cpus[0] == cpus[1] || cpus[0] < 0 ||
       cpus[1] < 0) {
@@ -141,6 +171,7 @@ int run_litmus(void) {
   }
   if (kNumLitmusTests > 64) return 2;
   double t0 = now_ms();
+  start_ms = t0;
   pthread_t th[2];
   for (int i = 0; i < 2; ++i) {
     if (pthread_create(&th[i], NULL, thread_main, (void*)(intptr_t)i) != 0) {
@@ -156,7 +187,7 @@ int run_litmus(void) {
            ran_on[1], cpus[0], cpus[1]);
     return 1;
   }
-  uint64_t forbidden_total = 0, relaxed_seen = 0;
+  uint64_t forbidden_total = 0, relaxed_seen = 0, total = 0;
   for (int t = 0; t < kNumLitmusTests; ++t) {
     const litmus_test* lt = &kLitmusTests[t];
     const uint64_t* o = outcome[t];
@@ -164,14 +195,15 @@ int run_litmus(void) {
     uint64_t forbidden = o[4] + (lt->ordered ? relaxed : 0);
     forbidden_total += forbidden;
     if (!lt->ordered) relaxed_seen += relaxed;
+    total += ran[t];
     printf("VMM-LITMUS test=%s ordered=%d iters=%ld 00=%llu 01=%llu 10=%llu 11=%llu "
            "impossible=%llu relaxed=%llu forbidden=%llu\n",
-           lt->name, lt->ordered, iters, (unsigned long long)o[0], (unsigned long long)o[1],
+           lt->name, lt->ordered, ran[t], (unsigned long long)o[0], (unsigned long long)o[1],
            (unsigned long long)o[2], (unsigned long long)o[3], (unsigned long long)o[4],
            (unsigned long long)relaxed, (unsigned long long)forbidden);
   }
-  printf("VMM-LITMUS-DONE tests=%d iters=%ld forbidden=%llu relaxed_seen=%llu ms=%.0f\n",
-         kNumLitmusTests, iters * kNumLitmusTests, (unsigned long long)forbidden_total,
+  printf("VMM-LITMUS-DONE tests=%d iters=%llu forbidden=%llu relaxed_seen=%llu ms=%.0f\n",
+         kNumLitmusTests, (unsigned long long)total, (unsigned long long)forbidden_total,
          (unsigned long long)relaxed_seen, ms);
   return forbidden_total == 0 ? 0 : 1;
 }
