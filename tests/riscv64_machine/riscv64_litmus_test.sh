@@ -9,6 +9,9 @@
 #     relaxed outcome of a test whose orderings RVWMO says forbid it;
 #   - the threads really overlapped: SB+fence.rw.rw saw 11 (both stores
 #     before both loads), impossible with one thread at a time;
+#   - before the litmus tests, the same boot runs the init's compute mode
+#     (sha256 + sort of 2 MiB, 2 threads on the 2 vCPUs, random seed): its
+#     digest equals init_ref.py's (hashlib), i.e. the JIT computed right;
 #   - the guest powered off.
 # Prints how often each allowed relaxed outcome appeared. Size: LITMUS_ITERS
 # per test (default 100000) within LITMUS_BUDGET_MS (default 75000) of guest
@@ -31,6 +34,8 @@ fi
 ITERS="${LITMUS_ITERS:-100000}"
 BUDGET="${LITMUS_BUDGET_MS:-75000}"
 WORK="${TEST_TMPDIR:-$(mktemp -d)}"
+REF="$(dirname "$0")/../../tools/riscv-fixture/init_ref.py"
+SEED=$(( (RANDOM << 15) ^ RANDOM ))
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
@@ -39,12 +44,16 @@ val() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" | head -1; }
 echo "host load $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$SECONDS
 "$BOOT" --kernel "$FIX/Image" --initrd "$FIX/init.cpio" --vcpus 2 --mem-mib 256 \
-  --cmdline "console=ttyS0 earlycon=sbi vmmtest=litmus vmmiters=$ITERS vmmbudget_ms=$BUDGET" \
+  --cmdline "console=ttyS0 earlycon=sbi vmmtest=compute,litmus vmmthreads=2 vmmmib=2 vmmseed=$SEED vmmiters=$ITERS vmmbudget_ms=$BUDGET" \
   --timeout $(( BUDGET > 0 ? BUDGET / 1000 + 400 : 7200 )) > "$WORK/console" 2> "$WORK/stderr"
 tr -d '\r' < "$WORK/console" > "$WORK/c"
 grep "^VMM-LITMUS" "$WORK/c"
 grep -q "^VMM-RISCV-INIT-MARKER nproc=2" "$WORK/c" && pass "booted with nproc=2" \
   || fail "no marker with nproc=2; console tail: $(tail -c 600 "$WORK/c")"
+want=$(python3 "$REF" compute-digest "$SEED" 2 2)
+line=$(grep "^VMM-COMPUTE " "$WORK/c")
+[ -n "$want" ] && grep -q "digest=$want sorted_ok=1" <<<"$line" && pass "compute digest = reference: $line" \
+  || fail "compute: '$line', reference digest $want (seed $SEED)"
 grep -q "^VMM-LITMUS-THREADS cpu0=0 cpu1=1" "$WORK/c" && pass "threads pinned to vCPUs 0 and 1" \
   || fail "threads: $(grep VMM-LITMUS-THREADS "$WORK/c")"
 n=$(grep -c "^VMM-LITMUS test=" "$WORK/c")

@@ -55,6 +55,9 @@ grep -q "^VMM-LITMUS-DONE tests=17 iters=17000 forbidden=0" <<<"$out" && [ "$n" 
 out=$(run "vmmtest=nonesuch")
 grep -q "VMM-INIT-ERROR vmmtest=nonesuch: unknown mode" <<<"$out" && pass "unknown mode named" \
   || fail "unknown mode: $out"
+out=$(run "vmmtest=nonesuch,compute vmmmib=1")
+grep -q "VMM-INIT-DONE mode=nonesuch rc=2" <<<"$out" && grep -q "VMM-INIT-DONE mode=compute rc=0" <<<"$out" \
+  && pass "a list of modes runs in order" || fail "mode list: $out"
 out=$(run "vmmtest=compute vmmmib=x1")
 grep -q "VMM-INIT-ERROR vmmmib=x1: must be a number" <<<"$out" && pass "bad number named" \
   || fail "bad number: $out"

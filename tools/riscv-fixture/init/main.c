@@ -8,6 +8,7 @@
 //                     verify the one a previous boot wrote
 //   litmus            litmus.c: memory-model litmus tests as pinned threads
 //   compute           compute.c: timed sha256 + sort over N threads
+// (`vmmtest=compute,litmus` runs several in order).
 // Every result line starts with VMM-; a mode that fails prints
 // VMM-INIT-ERROR and the init still powers off, so a test never hangs on it.
 #include <stdio.h>
@@ -32,24 +33,30 @@ int main(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   printf("VMM-RISCV-INIT-MARKER nproc=%ld\n", n);
   fflush(stdout);
-  const char* mode = opt_str("vmmtest", "marker");
-  char name[32];
-  snprintf(name, sizeof(name), "%s", mode);
+  // A comma-separated list runs the modes in order (disk reboots on its
+  // first boot, so it goes last); rc is the first failure's.
+  char modes[128];
+  snprintf(modes, sizeof(modes), "%s", opt_str("vmmtest", "marker"));
   int rc = 0;
-  if (strcmp(name, "marker") == 0) {
-    rc = 0;
-  } else if (strcmp(name, "disk") == 0) {
-    rc = run_disk();
-  } else if (strcmp(name, "litmus") == 0) {
-    rc = run_litmus();
-  } else if (strcmp(name, "compute") == 0) {
-    rc = run_compute();
-  } else {
-    printf("VMM-INIT-ERROR vmmtest=%s: unknown mode (marker, disk, litmus, compute)\n", name);
-    rc = 2;
+  char* save = NULL;
+  for (char* name = strtok_r(modes, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
+    int r;
+    if (strcmp(name, "marker") == 0) {
+      continue;
+    } else if (strcmp(name, "disk") == 0) {
+      r = run_disk();
+    } else if (strcmp(name, "litmus") == 0) {
+      r = run_litmus();
+    } else if (strcmp(name, "compute") == 0) {
+      r = run_compute();
+    } else {
+      printf("VMM-INIT-ERROR vmmtest=%s: unknown mode (marker, disk, litmus, compute)\n", name);
+      r = 2;
+    }
+    printf("VMM-INIT-DONE mode=%s rc=%d\n", name, r);
+    fflush(stdout);
+    if (rc == 0) rc = r;
   }
-  if (strcmp(name, "marker") != 0) printf("VMM-INIT-DONE mode=%s rc=%d\n", name, rc);
-  fflush(stdout);
   if (!is_init) return rc;
   sync();
   reboot(RB_POWER_OFF);
