@@ -8,10 +8,11 @@
 #     SHUTOFF / GUEST_SHUTDOWN.
 # Skips (passes) when the fixture or OpenSBI is missing.
 set -u
+. "$(dirname "$0")/fixture_lib.sh"
 R="${TEST_SRCDIR:-}/vmm"
 [ -d "$R/api" ] || R="$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin"
-FIX="$(ls -d /var/tmp/vmm-riscv-fixture/*/ 2>/dev/null | head -1)"
-if [ -z "$FIX" ] || [ ! -f "$FIX/Image" ] || [ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin ]; then
+FIX="$(rv_fixture_dir)"
+if [ -z "$FIX" ] || [ ! -f "$FIX/Image" ] || [ ! -f "$RV_FIRMWARE" ]; then
   echo "skipped: riscv64 fixture (tools/riscv-fixture/build.sh) or opensbi missing"
   exit 0
 fi

@@ -4,7 +4,6 @@
 // 1, 2 and 4 vCPUs, with a virtio-blk disk, pause/resume and stop.
 // Linux tests skip when the fixture or OpenSBI is not installed.
 
-#include <glob.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -35,17 +34,18 @@ std::string Runfile(const std::string& rel) {
   return absl::StrCat(srcdir ? srcdir : ".", "/", ws ? ws : "vmm", "/", rel);
 }
 
-// The cached fixture directory (Image + init.cpio), or "".
+// The cached fixture directory (Image + init.cpio) built for the current
+// tools/riscv-fixture sources (`build.sh --cached-only`), or "".
 std::string FixtureDir() {
-  std::string pattern = "/var/tmp/vmm-riscv-fixture/*/Image";
-  if (const char* c = getenv("VMM_RISCV_FIXTURE_CACHE")) pattern = absl::StrCat(c, "/*/Image");
-  glob_t g{};
+  const std::string cmd =
+      absl::StrCat(Runfile("tools/riscv-fixture/build.sh"), " --cached-only 2>/dev/null");
   std::string dir;
-  if (glob(pattern.c_str(), 0, nullptr, &g) == 0 && g.gl_pathc > 0) {
-    dir = g.gl_pathv[0];
-    dir.resize(dir.size() - 6);
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char line[4096];
+    while (fgets(line, sizeof(line), p) != nullptr) dir = line;
+    if (pclose(p) != 0) dir.clear();
   }
-  globfree(&g);
+  while (!dir.empty() && (dir.back() == '\n' || dir.back() == ' ')) dir.pop_back();
   if (dir.empty() || access((dir + "/init.cpio").c_str(), R_OK) != 0) return "";
   return dir;
 }

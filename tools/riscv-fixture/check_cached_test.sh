@@ -19,5 +19,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 # newc cpio with our /init in it.
 [[ "$(head -c 6 "$dir/init.cpio")" == "070701" ]] || fail "init.cpio is not newc"
 grep -aq "VMM-RISCV-INIT-MARKER" "$dir/init.cpio" || fail "init marker missing from cpio"
+for line in VMM-DISK-VERIFIED VMM-LITMUS-DONE VMM-COMPUTE-START; do
+  grep -aq "$line" "$dir/init.cpio" || fail "init in cpio lacks the mode printing $line"
+done
 grep -q "^CONFIG_SMP=y" "$dir/kernel.config" || fail "kernel config lacks SMP"
 echo "PASS: $dir"
