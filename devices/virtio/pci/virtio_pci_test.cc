@@ -27,11 +27,24 @@ namespace {
 constexpr uint64_t kWindow = 0xe0000000;
 constexpr int kSlot = 3;
 
-class RecordingMsi : public pci::MsiSink {
+// Records what the transport tells the machine: the routes it asks for and
+// the messages its Signal() calls would deliver on them.
+class RecordingMsi : public pci::MsixVectorSink {
  public:
-  void SendMsi(uint64_t address, uint32_t data) override {
+  struct RouteState {
+    uint64_t address = 0;
+    uint32_t data = 0;
+    bool deliverable = false;
+  };
+  void Route(uint16_t vector, uint64_t address, uint32_t data, bool deliverable) override {
     std::lock_guard<std::mutex> l(mu_);
-    sent_.push_back({address, data});
+    routes_[vector] = {address, data, deliverable};
+  }
+  void Signal(uint16_t vector) override {
+    std::lock_guard<std::mutex> l(mu_);
+    const RouteState r = routes_[vector];
+    if (!r.deliverable) ++undeliverable_signals_;
+    sent_.push_back({r.address, r.data});
   }
   size_t count() {
     std::lock_guard<std::mutex> l(mu_);
@@ -41,10 +54,20 @@ class RecordingMsi : public pci::MsiSink {
     std::lock_guard<std::mutex> l(mu_);
     return sent_.back();
   }
+  RouteState route(uint16_t vector) {
+    std::lock_guard<std::mutex> l(mu_);
+    return routes_[vector];
+  }
+  int undeliverable_signals() {
+    std::lock_guard<std::mutex> l(mu_);
+    return undeliverable_signals_;
+  }
 
  private:
   std::mutex mu_;
+  std::map<uint16_t, RouteState> routes_;
   std::vector<std::pair<uint64_t, uint32_t>> sent_;
+  int undeliverable_signals_ = 0;
 };
 
 class VirtioPciTest : public ::testing::Test {
