@@ -258,6 +258,8 @@ TEST_F(VirtioPciTest, BlockReadWithMsixThenIntx) {
 
   // Mask vector 1: the next interrupt goes pending, then fires on unmask.
   MmioW<uint32_t>(bar + vpci::kMsixTable + 16 + 12, 1);
+  EXPECT_FALSE(msi_->route(1).deliverable);  // The machine drops the route.
+  EXPECT_TRUE(msi_->route(0).deliverable);
   request(2);
   for (int i = 0; i < 5000 && !(Mmio<uint8_t>(bar + vpci::kMsixPba) & 2); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -265,11 +267,14 @@ TEST_F(VirtioPciTest, BlockReadWithMsixThenIntx) {
   EXPECT_EQ(Mmio<uint8_t>(bar + vpci::kMsixPba) & 2, 2);
   EXPECT_EQ(msi_->count(), 1u);
   MmioW<uint32_t>(bar + vpci::kMsixTable + 16 + 12, 0);
+  EXPECT_TRUE(msi_->route(1).deliverable);
   EXPECT_EQ(msi_->count(), 2u);
+  EXPECT_EQ(msi_->last().first, 0xfee01000u);
   EXPECT_EQ(Mmio<uint8_t>(bar + vpci::kMsixPba), 0);
 
   // Disable MSI-X: INTx with the read-to-clear ISR.
   CfgW32(caps[100], ctl & 0xffff);
+  for (uint16_t v = 0; v < 3; ++v) EXPECT_FALSE(msi_->route(v).deliverable) << v;
   request(3);
   for (int i = 0; i < 5000 && !intx_->level(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -278,6 +283,8 @@ TEST_F(VirtioPciTest, BlockReadWithMsixThenIntx) {
   EXPECT_EQ(Mmio<uint8_t>(bar + vpci::kIsrCfg), 1);
   EXPECT_FALSE(intx_->level());
   EXPECT_EQ(Mmio<uint8_t>(bar + vpci::kIsrCfg), 0);
+  EXPECT_EQ(msi_->count(), 2u);
+  EXPECT_EQ(msi_->undeliverable_signals(), 0);
 
   // Device config through BAR 0 and through the PCI cfg access window.
   uint64_t cap = Mmio<uint64_t>(bar + vpci::kDeviceCfg);
