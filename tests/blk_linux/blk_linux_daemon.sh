@@ -85,6 +85,8 @@ fi
 grep -aq "serial_vda=blk-serial-1" "$CONSOLE" && pass "GET_ID serial seen by the guest" \
   || fail "serial: $(grep -a serial_vda "$CONSOLE")"
 grep -aq "msix=yes" "$CONSOLE" && pass "virtio_pci uses MSI-X" || fail "no PCI-MSI virtio interrupts"
+grep -aq "mmcfg=yes" "$CONSOLE" && pass "guest maps the ECAM from MCFG (PCI MMCONFIG in /proc/iomem)" \
+  || fail "guest did not take the MCFG ECAM: $(grep -a mmcfg= "$CONSOLE" | head -1)"
 grep -aq "mq_vda=2" "$CONSOLE" && pass "vda has one queue per vCPU (2)" \
   || fail "queues: $(grep -a mq_vda "$CONSOLE")"
 sums1=$(console_value SUMS1)

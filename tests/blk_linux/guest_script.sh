@@ -6,6 +6,7 @@ echo "ro_vdb=$(cat /sys/block/vdb/ro 2>/dev/null) ro_vda=$(cat /sys/block/vda/ro
 echo "mq_vda=$(ls /sys/block/vda/mq 2>/dev/null | wc -l)"
 grep -q 'PCI-MSI.*virtio' /proc/interrupts && echo "msix=yes" || echo "msix=no"
 grep -q 'IO-APIC.*virtio' /proc/interrupts && echo "intx=yes" || echo "intx=no"
+grep -q "PCI MMCONFIG" /proc/iomem && echo "mmcfg=yes" || echo "mmcfg=no"
 mkdir -p /mnt /ro
 if ! mount -t ext4 /dev/vda /mnt 2>/dev/null; then
   # Boot 1: a fresh file system, files, checksums, then wait for RebootVm.

@@ -147,6 +147,7 @@ absl::StatusOr<std::unique_ptr<X86PciDevices>> X86PciDevices::Create(KvmVm* vm,
   ASSIGN_OR_RETURN(pci->router_, GsiRouter::Create(vm_fd));
   RETURN_IF_ERROR(pio->Register(kConfigPort, 8, pci->root_->ConfigIo()));
   RETURN_IF_ERROR(mmio->Register(kWindowBase, kWindowSize, pci->root_->MmioWindow()));
+  RETURN_IF_ERROR(mmio->Register(kEcamBase, kEcamSize, pci->root_->Ecam()));
   return pci;
 }
 

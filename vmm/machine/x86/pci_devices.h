@@ -41,13 +41,17 @@ class X86PciDevices {
   static constexpr uint64_t kWindowSize = 0x10000000;  // 256 MiB.
   static constexpr uint16_t kConfigPort = 0xcf8;
   static constexpr uint32_t kFirstIntxGsi = 16;
+  // ECAM of bus 0 (PCIe 4.0 §7.2.2), 1 MiB, told to the guest by MCFG; in
+  // the hole, clear of the window, the test device and the IOAPIC/LAPIC.
+  static constexpr uint64_t kEcamBase = 0xe8000000;
+  static constexpr uint64_t kEcamSize = 1 << 20;
 
   // Where each queue's kicks go: the eventfd the device's worker waits on,
   // or -1 to leave that queue's notify writes to the transport (a vCPU exit
   // and VirtioDevice::Notify).
   using KickFdFn = std::function<int(uint16_t queue)>;
 
-  // Registers the host bridge and window on `pio` / `mmio`. `vm`,
+  // Registers the host bridge, the ECAM and the window on `pio` / `mmio`. `vm`,
   // `memory`, `pio` and `mmio` must outlive this object.
   static absl::StatusOr<std::unique_ptr<X86PciDevices>> Create(KvmVm* vm, GuestMemory* memory,
                                                                Bus* pio, Bus* mmio);
