@@ -25,6 +25,11 @@ constexpr unsigned long kKvmGetMsrIndexList = _IOC(_IOC_READ | _IOC_WRITE, KVMIO
 constexpr unsigned long kKvmGetMsrs = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x88, 8);
 constexpr unsigned long kKvmSetMsrs = _IOC(_IOC_WRITE, KVMIO, 0x89, 8);
 
+// The same for kvm_irq_routing (8-byte header {nr, flags}, then entries).
+constexpr size_t kKvmIrqRoutingHeaderSize = 8;
+constexpr unsigned long kKvmSetGsiRouting =
+    _IOC(_IOC_WRITE, KVMIO, 0x6a, kKvmIrqRoutingHeaderSize);
+
 // A kvm_msrs in the C layout.
 class KvmMsrBuffer {
  public:

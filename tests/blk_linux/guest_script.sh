@@ -5,6 +5,8 @@ echo "serial_vda=$(cat /sys/block/vda/serial 2>/dev/null)"
 echo "ro_vdb=$(cat /sys/block/vdb/ro 2>/dev/null) ro_vda=$(cat /sys/block/vda/ro 2>/dev/null)"
 echo "mq_vda=$(ls /sys/block/vda/mq 2>/dev/null | wc -l)"
 grep -q 'PCI-MSI.*virtio' /proc/interrupts && echo "msix=yes" || echo "msix=no"
+grep -q 'IO-APIC.*virtio' /proc/interrupts && echo "intx=yes" || echo "intx=no"
+grep -q "PCI MMCONFIG" /proc/iomem && echo "mmcfg=yes" || echo "mmcfg=no"
 mkdir -p /mnt /ro
 if ! mount -t ext4 /dev/vda /mnt 2>/dev/null; then
   # Boot 1: a fresh file system, files, checksums, then wait for RebootVm.
@@ -15,7 +17,16 @@ if ! mount -t ext4 /dev/vda /mnt 2>/dev/null; then
   mkdir -p /mnt/dir && echo "hello from boot 1" > /mnt/dir/small
   sync
   echo "SUMS1 $(cd /mnt && sha256sum big dir/small | sha256sum | cut -c1-64)"
-  umount /mnt && echo "BLK-BOOT1-DONE"
+  umount /mnt || echo "BLK-UMOUNT-FAILED"
+  if grep -q "pci=nomsi" /proc/cmdline; then
+    # INTx run (blk_linux_daemon.sh, VM blk2): read everything back from
+    # the disk itself, then show the level-triggered line's count.
+    echo 3 > /proc/sys/vm/drop_caches
+    mount -t ext4 /dev/vda /mnt && echo "SUMS1B $(cd /mnt && sha256sum big dir/small | sha256sum | cut -c1-64)"
+    umount /mnt
+    echo "INTX-IRQS $(grep 'IO-APIC.*virtio' /proc/interrupts | awk '{s=0; for (i=2; i<=NF && $i ~ /^[0-9]+$/; i++) s+=$i; print s}' | head -1)"
+  fi
+  echo "BLK-BOOT1-DONE"
   exit 0
 fi
 # Boot 2: the same bytes after the reboot.

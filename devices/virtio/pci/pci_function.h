@@ -28,12 +28,21 @@ class PciFunction {
   virtual void BarWrite(int bar, uint64_t offset, absl::Span<const uint8_t> data) = 0;
 };
 
-// Where a device's MSI / MSI-X messages go: the machine wires it (KVM
-// KVM_SIGNAL_MSI, or an irqfd on a GSI routed to this address/data).
-class MsiSink {
+// Where a function's MSI-X vectors go (PCI 3.0 §6.8). The function keeps
+// the table, the mask bits and the PBA and decides when a vector fires; the
+// machine decides how a message reaches a CPU (on KVM: one GSI routed to the
+// message, an irqfd per vector). Device logic never sees this.
+class MsixVectorSink {
  public:
-  virtual ~MsiSink() = default;
-  virtual void SendMsi(uint64_t address, uint32_t data) = 0;
+  virtual ~MsixVectorSink() = default;
+  // Vector `vector` now carries (`address`, `data`); `deliverable` is false
+  // while MSI-X is disabled or the function or the vector is masked. Called
+  // from vCPU threads, serialized by the function, before any Signal() that
+  // relies on it. Values are guest-written: the sink refuses bad ones.
+  virtual void Route(uint16_t vector, uint64_t address, uint32_t data, bool deliverable) = 0;
+  // Fires `vector` (its last Route() was deliverable). Any thread; cheap
+  // and non-blocking (on KVM: an eventfd write, no ioctl).
+  virtual void Signal(uint16_t vector) = 0;
 };
 
 }  // namespace pci

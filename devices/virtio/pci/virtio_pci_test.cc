@@ -27,11 +27,24 @@ namespace {
 constexpr uint64_t kWindow = 0xe0000000;
 constexpr int kSlot = 3;
 
-class RecordingMsi : public pci::MsiSink {
+// Records what the transport tells the machine: the routes it asks for and
+// the messages its Signal() calls would deliver on them.
+class RecordingMsi : public pci::MsixVectorSink {
  public:
-  void SendMsi(uint64_t address, uint32_t data) override {
+  struct RouteState {
+    uint64_t address = 0;
+    uint32_t data = 0;
+    bool deliverable = false;
+  };
+  void Route(uint16_t vector, uint64_t address, uint32_t data, bool deliverable) override {
     std::lock_guard<std::mutex> l(mu_);
-    sent_.push_back({address, data});
+    routes_[vector] = {address, data, deliverable};
+  }
+  void Signal(uint16_t vector) override {
+    std::lock_guard<std::mutex> l(mu_);
+    const RouteState r = routes_[vector];
+    if (!r.deliverable) ++undeliverable_signals_;
+    sent_.push_back({r.address, r.data});
   }
   size_t count() {
     std::lock_guard<std::mutex> l(mu_);
@@ -41,10 +54,20 @@ class RecordingMsi : public pci::MsiSink {
     std::lock_guard<std::mutex> l(mu_);
     return sent_.back();
   }
+  RouteState route(uint16_t vector) {
+    std::lock_guard<std::mutex> l(mu_);
+    return routes_[vector];
+  }
+  int undeliverable_signals() {
+    std::lock_guard<std::mutex> l(mu_);
+    return undeliverable_signals_;
+  }
 
  private:
   std::mutex mu_;
+  std::map<uint16_t, RouteState> routes_;
   std::vector<std::pair<uint64_t, uint32_t>> sent_;
+  int undeliverable_signals_ = 0;
 };
 
 class VirtioPciTest : public ::testing::Test {
@@ -235,6 +258,8 @@ TEST_F(VirtioPciTest, BlockReadWithMsixThenIntx) {
 
   // Mask vector 1: the next interrupt goes pending, then fires on unmask.
   MmioW<uint32_t>(bar + vpci::kMsixTable + 16 + 12, 1);
+  EXPECT_FALSE(msi_->route(1).deliverable);  // The machine drops the route.
+  EXPECT_TRUE(msi_->route(0).deliverable);
   request(2);
   for (int i = 0; i < 5000 && !(Mmio<uint8_t>(bar + vpci::kMsixPba) & 2); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -242,11 +267,14 @@ TEST_F(VirtioPciTest, BlockReadWithMsixThenIntx) {
   EXPECT_EQ(Mmio<uint8_t>(bar + vpci::kMsixPba) & 2, 2);
   EXPECT_EQ(msi_->count(), 1u);
   MmioW<uint32_t>(bar + vpci::kMsixTable + 16 + 12, 0);
+  EXPECT_TRUE(msi_->route(1).deliverable);
   EXPECT_EQ(msi_->count(), 2u);
+  EXPECT_EQ(msi_->last().first, 0xfee01000u);
   EXPECT_EQ(Mmio<uint8_t>(bar + vpci::kMsixPba), 0);
 
   // Disable MSI-X: INTx with the read-to-clear ISR.
   CfgW32(caps[100], ctl & 0xffff);
+  for (uint16_t v = 0; v < 3; ++v) EXPECT_FALSE(msi_->route(v).deliverable) << v;
   request(3);
   for (int i = 0; i < 5000 && !intx_->level(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -255,6 +283,8 @@ TEST_F(VirtioPciTest, BlockReadWithMsixThenIntx) {
   EXPECT_EQ(Mmio<uint8_t>(bar + vpci::kIsrCfg), 1);
   EXPECT_FALSE(intx_->level());
   EXPECT_EQ(Mmio<uint8_t>(bar + vpci::kIsrCfg), 0);
+  EXPECT_EQ(msi_->count(), 2u);
+  EXPECT_EQ(msi_->undeliverable_signals(), 0);
 
   // Device config through BAR 0 and through the PCI cfg access window.
   uint64_t cap = Mmio<uint64_t>(bar + vpci::kDeviceCfg);

@@ -51,12 +51,12 @@ constexpr Field kFields[] = {
 }  // namespace
 
 VirtioPciTransport::VirtioPciTransport(std::shared_ptr<VirtioDevice> device, GuestMemory* memory,
-                                       std::shared_ptr<pci::MsiSink> msi,
+                                       std::shared_ptr<pci::MsixVectorSink> msix_sink,
                                        std::shared_ptr<InterruptLine> intx)
     : device_(std::move(device)),
-      msi_(std::move(msi)),
+      msix_(std::move(msix_sink)),
       intx_(std::move(intx)),
-      msix_entries_(static_cast<uint16_t>(device_->num_queues() + 1)),
+      msix_entries_(MsixEntriesFor(*device_)),
       core_(device_.get(), memory, this),
       config_(0x1af4, static_cast<uint16_t>(0x1040 + device_->device_id()),
               ClassCodeFor(device_->device_id()), /*revision=*/1, 0x1af4, 0x1100),
@@ -109,23 +109,40 @@ void VirtioPciTransport::ConfigWrite(uint32_t offset, absl::Span<const uint8_t> 
   absl::MutexLock lock(&mu_);
   if (offset == pci_cfg_cap_ + 16u && !data.empty()) return PciCfgWindow(true, {}, data);
   config_.Write(offset, data);
+  if (offset <= 0x05 && offset + data.size() > 0x05) {
+    // Command bit 10, Interrupt Disable: drop the line while set; an ISR
+    // still pending raises it again when cleared.
+    std::lock_guard<std::mutex> l(irq_mu_);
+    intx_disabled_ = (config_.Get16(0x04) & 0x400) != 0;
+    if (intx_) intx_->SetLevel(!intx_disabled_ && isr_.load() != 0);
+  }
   const uint32_t ctl = msix_cap_ + 2u;
   if (offset <= ctl + 1 && offset + data.size() > ctl) {
+    // PCI 3.0 §6.8.2.3: MSI-X Enable and Function Mask gate every vector;
+    // the sink learns the new state of each, pending ones fire if now able.
     const uint16_t c = config_.Get16(ctl);
-    const bool was_masked = msix_function_mask_.load();
-    msix_enabled_.store((c & 0x8000) != 0);
-    msix_function_mask_.store((c & 0x4000) != 0);
-    if (was_masked && !msix_function_mask_.load()) {
-      for (uint16_t v = 0; v < msix_entries_; ++v) {
-        bool pending;
-        {
-          std::lock_guard<std::mutex> l(irq_mu_);
-          pending = msix_pending_[v];
-          msix_pending_[v] = false;
-        }
-        if (pending) SendVector(v);
-      }
-    }
+    std::lock_guard<std::mutex> l(irq_mu_);
+    const bool enabled = (c & 0x8000) != 0;
+    const bool masked = (c & 0x4000) != 0;
+    if (enabled == msix_enabled_.load() && masked == msix_function_mask_.load()) return;
+    msix_enabled_.store(enabled);
+    msix_function_mask_.store(masked);
+    for (uint16_t v = 0; v < msix_entries_; ++v) RouteVectorLocked(v);
+  }
+}
+
+bool VirtioPciTransport::DeliverableLocked(uint16_t v) const {
+  return msix_enabled_.load() && !msix_function_mask_.load() && !(msix_table_[v].control & 1);
+}
+
+void VirtioPciTransport::RouteVectorLocked(uint16_t v) {
+  const MsixEntry& e = msix_table_[v];
+  const bool deliverable = DeliverableLocked(v);
+  if (msix_) msix_->Route(v, e.address, e.data, deliverable);
+  if (deliverable && msix_pending_[v]) {
+    // PCI 3.0 §6.8.3.5: a pending message is sent once the vector unmasks.
+    msix_pending_[v] = false;
+    if (msix_) msix_->Signal(v);
   }
 }
 
@@ -217,7 +234,6 @@ void VirtioPciTransport::MsixTableAccess(uint64_t offset, absl::Span<uint8_t> rd
   const uint64_t field = offset % 16;
   const size_t size = write ? wdata.size() : rdata.size();
   if (entry >= msix_entries_ || field + size > 16) return;
-  bool deliver = false;
   {
     std::lock_guard<std::mutex> l(irq_mu_);
     MsixEntry& e = msix_table_[entry];
@@ -234,67 +250,45 @@ void VirtioPciTransport::MsixTableAccess(uint64_t offset, absl::Span<uint8_t> rd
     std::memcpy(&e.data, &raw[8], 4);
     std::memcpy(&e.control, &raw[12], 4);
     e.control &= 1;  // Only the mask bit is defined.
-    if (!(e.control & 1) && msix_pending_[entry] && !msix_function_mask_.load()) {
-      msix_pending_[entry] = false;
-      deliver = true;
-    }
+    RouteVectorLocked(static_cast<uint16_t>(entry));
   }
-  if (deliver) SendVector(static_cast<uint16_t>(entry));
 }
 
-bool VirtioPciTransport::SendVector(uint16_t vector) {
-  if (!msix_enabled_.load()) return false;
-  uint64_t addr;
-  uint32_t data;
-  {
-    std::lock_guard<std::mutex> l(irq_mu_);
-    if (vector >= msix_entries_) return true;
-    const MsixEntry& e = msix_table_[vector];
-    if ((e.control & 1) || msix_function_mask_.load()) {
-      msix_pending_[vector] = true;  // Delivered on unmask (PCI 3.0 §6.8.3.5).
-      return true;
-    }
-    addr = e.address;
-    data = e.data;
-  }
-  if (msi_) msi_->SendMsi(addr, data);
-  return true;
-}
-
-void VirtioPciTransport::RaiseIntx(uint8_t isr_bits) {
+void VirtioPciTransport::Interrupt(uint16_t vector, uint8_t isr_bits) {
+  // One lock for the whole decision, so that a vector a vCPU masks (and
+  // un-routes) right now is either signalled on its old route first or
+  // latched pending, and MSI-X enable flips cannot lose an interrupt.
   std::lock_guard<std::mutex> l(irq_mu_);
+  if (msix_enabled_.load()) {
+    // §4.1.5.1.2: with MSI-X on, NO_VECTOR means no interrupt at all.
+    if (vector == kNoVector || vector >= msix_entries_) return;
+    if (!DeliverableLocked(vector)) {
+      msix_pending_[vector] = true;  // Delivered on unmask (PCI 3.0 §6.8.3.5).
+      return;
+    }
+    if (msix_) msix_->Signal(vector);
+    return;
+  }
+  // INTx: level-triggered, held until the driver reads the ISR (§4.1.4.5)
+  // and gated by the command register's Interrupt Disable bit (PCI 3.0
+  // §6.2.2), which Linux sets while MSI-X is on.
   isr_.fetch_or(isr_bits);
-  if (intx_) intx_->SetLevel(true);
+  if (intx_ && !intx_disabled_) intx_->SetLevel(true);
 }
 
 void VirtioPciTransport::SignalUsed(uint16_t index) {
-  if (msix_enabled_.load()) {
-    const uint16_t v = index < queue_vectors_.size() ? queue_vectors_[index].load() : kNoVector;
-    if (v != kNoVector) SendVector(v);
-    return;
-  }
-  RaiseIntx(1);
+  Interrupt(index < queue_vectors_.size() ? queue_vectors_[index].load() : kNoVector, 1);
 }
 
 void VirtioPciTransport::SignalConfigChange() {
   core_.BumpConfigGeneration();
-  if (msix_enabled_.load()) {
-    const uint16_t v = config_vector_.load();
-    if (v != kNoVector) SendVector(v);
-    return;
-  }
-  RaiseIntx(2);
+  Interrupt(config_vector_.load(), 2);
 }
 
 void VirtioPciTransport::MarkNeedsReset(absl::string_view reason) {
   core_.SetNeedsReset(reason);
   if (!(core_.status() & kStatusDriverOk)) return;
-  if (msix_enabled_.load()) {
-    const uint16_t v = config_vector_.load();
-    if (v != kNoVector) SendVector(v);
-    return;
-  }
-  RaiseIntx(2);
+  Interrupt(config_vector_.load(), 2);
 }
 
 void VirtioPciTransport::BuildCommon(uint8_t* img) {

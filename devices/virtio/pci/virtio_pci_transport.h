@@ -63,13 +63,20 @@ inline constexpr uint8_t kCapPciCfg = 5;
 
 // A virtio device behind virtio-pci modern (§4.1): vendor 0x1af4, device
 // 0x1040 + type, one 64-bit memory BAR holding the common, ISR, device and
-// notify structures and the MSI-X table and PBA. Interrupts go out as MSI-X
-// messages through an MsiSink when the driver enabled MSI-X, else as INTx on
-// an InterruptLine with the ISR status (read-to-clear, §4.1.4.5).
+// notify structures and the MSI-X table and PBA. With MSI-X enabled by the
+// driver, vectors fire through an MsixVectorSink (told of every table, mask
+// and enable change; masked vectors latch their PBA bit and fire on
+// unmask); otherwise INTx on an InterruptLine, level-triggered, with the
+// ISR status read-to-clear (§4.1.4.5).
 class VirtioPciTransport : public pci::PciFunction, public VirtioTransportLink {
  public:
   VirtioPciTransport(std::shared_ptr<VirtioDevice> device, GuestMemory* memory,
-                     std::shared_ptr<pci::MsiSink> msi, std::shared_ptr<InterruptLine> intx);
+                     std::shared_ptr<pci::MsixVectorSink> msix,
+                     std::shared_ptr<InterruptLine> intx);
+  // MSI-X table size for `device`: one vector per queue plus config.
+  static uint16_t MsixEntriesFor(const VirtioDevice& device) {
+    return static_cast<uint16_t>(device.num_queues() + 1);
+  }
   ~VirtioPciTransport() override;
 
   // PciFunction.
@@ -96,16 +103,20 @@ class VirtioPciTransport : public pci::PciFunction, public VirtioTransportLink {
   void ApplyCommonField(uint32_t field, const uint8_t* image) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void BarAccess(uint64_t offset, absl::Span<uint8_t> rdata, absl::Span<const uint8_t> wdata,
                  bool write) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // MSI-X: send `vector` or mark it pending (masked); false if MSI-X is off.
-  bool SendVector(uint16_t vector);
-  void RaiseIntx(uint8_t isr_bits);
+  // An interrupt for `vector` (MSI-X on: fire, or latch pending while
+  // masked) or, with MSI-X off, INTx with `isr_bits` set in the ISR.
+  void Interrupt(uint16_t vector, uint8_t isr_bits);
+  // Tells the sink vector `v`'s message and whether it may fire now; fires
+  // it if it was pending and may. Caller holds irq_mu_.
+  void RouteVectorLocked(uint16_t v);
+  bool DeliverableLocked(uint16_t v) const;
   void MsixTableAccess(uint64_t offset, absl::Span<uint8_t> rdata, absl::Span<const uint8_t> wdata,
                        bool write);
   void PciCfgWindow(bool write, absl::Span<uint8_t> rdata, absl::Span<const uint8_t> wdata)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::shared_ptr<VirtioDevice> device_;
-  const std::shared_ptr<pci::MsiSink> msi_;
+  const std::shared_ptr<pci::MsixVectorSink> msix_;
   const std::shared_ptr<InterruptLine> intx_;
   const uint16_t msix_entries_;
 
@@ -132,6 +143,7 @@ class VirtioPciTransport : public pci::PciFunction, public VirtioTransportLink {
   std::atomic<uint16_t> config_vector_{vpci::kNoVector};
   std::vector<std::atomic<uint16_t>> queue_vectors_;
   std::atomic<uint8_t> isr_{0};
+  bool intx_disabled_ = false;  // Command register bit 10; guarded by irq_mu_.
 };
 
 }  // namespace virtio

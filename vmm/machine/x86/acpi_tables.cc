@@ -114,6 +114,16 @@ std::vector<uint8_t> Madt(const AcpiConfig& c) {
   return t.Finish();
 }
 
+// MCFG (PCI Firmware 3.0 §4.1.2): one allocation, segment 0, buses 0..0.
+std::vector<uint8_t> Mcfg(uint64_t ecam_base) {
+  Table t("MCFG", 1, kHeaderSize + 8 + 16);
+  t.Put64(44, ecam_base);
+  t.Put16(52, 0);  // PCI segment group.
+  t.Put8(54, 0);   // Start bus.
+  t.Put8(55, 0);   // End bus.
+  return t.Finish();
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<uint8_t>> BuildAcpiTables(const AcpiConfig& c) {
@@ -130,16 +140,20 @@ absl::StatusOr<std::vector<uint8_t>> BuildAcpiTables(const AcpiConfig& c) {
     dsdt_table = dsdt.Finish();
   }
   std::vector<uint8_t> madt = Madt(c);
+  std::vector<uint8_t> mcfg;
+  if (c.ecam_base != 0) mcfg = Mcfg(c.ecam_base);
   const size_t xsdt_off = align(kRsdpSize);
-  const size_t xsdt_size = kHeaderSize + 2 * 8;
+  const size_t xsdt_size = kHeaderSize + (mcfg.empty() ? 2 : 3) * 8;
   const size_t fadt_off = align(xsdt_off + xsdt_size);
   const size_t dsdt_off = align(fadt_off + 276);
   const size_t madt_off = align(dsdt_off + dsdt_table.size());
+  const size_t mcfg_off = align(madt_off + madt.size());
   std::vector<uint8_t> fadt = Fadt(c.base + dsdt_off, c);
 
   Table xsdt("XSDT", 1, xsdt_size);
   xsdt.Put64(36, c.base + fadt_off);
   xsdt.Put64(44, c.base + madt_off);
+  if (!mcfg.empty()) xsdt.Put64(52, c.base + mcfg_off);
   std::vector<uint8_t> xsdt_table = xsdt.Finish();
 
   // RSDP, ACPI 2.0+ form (ACPI 6.4 §5.2.5.3).
@@ -158,7 +172,7 @@ absl::StatusOr<std::vector<uint8_t>> BuildAcpiTables(const AcpiConfig& c) {
   rsdp[8] = Checksum(rsdp.data(), 20);
   rsdp[32] = Checksum(rsdp.data(), kRsdpSize);
 
-  std::vector<uint8_t> out(madt_off + madt.size(), 0);
+  std::vector<uint8_t> out(mcfg.empty() ? madt_off + madt.size() : mcfg_off + mcfg.size(), 0);
   auto place = [&out](size_t off, const std::vector<uint8_t>& t) {
     std::copy(t.begin(), t.end(), out.begin() + static_cast<std::ptrdiff_t>(off));
   };
@@ -167,6 +181,7 @@ absl::StatusOr<std::vector<uint8_t>> BuildAcpiTables(const AcpiConfig& c) {
   place(fadt_off, fadt);
   place(dsdt_off, dsdt_table);
   place(madt_off, madt);
+  if (!mcfg.empty()) place(mcfg_off, mcfg);
   return out;
 }
 

@@ -11,7 +11,7 @@ namespace vmm {
 // A minimal ACPI description (ACPI 6.4): RSDP -> XSDT -> FADT (PM1a event
 // and control blocks and the reset register in port I/O, SCI on IRQ 9, "no
 // CMOS RTC") -> DSDT (only \_S5_), and a MADT with one LAPIC per vCPU, the
-// IOAPIC and the SCI override. This is what lets Linux count CPUs (MADT),
+// IOAPIC and the SCI override, and an MCFG with an ECAM. This is what lets Linux count CPUs (MADT),
 // power off (S5 through PM1a_CNT) and reboot (FADT reset register).
 // Not hardware-reduced: Linux then assumes no 8259/ISA IRQs (COM1's IRQ 4
 // would be unmapped without AML describing the UART).
@@ -25,6 +25,9 @@ struct AcpiConfig {
   uint8_t sci_irq = 9;
   uint16_t reset_port = 0;
   uint8_t reset_value = 0;
+  // ECAM of PCI bus 0 (1 MiB), 0 = none: adds an MCFG table (PCI Firmware
+  // 3.0 §4.1.2) so the guest can use memory-mapped config space.
+  uint64_t ecam_base = 0;
   // AML appended to the DSDT body (e.g. the PCI host bridge, pci_aml.h).
   std::vector<uint8_t> dsdt_extra;
 };

@@ -102,6 +102,28 @@ TEST(AcpiTablesTest, TablesChainAndChecksum) {
   EXPECT_EQ(overrides, 1);
 }
 
+// With an ECAM the XSDT gains an MCFG: one allocation, segment 0, bus 0.
+TEST(AcpiTablesTest, McfgDescribesTheEcam) {
+  AcpiConfig c = Config(1);
+  c.ecam_base = 0xe8000000;
+  auto tables = BuildAcpiTables(c);
+  ASSERT_TRUE(tables.ok()) << tables.status();
+  const std::vector<uint8_t>& b = *tables;
+  size_t xsdt = U64(b, 24) - kBase;
+  uint32_t xsdt_len = U32(b, xsdt + 4);
+  ASSERT_EQ(xsdt_len, 36u + 24u);
+  EXPECT_EQ(Sum(b, xsdt, xsdt_len), 0);
+  size_t mcfg = U64(b, xsdt + 52) - kBase;
+  ASSERT_EQ(std::string(&b[mcfg], &b[mcfg] + 4), "MCFG");
+  ASSERT_EQ(U32(b, mcfg + 4), 60u);
+  EXPECT_EQ(Sum(b, mcfg, 60), 0);
+  EXPECT_EQ(U64(b, mcfg + 44), 0xe8000000u);  // Base address.
+  EXPECT_EQ(b[mcfg + 52] | b[mcfg + 53], 0);  // Segment 0.
+  EXPECT_EQ(b[mcfg + 54], 0);                 // Buses 0..0.
+  EXPECT_EQ(b[mcfg + 55], 0);
+  EXPECT_GE(b.size(), mcfg + 60);
+}
+
 TEST(AcpiTablesTest, RejectsVcpuCountsOutsideXapicIds) {
   EXPECT_FALSE(BuildAcpiTables(Config(0)).ok());
   auto too_many = BuildAcpiTables(Config(256));

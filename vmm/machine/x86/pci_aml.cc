@@ -121,6 +121,15 @@ Bytes RoutingTable(const PciHostBridgeConfig& c) {
   return Package(entries);  // 124 elements: NumElements fits its byte.
 }
 
+// The ECAM as a motherboard resource: Memory32Fixed (§6.4.3.4), read-write.
+Bytes EcamResources(uint64_t ecam_base) {
+  Bytes r = {0x86, 9, 0, 0x01};
+  Put32(&r, static_cast<uint32_t>(ecam_base));
+  Put32(&r, 1u << 20);  // Bus 0 only.
+  Append(&r, {0x79, 0x00});
+  return Buffer(r);
+}
+
 }  // namespace
 
 std::vector<uint8_t> AmlPkgLength(size_t content) {
@@ -147,6 +156,13 @@ std::vector<uint8_t> PciHostBridgeAml(const PciHostBridgeConfig& config) {
   Append(&device, Name("_PRT", RoutingTable(config)));
   Bytes scope = {'\\', '_', 'S', 'B', '_'};
   Append(&scope, WithPkgLength({kExtOpPrefix, kDeviceOp}, device));
+  if (config.ecam_base != 0) {
+    Bytes mres = {'M', 'R', 'E', 'S'};
+    Append(&mres, Name("_HID", {kDWordPrefix, 0x41, 0xd0, 0x0c, 0x02}));  // EisaId PNP0C02.
+    Append(&mres, Name("_UID", Integer(1)));
+    Append(&mres, Name("_CRS", EcamResources(config.ecam_base)));
+    Append(&scope, WithPkgLength({kExtOpPrefix, kDeviceOp}, mres));
+  }
   return WithPkgLength({kScopeOp}, scope);
 }
 

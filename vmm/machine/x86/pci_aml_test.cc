@@ -67,12 +67,26 @@ TEST(PciHostBridgeAml, Structure) {
                              0x0a, 17}));
 }
 
+TEST(PciHostBridgeAml, EcamIsAMotherboardResource) {
+  EXPECT_FALSE(Contains(PciHostBridgeAml({0xc0000000, 0x10000000, 16}), {'M', 'R', 'E', 'S'}));
+  const Bytes aml = PciHostBridgeAml({0xc0000000, 0x10000000, 16, 0xe8000000});
+  auto [len, used] = DecodePkgLength(&aml[1]);
+  EXPECT_EQ(1 + len, aml.size());  // MRES inside the \_SB scope.
+  // Device (MRES) { _HID EisaId ("PNP0C02") ... Memory32Fixed (ReadWrite,
+  // 0xE8000000, 0x100000) }.
+  EXPECT_TRUE(Contains(aml, {'M', 'R', 'E', 'S', 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0,
+                             0x0c, 0x02}));
+  EXPECT_TRUE(Contains(aml, {0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xe8, 0x00, 0x00, 0x10,
+                             0x00, 0x79, 0x00}));
+}
+
 TEST(PciHostBridgeAml, InTheDsdt) {
   AcpiConfig c;
   c.base = 0xe0000;
   c.lapic_address = 0xfee00000;
   c.ioapic_address = 0xfec00000;
-  c.dsdt_extra = PciHostBridgeAml({0xc0000000, 0x10000000, 16});
+  c.ecam_base = 0xe8000000;
+  c.dsdt_extra = PciHostBridgeAml({0xc0000000, 0x10000000, 16, c.ecam_base});
   auto tables = BuildAcpiTables(c);
   ASSERT_TRUE(tables.ok()) << tables.status();
   // Find the DSDT and check its length and checksum cover the extra AML.

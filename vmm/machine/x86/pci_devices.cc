@@ -18,30 +18,6 @@
 namespace vmm {
 namespace {
 
-// MSI / MSI-X through KVM_SIGNAL_MSI (KVM API doc 4.71): one VM ioctl per
-// message, from whichever device thread raises it.
-class KvmSignalMsiSink : public pci::MsiSink {
- public:
-  explicit KvmSignalMsiSink(int vm_fd) : vm_fd_(vm_fd) {}
-  void SendMsi(uint64_t address, uint32_t data) override {
-    kvm_msi msi{};
-    msi.address_lo = static_cast<uint32_t>(address);
-    msi.address_hi = static_cast<uint32_t>(address >> 32);
-    msi.data = data;
-    // > 0 delivered, 0 blocked by the guest (e.g. masked LAPIC): both fine.
-    if (::ioctl(vm_fd_, KVM_SIGNAL_MSI, &msi) < 0 && failures_.fetch_add(1) < 5) {
-      Log(LogLevel::kError, "machine", "msi_failed",
-          {{"address", absl::StrFormat("0x%x", address)},
-           {"data", absl::StrFormat("0x%x", data)},
-           {"error", std::string(ErrnoStatus("KVM_SIGNAL_MSI").message())}});
-    }
-  }
-
- private:
-  const int vm_fd_;
-  std::atomic<int> failures_{0};
-};
-
 // KVM_IOEVENTFD on an eventfd we do not own (the device's kick fd), MMIO,
 // 2-byte writes of `datamatch` (Linux's vp_notify: iowrite16(queue index)).
 // Other writes to the address still exit to the transport. RAII.
@@ -168,9 +144,10 @@ absl::StatusOr<std::unique_ptr<X86PciDevices>> X86PciDevices::Create(KvmVm* vm,
   std::unique_ptr<X86PciDevices> pci(new X86PciDevices(vm, memory));
   const int vm_fd = vm->fd();
   pci->root_ = std::make_unique<pci::PciRoot>(kWindowBase, kWindowSize);
-  pci->msi_ = std::make_shared<KvmSignalMsiSink>(vm_fd);
+  ASSIGN_OR_RETURN(pci->router_, GsiRouter::Create(vm_fd));
   RETURN_IF_ERROR(pio->Register(kConfigPort, 8, pci->root_->ConfigIo()));
   RETURN_IF_ERROR(mmio->Register(kWindowBase, kWindowSize, pci->root_->MmioWindow()));
+  RETURN_IF_ERROR(mmio->Register(kEcamBase, kEcamSize, pci->root_->Ecam()));
   return pci;
 }
 
@@ -186,14 +163,19 @@ absl::StatusOr<int> X86PciDevices::AttachVirtio(std::shared_ptr<virtio::VirtioDe
   // KVM_IRQ_LINE on GSIs >= 16 drives only the IOAPIC pin.
   const uint32_t gsi = kFirstIntxGsi + static_cast<uint32_t>(slot - 1) % 8;
   const uint16_t num_queues = device->num_queues();
+  ASSIGN_OR_RETURN(std::shared_ptr<KvmMsixVectors> msix,
+                   KvmMsixVectors::Create(vm_->fd(), router_.get(),
+                                          virtio::VirtioPciTransport::MsixEntriesFor(*device),
+                                          std::string(device->name())));
   auto transport = std::make_shared<virtio::VirtioPciTransport>(
-      std::move(device), memory_, msi_, std::make_shared<AccelIrqLine>(vm_, gsi));
+      std::move(device), memory_, msix, std::make_shared<AccelIrqLine>(vm_, gsi));
   const uint8_t line = static_cast<uint8_t>(gsi);
   transport->ConfigWrite(0x3c, absl::MakeConstSpan(&line, 1));
   auto fn = std::make_shared<Slot>(vm_->fd(), std::move(transport), num_queues, kick_fd);
   RETURN_IF_ERROR(root_->AddFunction(slot, fn));
   RETURN_IF_ERROR(fn->Rebind());
   slots_.push_back(std::move(fn));
+  msix_.push_back(std::move(msix));
   return slot;
 }
 

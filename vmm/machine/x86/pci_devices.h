@@ -13,6 +13,8 @@
 #include "devices/virtio/core/virtio_device.h"
 #include "devices/virtio/pci/pci_root.h"
 #include "devices/virtio/pci/virtio_pci_transport.h"
+#include "vmm/machine/x86/gsi_router.h"
+#include "vmm/machine/x86/msix_irqfd.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace vmm {
@@ -20,8 +22,10 @@ namespace vmm {
 // The x86 machine's PCI side: bus 0 behind a host bridge on configuration
 // mechanism #1 (ports 0xCF8..0xCFF), BARs in a window of the 32-bit hole,
 // and virtio devices attached over virtio-pci modern with
-//  - MSI-X messages delivered by KVM_SIGNAL_MSI (a VM ioctl: device threads
-//    never touch a vCPU), the path Linux's virtio_pci takes;
+//  - MSI-X through KVM irqfds: each vector has a GSI whose MSI route
+//    (GsiRouter, KVM_SET_GSI_ROUTING) follows the guest's table, mask and
+//    enable bits, and an eventfd bound to it (KVM_IRQFD); device threads
+//    signal by writing the eventfd. The path Linux's virtio_pci takes;
 //  - INTx fallback on IOAPIC GSI 16 + (slot - 1) % 8, level-triggered, the
 //    GSI written to the Interrupt Line register (PCI 3.0 §6.2.4);
 //  - KVM ioeventfds on each queue's notify address, bound to the device's
@@ -37,13 +41,17 @@ class X86PciDevices {
   static constexpr uint64_t kWindowSize = 0x10000000;  // 256 MiB.
   static constexpr uint16_t kConfigPort = 0xcf8;
   static constexpr uint32_t kFirstIntxGsi = 16;
+  // ECAM of bus 0 (PCIe 4.0 §7.2.2), 1 MiB, told to the guest by MCFG; in
+  // the hole, clear of the window, the test device and the IOAPIC/LAPIC.
+  static constexpr uint64_t kEcamBase = 0xe8000000;
+  static constexpr uint64_t kEcamSize = 1 << 20;
 
   // Where each queue's kicks go: the eventfd the device's worker waits on,
   // or -1 to leave that queue's notify writes to the transport (a vCPU exit
   // and VirtioDevice::Notify).
   using KickFdFn = std::function<int(uint16_t queue)>;
 
-  // Registers the host bridge and window on `pio` / `mmio`. `vm`,
+  // Registers the host bridge, the ECAM and the window on `pio` / `mmio`. `vm`,
   // `memory`, `pio` and `mmio` must outlive this object.
   static absl::StatusOr<std::unique_ptr<X86PciDevices>> Create(KvmVm* vm, GuestMemory* memory,
                                                                Bus* pio, Bus* mmio);
@@ -54,6 +62,12 @@ class X86PciDevices {
                                    const KickFdFn& kick_fd);
 
   pci::PciRoot& root() { return *root_; }
+  const GsiRouter& router() const { return *router_; }
+  // The MSI-X vectors of the device in `slot` (1-based), or null.
+  const KvmMsixVectors* msix(int slot) const {
+    return slot >= 1 && static_cast<size_t>(slot) <= msix_.size() ? msix_[slot - 1].get()
+                                                                   : nullptr;
+  }
 
  private:
   class Slot;
@@ -61,9 +75,11 @@ class X86PciDevices {
 
   KvmVm* const vm_;
   GuestMemory* const memory_;
+  // Destroyed last: the vectors' routes and irqfds refer to it.
+  std::unique_ptr<GsiRouter> router_;
   std::unique_ptr<pci::PciRoot> root_;
-  std::shared_ptr<pci::MsiSink> msi_;
   std::vector<std::shared_ptr<Slot>> slots_;
+  std::vector<std::shared_ptr<KvmMsixVectors>> msix_;
 };
 
 }  // namespace vmm

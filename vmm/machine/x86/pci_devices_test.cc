@@ -120,6 +120,25 @@ TEST_F(PciDevicesTest, HostBridgeAndDiskVisibleThroughPort0xcf8) {
   EXPECT_EQ(nq, 2);
 }
 
+TEST_F(PciDevicesTest, EcamReachesTheSameConfigSpace) {
+  auto disk = Disk(1);
+  ASSERT_TRUE(pci_->AttachVirtio(disk, [&](uint16_t q) { return disk->kick_fd(q); }).ok());
+  auto ecam32 = [&](int slot, uint32_t reg) {
+    uint32_t v = 0;
+    EXPECT_TRUE(mmio_.Read(X86PciDevices::kEcamBase + (slot << 15) + reg,
+                           absl::MakeSpan(reinterpret_cast<uint8_t*>(&v), 4)));
+    return v;
+  };
+  EXPECT_EQ(ecam32(1, 0x00), 0x10421af4u);
+  EXPECT_EQ(ecam32(1, 0x10), Cfg32(1, 0x10));
+  EXPECT_EQ(ecam32(2, 0x00), 0xffffffffu);
+  // A write through ECAM is seen through port 0xCF8 (interrupt line).
+  const uint8_t line = 0x2a;
+  ASSERT_TRUE(mmio_.Write(X86PciDevices::kEcamBase + (1 << 15) + 0x3c,
+                          absl::MakeConstSpan(&line, 1)));
+  EXPECT_EQ(Cfg32(1, 0x3c) & 0xff, 0x2au);
+}
+
 TEST_F(PciDevicesTest, IoeventfdsFollowBar0) {
   auto disk = Disk(2);
   ASSERT_TRUE(pci_->AttachVirtio(disk, [&](uint16_t q) { return disk->kick_fd(q); }).ok());

@@ -246,8 +246,9 @@ absl::StatusOr<uint64_t> X86KvmMachine::WriteAcpiTables() {
   acpi.sci_irq = x86_layout::kAcpiSciIrq;
   acpi.reset_port = x86_layout::kAcpiResetPort;
   acpi.reset_value = AcpiPmDevice::kResetValue;
+  acpi.ecam_base = X86PciDevices::kEcamBase;
   acpi.dsdt_extra = PciHostBridgeAml({X86PciDevices::kWindowBase, X86PciDevices::kWindowSize,
-                                      X86PciDevices::kFirstIntxGsi});
+                                      X86PciDevices::kFirstIntxGsi, X86PciDevices::kEcamBase});
   ASSIGN_OR_RETURN(std::vector<uint8_t> tables, BuildAcpiTables(acpi));
   if (tables.size() > x86_layout::kAcpiTablesSize) {
     return absl::InternalError(absl::StrFormat("ACPI tables: %d bytes, room for %d",
