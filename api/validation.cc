@@ -16,6 +16,7 @@
 #include "vmm/base/errno_status.h"
 #include "vmm/base/fd.h"
 #include "vmm/base/status_macros.h"
+#include "vmm/fdt/riscv_virt_fdt.h"
 #include "vmm/worker/files.h"
 
 namespace vmm::api {
@@ -99,6 +100,22 @@ absl::Status ValidateDisks(const v1::VmSpec& spec) {
   return absl::OkStatus();
 }
 
+// The riscv64 virt machine has one virtio-mmio slot per device and a fixed
+// number of slots (QEMU `virt`: 8, vmm/fdt/riscv_virt_fdt.h). Checked here
+// so CreateVm refuses the spec instead of StartVm failing in the worker.
+absl::Status CheckRiscvVirtioSlots(const v1::VmSpec& spec) {
+  if (spec.arch() != v1::RISCV64) return absl::OkStatus();
+  const int vsock = spec.has_vsock() ? 1 : 0;
+  const int wanted = spec.disks_size() + spec.nics_size() + vsock;
+  if (wanted <= riscv_virt::kVirtioCount) return absl::OkStatus();
+  return Invalid("spec.disks+spec.nics+spec.vsock",
+                 absl::StrCat(wanted, " virtio devices (", spec.disks_size(), " disks, ",
+                              spec.nics_size(), " NICs, ", vsock, " vsock)"),
+                 absl::StrCat("a RISCV64 VM has ", riscv_virt::kVirtioCount,
+                              " virtio-mmio slots; remove ", wanted - riscv_virt::kVirtioCount,
+                              " of them"));
+}
+
 }  // namespace
 
 HostLimits ProbeHostLimits() {
@@ -179,7 +196,8 @@ absl::Status ValidateSpec(const v1::VmSpec& spec, const HostLimits& limits) {
       return absl::InvalidArgumentError("spec.boot: required; set kernel or payload");
   }
   RETURN_IF_ERROR(ValidateDisks(spec));
-  return ValidateNetDevices(spec);
+  RETURN_IF_ERROR(ValidateNetDevices(spec));
+  return CheckRiscvVirtioSlots(spec);
 }
 
 absl::Status ValidateRef(const v1::VmRef& ref, absl::string_view field) {

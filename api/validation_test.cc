@@ -108,6 +108,33 @@ TEST_F(ValidateSpecTest, NicsAndVsockAreChecked) {
   EXPECT_TRUE(Check().ok()) << Check();
 }
 
+// The riscv64 virt machine has 8 virtio-mmio slots: disks + NICs + vsock
+// beyond that are refused at CreateVm, naming the counts and the limit.
+TEST_F(ValidateSpecTest, Riscv64VirtioSlotLimit) {
+  spec_.set_arch(v1::RISCV64);
+  for (int i = 0; i < 5; ++i) spec_.add_disks()->set_path(absl::StrCat("/images/", i));
+  for (int i = 0; i < 2; ++i) spec_.add_nics();
+  spec_.mutable_vsock()->set_guest_cid(3);
+  EXPECT_TRUE(Check().ok()) << Check();  // 8: every slot used.
+
+  spec_.add_nics();
+  absl::Status s = Check();
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_EQ(s.message(),
+            "spec.disks+spec.nics+spec.vsock=9 virtio devices (5 disks, 3 NICs, 1 vsock): a "
+            "RISCV64 VM has 8 virtio-mmio slots; remove 1 of them");
+  spec_.clear_vsock();
+  EXPECT_TRUE(Check().ok()) << Check();
+  for (int i = 5; i < 8; ++i) spec_.add_disks()->set_path(absl::StrCat("/images/", i));
+  EXPECT_EQ(Check().message(),
+            "spec.disks+spec.nics+spec.vsock=11 virtio devices (8 disks, 3 NICs, 0 vsock): a "
+            "RISCV64 VM has 8 virtio-mmio slots; remove 3 of them");
+
+  // x86_64 puts each device in its own PCI slot: the same spec is fine.
+  spec_.set_arch(v1::X86_64);
+  EXPECT_TRUE(Check().ok()) << Check();
+}
+
 TEST_F(ValidateSpecTest, Disks) {
   v1::Disk* d = spec_.add_disks();
   d->set_path("/images/a.raw");  // Need not exist yet: StartVm opens it.

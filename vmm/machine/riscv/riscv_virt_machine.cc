@@ -7,6 +7,7 @@
 #include "vmm/base/log.h"
 #include "vmm/base/status_macros.h"
 #include "vmm/fdt/riscv_virt_fdt.h"
+#include "vmm/machine/disks.h"
 #include "vmm/machine/riscv/riscv_boot.h"
 #include "vmm/machine/riscv/riscv_virtio_slots.h"
 #include "vmm/machine/x86/linux_boot.h"
@@ -28,15 +29,6 @@ std::string IsaString() {
   // zihintpause: Linux's cpu_relax() then issues PAUSE, which yields the
   // host thread (harts may outnumber host CPUs).
   return fd ? "rv64imafdc_zicsr_zifencei_zihintpause" : "rv64imac_zicsr_zifencei_zihintpause";
-}
-
-virtio::CacheMode ToCacheMode(DiskCache c) {
-  switch (c) {
-    case DiskCache::kNone: return virtio::CacheMode::kNone;
-    case DiskCache::kUnsafe: return virtio::CacheMode::kUnsafe;
-    case DiskCache::kWriteback: break;
-  }
-  return virtio::CacheMode::kWriteback;
 }
 
 }  // namespace
@@ -150,20 +142,9 @@ absl::Status RiscvVirtMachine::SetupDevices(ConsoleOutput console) {
 
   // virtio-mmio slots in order: disks, NICs, vsock (riscv_virtio_slots.h).
   RiscvVirtioSlots slots(memory_.get(), plic_.get(), &mmio_bus_);
-  for (size_t i = 0; i < spec_.disks.size(); ++i) {
-    const DiskConfig& d = spec_.disks[i];
-    virtio::BlockDeviceOptions o;
-    o.path = d.path;
-    o.read_only = d.read_only;
-    o.serial = d.serial;
-    o.cache_mode = ToCacheMode(d.cache);
-    o.num_queues = static_cast<uint16_t>(d.num_queues);
-    absl::StatusOr<std::unique_ptr<virtio::BlockDevice>> dev = virtio::BlockDevice::Create(o);
-    if (!dev.ok()) {
-      return absl::Status(dev.status().code(),
-                          absl::StrCat("disks[", i, "]: ", dev.status().message()));
-    }
-    RETURN_IF_ERROR(slots.Attach(std::move(*dev), absl::StrCat("disks[", i, "]")));
+  ASSIGN_OR_RETURN(disks_, OpenDisks(spec_.disks));
+  for (size_t i = 0; i < disks_.size(); ++i) {
+    RETURN_IF_ERROR(slots.Attach(disks_[i], absl::StrCat("disks[", i, "]")));
   }
   ASSIGN_OR_RETURN(net_, NetDevices::Open(spec_));
   const std::vector<NetDevices::Attachable> net = net_->devices();
@@ -318,6 +299,12 @@ absl::Status RiscvVirtMachine::SetVsockCapture(std::shared_ptr<virtio::PcapWrite
 }
 
 NetDeviceCounters RiscvVirtMachine::NetCounters() const { return net_->Counters(); }
+
+MachineCounters RiscvVirtMachine::Counters() const {
+  MachineCounters c;
+  for (const auto& disk : disks_) c.disks.push_back(ToDiskCounterValues(disk->counters()));
+  return c;
+}
 
 uint64_t RiscvVirtMachine::InstructionsRetired() {
   // Read racily from the harts' threads: a statistic, not synchronisation.

@@ -17,6 +17,7 @@
 #include "devices/riscv/clint.h"
 #include "devices/riscv/plic.h"
 #include "devices/riscv/sifive_test.h"
+#include "devices/virtio/block/block_device.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/net_devices.h"
 #include "vmm/machine/run_control.h"
@@ -66,6 +67,7 @@ class RiscvVirtMachine : public Machine {
                                const RateLimitConfig& tx) override;
   absl::Status SetVsockCapture(std::shared_ptr<virtio::PcapWriter> writer) override;
   NetDeviceCounters NetCounters() const override;
+  MachineCounters Counters() const override;
 
   // Guest instructions retired so far, over all harts (benchmarks, tests).
   uint64_t InstructionsRetired();
@@ -95,6 +97,8 @@ class RiscvVirtMachine : public Machine {
   std::shared_ptr<Clint> clint_;
   std::shared_ptr<Plic> plic_;
   std::shared_ptr<Uart16550> uart_;
+  // spec.disks in order (also held by their transports), for Counters().
+  std::vector<std::shared_ptr<virtio::BlockDevice>> disks_;
   std::vector<std::shared_ptr<BusDevice>> virtio_;  // Transports, slot order.
   std::unique_ptr<NetDevices> net_;  // NICs and vsock (controls, counters).
   uint64_t entry_ = 0;     // Where every hart starts (M-mode).

@@ -1,0 +1,110 @@
+#!/bin/bash
+# GetVm disk counters of a riscv64 VM (virtio-blk behind virtio-mmio) with
+# the fixture kernel (tools/riscv-fixture) on this host's TCG, through vmmd
+# + vmctl only. The guest (guest/disk_init.c) reads its 4 MiB disk whole with
+# O_DIRECT, prints a checksum, writes 64 KiB at 1 MiB, fsync()s and waits
+# (GetVm reports counters only while the VM runs); the test reads GetVm,
+# then stops the VM through the API. Checks: the guest's checksum equals the image's, the write reached the
+# image, and GetVm counts >= 4 MiB read, >= 64 KiB written, a flush, no
+# errors. Skips (passes) without the cached fixture, OpenSBI, or under ASan.
+set -u
+if [ -n "${TEST_SRCDIR:-}" ]; then
+  BIN="$TEST_SRCDIR/vmm"; SRC="$BIN"
+else  # By hand from the workspace, after bazel build.
+  SRC="$(cd "$(dirname "$0")/../.." && pwd)"; BIN="$SRC/bazel-bin"
+fi
+FIX="$("$SRC/tools/riscv-fixture/build.sh" --cached-only 2>/dev/null | tail -1)"
+if [ -z "$FIX" ] || [ ! -f "$FIX/Image" ] ||
+   [ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin ]; then
+  echo "skipped: riscv64 fixture (tools/riscv-fixture/build.sh) or opensbi missing"
+  exit 0
+fi
+if grep -aq __asan_init "$BIN/vmm/worker/vmm-worker"; then
+  echo "skipped: sanitizer build (a Linux boot under ASan outruns the budget)"
+  exit 0
+fi
+
+PY=/usr/bin/python3
+INITRD="$BIN/tests/riscv64_devices/disk.cpio"
+RUN="$(mktemp -d /tmp/rvdisk.XXXXXX)"
+WORK="${TEST_UNDECLARED_OUTPUTS_DIR:-$RUN}"
+SOCK="$RUN/vmmd.sock"
+IMG="$RUN/vda.img"
+CONSOLE="$WORK/rv.console"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+vmctl() { "$BIN/tools/vmctl/vmctl" --socket "$SOCK" "$@"; }
+json() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
+state() { vmctl --json get rv 2>/dev/null | json "d['status'].get('$1', '')"; }
+kv() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2" | tr -d '\r'; }  # kv KEY LINE
+fnv() {  # FNV-1a 64 of a file, as the guest computes it.
+  "$PY" -c "
+import sys
+h = 1469598103934665603
+for b in open(sys.argv[1], 'rb').read():
+    h = ((h ^ b) * 1099511628211) & (2**64 - 1)
+print('%016x' % h)" "$1"
+}
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+head -c $((4 << 20)) /dev/urandom > "$IMG"
+want_fnv=$(fnv "$IMG")
+
+"$BIN/api/vmmd" --socket="$SOCK" --state-dir="$RUN/state" \
+  --worker="$BIN/vmm/worker/vmm-worker" 2>"$WORK/vmmd.log" &
+DAEMON=$!
+PIDS=""
+trap 'kill $PIDS 2>/dev/null; cp "$RUN"/state/vms/*/worker.log "$WORK/" 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
+
+vmctl create rv --arch riscv64 --vcpus 1 --memory-mib 256 \
+  --kernel "$FIX/Image" --initrd "$INITRD" --cmdline "console=ttyS0" \
+  --disk "path=$IMG" >/dev/null || { fail "create rv"; exit 1; }
+t0=$SECONDS
+vmctl start rv >/dev/null || { fail "start rv"; exit 1; }
+# The console's stdin stays open (EOF would end the stream) through a FIFO
+# whose writer the EXIT trap kills, so nothing outlives the test.
+mkfifo "$RUN/console.in"
+sleep 600 > "$RUN/console.in" &
+PIDS="$PIDS $!"
+"$BIN/tools/vmctl/vmctl" --socket "$SOCK" console rv --replay --timeout-ms 300000 \
+  < "$RUN/console.in" > "$CONSOLE" 2>&1 &
+PIDS="$PIDS $!"
+
+end=$((SECONDS + 180))
+until grep -aq "^DISK-INIT-DONE" "$CONSOLE" 2>/dev/null || [ $SECONDS -gt $end ]; do sleep 0.3; done
+grep -aq "^DISK-INIT-DONE" "$CONSOLE" && pass "guest done in $((SECONDS - t0)) s" \
+  || fail "guest did not finish: state=$(state state); console tail: $(tail -c 1500 "$CONSOLE")"
+[ "$(state state)" = RUNNING ] || fail "state=$(state state), want RUNNING while the guest waits"
+[ "$(state accelerator)" = TCG ] || fail "accelerator: $(state accelerator)"
+line=$(grep -a "^DISK-READ" "$CONSOLE" | tail -1)
+[ "$(kv bytes "$line")" = $((4 << 20)) ] && [ "$(kv fnv "$line")" = "$want_fnv" ] \
+  && pass "guest read the whole disk, checksum $want_fnv matches the image" \
+  || fail "guest read: '$line', image fnv $want_fnv"
+grep -aq "^DISK-INIT-DONE rc=0" "$CONSOLE" && pass "guest write + fsync done" \
+  || fail "guest: $(grep -a "DISK-INIT-DONE\|/dev/vda" "$CONSOLE")"
+"$PY" -c "
+import sys
+d = open(sys.argv[1], 'rb').read()
+sys.exit(0 if d[1 << 20:(1 << 20) + (64 << 10)] == b'\x5a' * (64 << 10) else 1)" "$IMG" \
+  && pass "the guest's 64 KiB reached the image" || fail "image lacks the guest's write"
+
+c=$(vmctl --json get rv | json "' '.join(str(x.get(k, 0)) for x in d.get('counters', {}).get('disks', []) for k in ('read_requests','read_bytes','write_requests','write_bytes','flushes','errors'))")
+echo "GetVm disk counters (read_requests read_bytes write_requests write_bytes flushes errors): $c"
+"$PY" - "$c" <<'PY' && pass "GetVm counts the reads, the write, the flush; no errors" || fail "counters: '$c'"
+import sys
+v = [int(x) for x in sys.argv[1].split()]
+assert len(v) == 6, v  # One disk.
+rr, rb, wr, wb, fl, er = v
+assert rr >= 64 and rb >= 4 << 20, v  # 64 KiB reads of a 4 MiB disk, plus the probe's.
+assert wr >= 1 and wb >= 64 << 10, v
+assert fl >= 1 and er == 0, v
+PY
+
+vmctl stop rv --force --timeout-ms 10000 >/dev/null || fail "stop rv"
+[ "$(state state)" = SHUTOFF ] && pass "stopped through the API" || fail "state=$(state state)"
+
+[ "$failures" = 0 ] && echo "PASS" || echo "FAILED: $failures"
+[ "$failures" = 0 ]
