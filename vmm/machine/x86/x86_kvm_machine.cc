@@ -56,6 +56,10 @@ absl::StatusOr<std::string> ReadPayloadFile(const std::string& path, uint64_t ma
   return data;
 }
 
+absl::Span<const uint8_t> AsBytes(const std::string& s) {
+  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
 }  // namespace
 
 absl::Status X86KvmMachine::ValidateSpec(const MachineSpec& spec) {
@@ -167,27 +171,20 @@ absl::Status X86KvmMachine::LoadPayload() {
 absl::Status X86KvmMachine::LoadKernel() {
   const std::string& path = spec_.kernel_path;
   ASSIGN_OR_RETURN(std::string image, ReadBootFile("kernel", path, spec_.memory_bytes));
-  auto bytes = [](const std::string& s) {
-    return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-  };
-  if (IsElfImage(bytes(image))) return LoadPvhKernel(image);
-  absl::StatusOr<BzImageInfo> info = ParseBzImage(bytes(image));
+  if (IsElfImage(AsBytes(image))) return LoadPvhKernel(image);
+  absl::StatusOr<BzImageInfo> info = ParseBzImage(AsBytes(image));
   if (!info.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", info.status().message()));
   }
-  std::string initrd;
-  if (!spec_.initrd_path.empty()) {
-    ASSIGN_OR_RETURN(initrd, ReadBootFile("initrd", spec_.initrd_path, spec_.memory_bytes));
-  }
-  const std::string cmdline = spec_.cmdline.empty() ? kDefaultCmdline : spec_.cmdline;
+  ASSIGN_OR_RETURN(KernelBootInputs in, PrepareKernelBoot());
   absl::StatusOr<LinuxBootPlan> plan =
-      PlanLinuxBoot(*info, spec_.memory_bytes, initrd.size(), cmdline.size());
+      PlanLinuxBoot(*info, spec_.memory_bytes, in.initrd.size(), in.cmdline.size());
   if (!plan.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", plan.status().message()));
   }
-  ASSIGN_OR_RETURN(uint64_t rsdp, WriteAcpiTables());
-  ASSIGN_OR_RETURN(LinuxEntry entry, LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan,
-                                               bytes(image), bytes(initrd), cmdline, rsdp));
+  ASSIGN_OR_RETURN(LinuxEntry entry,
+                   LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan, AsBytes(image),
+                             AsBytes(in.initrd), in.cmdline, in.rsdp));
   entry_rip_ = entry.rip;
   entry_rsi_ = entry.rsi;
   Log(LogLevel::kInfo, "machine", "linux_loaded",
@@ -195,33 +192,25 @@ absl::Status X86KvmMachine::LoadKernel() {
        {"protocol", absl::StrFormat("%d.%02d", info->version >> 8, info->version & 0xff)},
        {"load_address", absl::StrFormat("0x%x", plan->kernel_address)},
        {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
-       {"initrd_bytes", absl::StrCat(initrd.size())},
-       {"cmdline", cmdline}});
+       {"initrd_bytes", absl::StrCat(in.initrd.size())},
+       {"cmdline", in.cmdline}});
   return absl::OkStatus();
 }
 
 absl::Status X86KvmMachine::LoadPvhKernel(const std::string& image) {
   const std::string& path = spec_.kernel_path;
-  auto bytes = [](const std::string& s) {
-    return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-  };
-  absl::StatusOr<PvhImageInfo> info = ParsePvhElf(bytes(image));
+  absl::StatusOr<PvhImageInfo> info = ParsePvhElf(AsBytes(image));
   if (!info.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", info.status().message()));
   }
-  std::string initrd;
-  if (!spec_.initrd_path.empty()) {
-    ASSIGN_OR_RETURN(initrd, ReadBootFile("initrd", spec_.initrd_path, spec_.memory_bytes));
-  }
-  const std::string cmdline = spec_.cmdline.empty() ? kDefaultCmdline : spec_.cmdline;
+  ASSIGN_OR_RETURN(KernelBootInputs in, PrepareKernelBoot());
   absl::StatusOr<PvhBootPlan> plan =
-      PlanPvhBoot(*info, spec_.memory_bytes, initrd.size(), cmdline.size());
+      PlanPvhBoot(*info, spec_.memory_bytes, in.initrd.size(), in.cmdline.size());
   if (!plan.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", plan.status().message()));
   }
-  ASSIGN_OR_RETURN(uint64_t rsdp, WriteAcpiTables());
   ASSIGN_OR_RETURN(PvhEntry entry, LoadPvh(memory_.get(), spec_.memory_bytes, *info, *plan,
-                                           bytes(image), bytes(initrd), cmdline, rsdp));
+                                           AsBytes(image), AsBytes(in.initrd), in.cmdline, in.rsdp));
   pvh_entry_ = true;
   entry_rip_ = entry.eip;
   entry_rsi_ = entry.ebx;
@@ -230,9 +219,19 @@ absl::Status X86KvmMachine::LoadPvhKernel(const std::string& image) {
        {"protocol", "pvh"},
        {"entry", absl::StrFormat("0x%x", entry.eip)},
        {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
-       {"initrd_bytes", absl::StrCat(initrd.size())},
-       {"cmdline", cmdline}});
+       {"initrd_bytes", absl::StrCat(in.initrd.size())},
+       {"cmdline", in.cmdline}});
   return absl::OkStatus();
+}
+
+absl::StatusOr<X86KvmMachine::KernelBootInputs> X86KvmMachine::PrepareKernelBoot() {
+  KernelBootInputs in;
+  if (!spec_.initrd_path.empty()) {
+    ASSIGN_OR_RETURN(in.initrd, ReadBootFile("initrd", spec_.initrd_path, spec_.memory_bytes));
+  }
+  in.cmdline = spec_.cmdline.empty() ? kDefaultCmdline : spec_.cmdline;
+  ASSIGN_OR_RETURN(in.rsdp, WriteAcpiTables());
+  return in;
 }
 
 absl::StatusOr<uint64_t> X86KvmMachine::WriteAcpiTables() {

@@ -88,6 +88,15 @@ class X86KvmMachine : public Machine {
   absl::Status LoadPayload();
   absl::Status LoadKernel();
   absl::Status LoadPvhKernel(const std::string& image);  // ELF vmlinux (pvh_boot.h).
+  // What both kernel boots (bzImage, PVH) load besides the kernel: the
+  // initrd, the command line (kDefaultCmdline when the spec has none), and
+  // the ACPI tables, already written.
+  struct KernelBootInputs {
+    std::string initrd;
+    std::string cmdline;
+    uint64_t rsdp = 0;
+  };
+  absl::StatusOr<KernelBootInputs> PrepareKernelBoot();
   // Writes the ACPI tables; returns the RSDP address.
   absl::StatusOr<uint64_t> WriteAcpiTables();
   absl::Status SetupDevices(ConsoleOutput console);
