@@ -98,10 +98,10 @@ absl::Status X86KvmMachine::ValidateSpec(const MachineSpec& spec) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<X86KvmMachine>> X86KvmMachine::Create(const MachineSpec& spec,
-                                                                     ConsoleOutput console) {
+absl::StatusOr<std::unique_ptr<X86KvmMachine>> X86KvmMachine::Create(
+    const MachineSpec& spec, ConsoleOutput console, X86MachineOptions options) {
   RETURN_IF_ERROR(ValidateSpec(spec));
-  std::unique_ptr<X86KvmMachine> machine(new X86KvmMachine(spec));
+  std::unique_ptr<X86KvmMachine> machine(new X86KvmMachine(spec, options));
   RETURN_IF_ERROR(machine->Build(std::move(console)));
   return machine;
 }
@@ -245,6 +245,7 @@ absl::StatusOr<uint64_t> X86KvmMachine::WriteAcpiTables() {
   acpi.sci_irq = x86_layout::kAcpiSciIrq;
   acpi.reset_port = x86_layout::kAcpiResetPort;
   acpi.reset_value = AcpiPmDevice::kResetValue;
+  acpi.pts_port = x86_layout::kAcpiPtsPort;
   acpi.dsdt_extra = PciHostBridgeAml({X86PciDevices::kWindowBase, X86PciDevices::kWindowSize,
                                       X86PciDevices::kFirstIntxGsi});
   ASSIGN_OR_RETURN(std::vector<uint8_t> tables, BuildAcpiTables(acpi));
@@ -272,6 +273,8 @@ absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
       std::make_shared<AccelIrqLine>(vm_.get(), x86_layout::kAcpiSciIrq));
   RETURN_IF_ERROR(
       pio_bus_.Register(x86_layout::kAcpiPmBase, AcpiPmDevice::kSize, acpi_pm_));
+  pts_ = std::make_shared<AcpiPtsPort>([this](uint8_t state) { OnPrepareToSleep(state); });
+  RETURN_IF_ERROR(pio_bus_.Register(x86_layout::kAcpiPtsPort, 1, pts_));
   RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
                                      std::make_shared<TestMmioDevice>(spec_.vcpus)));
   return SetupPciDevices();
@@ -322,6 +325,40 @@ void X86KvmMachine::OnGuestPowerAction(GuestPowerAction action, absl::string_vie
   control_->RequestExit(std::move(exit));
 }
 
+void X86KvmMachine::OnPrepareToSleep(uint8_t state) {
+  if (state != AcpiPtsPort::kS5) return;
+  {
+    absl::MutexLock lock(&s5_mu_);
+    if (s5_prepared_at_.has_value()) return;
+    s5_prepared_at_ = absl::Now();
+  }
+  s5_prepared_.store(true);
+  Log(LogLevel::kInfo, "machine", "guest_prepares_s5",
+      {{"deadline", absl::FormatDuration(options_.s5_deadline)}});
+}
+
+void X86KvmMachine::S5Watchdog() {
+  absl::MutexLock lock(&s5_mu_);
+  s5_mu_.Await(absl::Condition(
+      +[](X86KvmMachine* m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m->s5_mu_) {
+        return m->exited_ || m->s5_prepared_at_.has_value();
+      },
+      this));
+  if (exited_) return;
+  if (s5_mu_.AwaitWithDeadline(absl::Condition(&exited_),
+                               *s5_prepared_at_ + options_.s5_deadline)) {
+    return;
+  }
+  // A guest that ran \_PTS(5) has shut its devices down and will not come
+  // back; seen in nested-KVM labs: Linux stuck in stop_other_cpus() waiting
+  // for a CPU that never answers, after _PTS and before SLP_EN.
+  control_->RequestExit(
+      {MachineExit::Kind::kPowerOff,
+       absl::StrCat("guest powered off: it ran \\_PTS(5) but wrote no S5 to PM1a_CNT within ",
+                    absl::FormatDuration(options_.s5_deadline),
+                    " (stuck in its poweroff path); ended as powered off")});
+}
+
 X86KvmMachine::~X86KvmMachine() {
   if (control_ == nullptr) return;  // Build() failed early: no threads.
   Stop();
@@ -339,6 +376,7 @@ absl::Status X86KvmMachine::Start() {
     KvmVcpu* v = vcpu.get();
     threads_.emplace_back([this, v] { VcpuThread(v); });
   }
+  s5_watchdog_ = std::thread([this] { S5Watchdog(); });
   return absl::OkStatus();
 }
 
@@ -378,9 +416,14 @@ MachineExit X86KvmMachine::WaitForExit() {
     }
   }
   MachineExit exit = control_->WaitForExitReason();
+  {
+    absl::MutexLock lock(&s5_mu_);
+    exited_ = true;
+  }
   absl::MutexLock lock(&threads_mu_);
   if (!joined_) {
     for (std::thread& t : threads_) t.join();
+    s5_watchdog_.join();
     joined_ = true;
   }
   return exit;
@@ -414,6 +457,14 @@ bool X86KvmMachine::HandleExit(KvmVcpu* vcpu, const VcpuExit& exit) {
       // in-kernel irqchip, and then just retrying is a (busy) idle.
       return true;
     case VcpuExit::Kind::kShutdown:
+      if (s5_prepared_.load()) {
+        // After \_PTS(5) the guest has committed to S5 (acpi_pts_port.h):
+        // a triple fault on the way (nested labs) still ends a poweroff.
+        OnGuestPowerAction(GuestPowerAction::kPowerOff,
+                           absl::StrCat("\\_PTS(5), then a triple fault (KVM_EXIT_SHUTDOWN) on vcpu ",
+                                        vcpu->id(), " before the S5 write"));
+        return false;
+      }
       // On AMD, KVM reinitializes the VMCB on shutdown, so the registers in
       // the message show the reset state rather than the faulting RIP.
       Crash(vcpu, "triple fault (KVM_EXIT_SHUTDOWN)");
