@@ -7,8 +7,9 @@ guest poweroff is ours or the lab's nested SVM.
 
 Each run boots with -no-reboot and reads QEMU's SHUTDOWN event over QMP:
 reason "guest-shutdown" is the ACPI S5 poweroff; "guest-reset" is a reset
-(with -no-reboot a triple fault ends QEMU this way too); none within the
-deadline is a hang. Prints one line per run and a summary; the console of
+(with -no-reboot a triple fault ends QEMU this way too);
+"hang-after-power-down" is no event 30 s after the guest's last line before
+its S5 write; "qemu-exited(...)" is QEMU ending without an event. Prints one line per run and a summary; the console of
 run i is WORK_DIR/qemu<i>.console.
 """
 import json
@@ -80,7 +81,11 @@ def one_run(kernel, initrd, cmdline, work, i):
       proc.wait()
     if os.path.exists(sock_path):
       os.unlink(sock_path)
-  return reason or "hang", time.time() - t0
+  if reason is None:
+    # QEMU ended without a SHUTDOWN event (or never answered): say why.
+    err = proc.stderr.read().decode(errors="replace").strip().splitlines()
+    reason = "qemu-exited(rc=%s)%s" % (proc.returncode, (": " + err[-1]) if err else "")
+  return reason, time.time() - t0
 
 
 def main():
