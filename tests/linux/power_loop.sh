@@ -67,7 +67,7 @@ machine_exit_message() {  # machine_exit_message VM
   local id
   id=$(grep -o "event=vm_created vm=$1 id=[0-9a-f]*" "$WORK/vmmd.log" | tail -1 | sed 's/.*id=//')
   [ -n "$id" ] && grep -h "event=machine_exited" "$RUN/state/vms/$id/worker.log" 2>/dev/null |
-    tail -1 | sed 's/.*message=//'
+    tail -1 | sed 's/.*message=//; s/ rebuild=.*//'
 }
 keep_state() {  # keep_state VM: the daemon's state dir (worker logs) for a post-mortem
   cp -r "$RUN/state" "$WORK/$1.state" 2>/dev/null

@@ -13,8 +13,9 @@ namespace vmm {
 // The 1-byte port our DSDT's \_PTS method (acpi_tables.h, pts_port) writes
 // its argument to: the sleep state the guest's OSPM is preparing to enter
 // (ACPI 6.4 §7.4.2, "_PTS (Prepare To Sleep)"). Linux evaluates \_PTS(5)
-// on its way to poweroff, after device shutdown and before it stops the
-// other CPUs and writes SLP_EN, so a 5 here is the guest committing to S5.
+// after device shutdown, before it stops the other CPUs and writes SLP_EN
+// (poweroff) or resets (restart: since 6.0 Linux runs it on reboot too, as
+// Windows does), so a 5 here is the guest going down for good.
 // Reads return the last value written (0 before any).
 class AcpiPtsPort : public BusDevice {
  public:

@@ -354,9 +354,10 @@ void X86KvmMachine::S5Watchdog() {
   // for a CPU that never answers, after _PTS and before SLP_EN.
   control_->RequestExit(
       {MachineExit::Kind::kPowerOff,
-       absl::StrCat("guest powered off: it ran \\_PTS(5) but wrote no S5 to PM1a_CNT within ",
+       absl::StrCat("guest powered off: it ran \\_PTS(5) but neither wrote S5 to PM1a_CNT nor "
+                    "reset within ",
                     absl::FormatDuration(options_.s5_deadline),
-                    " (stuck in its poweroff path); ended as powered off")});
+                    " (stuck on its way down); ended as powered off")});
 }
 
 X86KvmMachine::~X86KvmMachine() {
@@ -458,8 +459,8 @@ bool X86KvmMachine::HandleExit(KvmVcpu* vcpu, const VcpuExit& exit) {
       return true;
     case VcpuExit::Kind::kShutdown:
       if (s5_prepared_.load()) {
-        // After \_PTS(5) the guest has committed to S5 (acpi_pts_port.h):
-        // a triple fault on the way (nested labs) still ends a poweroff.
+        // After \_PTS(5) the guest is going down (acpi_pts_port.h): a
+        // triple fault on the way (nested labs) ends it powered off.
         OnGuestPowerAction(GuestPowerAction::kPowerOff,
                            absl::StrCat("\\_PTS(5), then a triple fault (KVM_EXIT_SHUTDOWN) on vcpu ",
                                         vcpu->id(), " before the S5 write"));

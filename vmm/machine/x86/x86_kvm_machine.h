@@ -46,9 +46,12 @@ struct X86MachineOptions {
 // vCPU 0 enters the kernel's 64-bit entry point. RequestPowerOff presses
 // the ACPI power button.
 // Guest poweroff: the S5 write to PM1a_CNT ends the VM kPowerOff. Once the
-// guest has run \_PTS(5) it has committed to S5, so a triple fault before
-// the write, or no write within options.s5_deadline (a guest stuck while
-// stopping its other CPUs), also ends it kPowerOff, saying so.
+// guest has run \_PTS(5) it is going down (poweroff, or restart: Linux runs
+// \_PTS(5) for both), so a triple fault after it, or neither the S5 write
+// nor a reset within options.s5_deadline (a guest stuck while stopping its
+// other CPUs), ends it kPowerOff, saying so, instead of CRASHED or a VM
+// that never ends. A guest that reboots by triple fault (reboot=t) thus
+// ends powered off rather than CRASHED; reboot=k (our default) is a reset.
 // Payload boot (see tests/guests/README.md for the payload ABI):
 //   RAM          [0, memory_bytes), at most 3 GiB (the 32-bit PCI hole and
 //                high RAM come with kernel boot)
