@@ -43,7 +43,7 @@ if [ "$MODE" = --lab-power-loop ]; then
   # faster under the lab's nested SVM), half the bzImage.
   exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout 600 --share "$WORK" \
     --env POWER_LOOP_TRACE --env POWER_LOOP_VMLINUX="$("$LAB" vmlinux)" \
-    -- "$LOOP" "$BIN" "$KERNEL" "$WORK" "${2:-5}" "${3:-3}" 2
+    -- "$LOOP" "$BIN" "$KERNEL" "$WORK" "${2:-3}" "${3:-2}" 2
 fi
 EXTRA=()
 # The stop test boots one guest from the uncompressed vmlinux (PVH entry)
