@@ -21,48 +21,9 @@
 # BIN_DIR holds vmmd, vmm-worker, vmctl, mkinitramfs (tools/guest-initramfs).
 set -u
 BIN="$1"; KERNEL="$2"; WORK="$3"; MODE="${4:-}"; VMLINUX="${5:-}"
-# The socket and daemon state live on a local filesystem (a 9p share, as the
-# lab's --share, cannot hold a unix socket); sun_path is short anyway.
-RUN="$(mktemp -d /tmp/linux_guest.XXXXXX)"
-SOCK="$RUN/vmmd.sock"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
-json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-status_of() { vmctl --json get "$1" 2>/dev/null | json_field "d['status'].get('$2', '')" 2>/dev/null; }
-wait_state() {  # wait_state VM STATE SECONDS
-  local end=$((SECONDS + $3))
-  while [ "$SECONDS" -le "$end" ]; do
-    [ "$(status_of "$1" state)" = "$2" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
-CONSOLES=()
-attach_console() {  # attach_console VM: streams its console (with replay) to $WORK/VM.console
-  (sleep 900 | vmctl console "$1" --replay --timeout-ms 600000 > "$WORK/$1.console" 2>&1) &
-  CONSOLES+=($!)
-}
-wait_console() {  # wait_console VM REGEX SECONDS
-  local end=$((SECONDS + $3))
-  while [ "$SECONDS" -le "$end" ]; do
-    grep -aq "$2" "$WORK/$1.console" 2>/dev/null && return 0
-    sleep 0.5
-  done
-  return 1
-}
-
-"$BIN/vmmd" --socket="$SOCK" --state-dir="$RUN/state" --worker="$BIN/vmm-worker" \
-  2>"$WORK/vmmd.log" &
-DAEMON=$!
-trap 'kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
-on_fail_dump() {  # on_fail_dump VM: what the daemon knows, for a failure message
-  vmctl get "$1" 2>&1 | head -20
-  grep -v unclaimed_access "$WORK/vmmd.log" | tail -10 | cut -c1-300
-}
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
+# vmmd on a private socket, vmctl, status/console helpers, EXIT trap.
+. "$(dirname "$(readlink -f "$0")")/daemon_helpers.sh"
+start_vmmd
 
 if [ "$MODE" = "--stop-only" ]; then
   "$BIN/mkinitramfs" "$WORK/acpid.cpio" --then hang 2>/dev/null
@@ -108,7 +69,6 @@ if [ "$MODE" = "--stop-only" ]; then
   fi
   grep -aq "guest-acpid" "$WORK/deaf.console" \
     && fail "deaf guest ran acpid: $(grep -a guest-acpid "$WORK/deaf.console")"
-  for c in "${CONSOLES[@]}"; do kill "$c" 2>/dev/null; done
   echo "failures=$failures"
   [ "$failures" = 0 ]
   exit
@@ -197,7 +157,6 @@ SH
     || { fail "reboot: boot_count=$bc state=$(status_of lin2 state) $(status_of lin2 message)"
          on_fail_dump lin2; }
   vmctl stop lin2 --force >/dev/null 2>&1
-  for c in "${CONSOLES[@]}"; do kill "$c" 2>/dev/null; done
 fi
 echo "failures=$failures"
 [ "$failures" = 0 ]

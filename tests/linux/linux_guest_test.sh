@@ -6,6 +6,9 @@
 #                                    directly on a hardware KVM host)
 #   linux_guest_test.sh --lab-stop   graceful/forced StopVm of Linux guests
 #                                    (ACPI power button), in the lab
+#   linux_guest_test.sh --lab-power-loop [POWEROFFS REBOOTS]
+#                                    power_loop.sh: many guest poweroffs and
+#                                    reboots on 2 vCPUs in one lab boot
 # The lab test prints "skipped" and passes only when nested KVM is truly
 # unavailable (`kvmlab check` does not report it working).
 set -u
@@ -33,6 +36,14 @@ LAB="$(readlink -f "$R/tools/kvmlab/kvmlab")"
 if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   echo "skipped: nested KVM is not available here (kvmlab check)"
   exit 0
+fi
+if [ "$MODE" = --lab-power-loop ]; then
+  LOOP="$(readlink -f "$R/tests/linux/power_loop.sh")"
+  # Half the guests boot the uncompressed vmlinux (PVH, no decompressor:
+  # faster under the lab's nested SVM), half the bzImage.
+  exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout 600 --share "$WORK" \
+    --env POWER_LOOP_TRACE --env POWER_LOOP_VMLINUX="$("$LAB" vmlinux)" \
+    -- "$LOOP" "$BIN" "$KERNEL" "$WORK" "${2:-3}" "${3:-2}" 2
 fi
 EXTRA=()
 # The stop test boots one guest from the uncompressed vmlinux (PVH entry)

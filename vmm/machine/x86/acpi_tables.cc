@@ -60,12 +60,28 @@ uint8_t Checksum(const uint8_t* p, size_t n) {
 constexpr size_t kHeaderSize = 36;
 constexpr size_t kRsdpSize = 36;
 
-// DSDT body: Name (_S5_, Package (2) { 5, 0 }) in AML (ACPI 6.4 §20.2.5).
-std::vector<uint8_t> DsdtBody() {
-  return {0x08, '_', 'S', '5', '_',  // NameOp, NameString.
-          0x12, 0x05, 0x02,          // PackageOp, PkgLength 5, 2 elements.
-          0x0a, kAcpiS5SleepType,    // BytePrefix 5.
-          0x00};                     // ZeroOp.
+// DSDT body: Name (_S5_, Package (2) { 5, 0 }) in AML (ACPI 6.4 §20.2.5),
+// and with a pts_port
+//   OperationRegion (PTSR, SystemIO, pts_port, 1)
+//   Field (PTSR, ByteAcc, NoLock, Preserve) { PTSV, 8 }
+//   Method (_PTS, 1, NotSerialized) { PTSV = Arg0 }
+// (the bytes iasl produces for that ASL).
+std::vector<uint8_t> DsdtBody(uint16_t pts_port) {
+  std::vector<uint8_t> aml = {0x08, '_', 'S', '5', '_',  // NameOp, NameString.
+                              0x12, 0x05, 0x02,          // PackageOp, PkgLength 5, 2 elements.
+                              0x0a, kAcpiS5SleepType,    // BytePrefix 5.
+                              0x00};                     // ZeroOp.
+  if (pts_port == 0) return aml;
+  const std::vector<uint8_t> pts = {
+      0x5b, 0x80, 'P', 'T', 'S', 'R', 0x01,  // OpRegionOp PTSR, SystemIO,
+      0x0b, static_cast<uint8_t>(pts_port), static_cast<uint8_t>(pts_port >> 8),  // WordPrefix,
+      0x01,                                                      // OneOp (length).
+      0x5b, 0x81, 0x0b, 'P', 'T', 'S', 'R', 0x01,  // FieldOp, PkgLength 11, PTSR, ByteAcc,
+      'P', 'T', 'S', 'V', 0x08,                    //   PTSV: 8 bits.
+      0x14, 0x0c, '_', 'P', 'T', 'S', 0x01,        // MethodOp, PkgLength 12, _PTS, 1 arg,
+      0x70, 0x68, 'P', 'T', 'S', 'V'};             //   StoreOp Arg0Op PTSV.
+  aml.insert(aml.end(), pts.begin(), pts.end());
+  return aml;
 }
 
 std::vector<uint8_t> Fadt(uint64_t dsdt, const AcpiConfig& c) {
@@ -135,7 +151,7 @@ absl::StatusOr<std::vector<uint8_t>> BuildAcpiTables(const AcpiConfig& c) {
   std::vector<uint8_t> dsdt_table;
   {
     Table dsdt("DSDT", 2, kHeaderSize);
-    dsdt.Append(DsdtBody());
+    dsdt.Append(DsdtBody(c.pts_port));
     dsdt.Append(c.dsdt_extra);
     dsdt_table = dsdt.Finish();
   }

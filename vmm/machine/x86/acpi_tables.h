@@ -10,8 +10,9 @@ namespace vmm {
 
 // A minimal ACPI description (ACPI 6.4): RSDP -> XSDT -> FADT (PM1a event
 // and control blocks and the reset register in port I/O, SCI on IRQ 9, "no
-// CMOS RTC") -> DSDT (only \_S5_), and a MADT with one LAPIC per vCPU, the
-// IOAPIC and the SCI override, and an MCFG with an ECAM. This is what lets Linux count CPUs (MADT),
+// CMOS RTC") -> DSDT (\_S5_, optionally \_PTS), and a MADT with one LAPIC per
+// vCPU, the IOAPIC and the SCI override, and an MCFG with an ECAM. This is
+// what lets Linux count CPUs (MADT),
 // power off (S5 through PM1a_CNT) and reboot (FADT reset register).
 // Not hardware-reduced: Linux then assumes no 8259/ISA IRQs (COM1's IRQ 4
 // would be unmapped without AML describing the UART).
@@ -28,6 +29,11 @@ struct AcpiConfig {
   // ECAM of PCI bus 0 (1 MiB), 0 = none: adds an MCFG table (PCI Firmware
   // 3.0 §4.1.2) so the guest can use memory-mapped config space.
   uint64_t ecam_base = 0;
+  // When nonzero, the DSDT gets \_PTS (Prepare To Sleep, ACPI 6.4 §7.4.2),
+  // which writes its argument, the sleep state the OSPM is about to enter,
+  // to this 1-byte port. Linux evaluates \_PTS(5) on its way to poweroff,
+  // before it stops the other CPUs and writes SLP_EN.
+  uint16_t pts_port = 0;
   // AML appended to the DSDT body (e.g. the PCI host bridge, pci_aml.h).
   std::vector<uint8_t> dsdt_extra;
 };

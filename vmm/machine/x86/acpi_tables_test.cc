@@ -124,6 +124,38 @@ TEST(AcpiTablesTest, McfgDescribesTheEcam) {
   EXPECT_GE(b.size(), mcfg + 60);
 }
 
+// The DSDT part of the tables, without its header.
+std::string DsdtAml(const std::vector<uint8_t>& b) {
+  size_t xsdt = U64(b, 24) - kBase;
+  size_t fadt = U64(b, xsdt + 36) - kBase;
+  size_t dsdt = U64(b, fadt + 140) - kBase;
+  uint32_t len = U32(b, dsdt + 4);
+  EXPECT_EQ(Sum(b, dsdt, len), 0);
+  return std::string(&b[dsdt + 36], &b[dsdt] + len);
+}
+
+TEST(AcpiTablesTest, PtsWritesItsArgumentToThePort) {
+  AcpiConfig c = Config(1);
+  auto plain = BuildAcpiTables(c);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(DsdtAml(*plain).find("_PTS"), std::string::npos) << "no pts_port, no _PTS";
+  c.pts_port = 0x617;
+  auto tables = BuildAcpiTables(c);
+  ASSERT_TRUE(tables.ok()) << tables.status();
+  const std::string aml = DsdtAml(*tables);
+  // What iasl 20200925 emits for
+  //   OperationRegion (PTSR, SystemIO, 0x0617, 0x01)
+  //   Field (PTSR, ByteAcc, NoLock, Preserve) { PTSV, 8 }
+  //   Method (_PTS, 1, NotSerialized) { PTSV = Arg0 }
+  const std::string want(
+      "\x5b\x80PTSR\x01\x0b\x17\x06\x01"
+      "\x5b\x81\x0bPTSR\x01PTSV\x08"
+      "\x14\x0c_PTS\x01\x70\x68PTSV",
+      37);
+  EXPECT_NE(aml.find(want), std::string::npos);
+  EXPECT_EQ(aml.size(), DsdtAml(*plain).size() + want.size());
+}
+
 TEST(AcpiTablesTest, RejectsVcpuCountsOutsideXapicIds) {
   EXPECT_FALSE(BuildAcpiTables(Config(0)).ok());
   auto too_many = BuildAcpiTables(Config(256));

@@ -56,6 +56,10 @@ absl::StatusOr<std::string> ReadPayloadFile(const std::string& path, uint64_t ma
   return data;
 }
 
+absl::Span<const uint8_t> AsBytes(const std::string& s) {
+  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
 }  // namespace
 
 absl::Status X86KvmMachine::ValidateSpec(const MachineSpec& spec) {
@@ -94,10 +98,10 @@ absl::Status X86KvmMachine::ValidateSpec(const MachineSpec& spec) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<X86KvmMachine>> X86KvmMachine::Create(const MachineSpec& spec,
-                                                                     ConsoleOutput console) {
+absl::StatusOr<std::unique_ptr<X86KvmMachine>> X86KvmMachine::Create(
+    const MachineSpec& spec, ConsoleOutput console, X86MachineOptions options) {
   RETURN_IF_ERROR(ValidateSpec(spec));
-  std::unique_ptr<X86KvmMachine> machine(new X86KvmMachine(spec));
+  std::unique_ptr<X86KvmMachine> machine(new X86KvmMachine(spec, options));
   RETURN_IF_ERROR(machine->Build(std::move(console)));
   return machine;
 }
@@ -167,27 +171,20 @@ absl::Status X86KvmMachine::LoadPayload() {
 absl::Status X86KvmMachine::LoadKernel() {
   const std::string& path = spec_.kernel_path;
   ASSIGN_OR_RETURN(std::string image, ReadBootFile("kernel", path, spec_.memory_bytes));
-  auto bytes = [](const std::string& s) {
-    return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-  };
-  if (IsElfImage(bytes(image))) return LoadPvhKernel(image);
-  absl::StatusOr<BzImageInfo> info = ParseBzImage(bytes(image));
+  if (IsElfImage(AsBytes(image))) return LoadPvhKernel(image);
+  absl::StatusOr<BzImageInfo> info = ParseBzImage(AsBytes(image));
   if (!info.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", info.status().message()));
   }
-  std::string initrd;
-  if (!spec_.initrd_path.empty()) {
-    ASSIGN_OR_RETURN(initrd, ReadBootFile("initrd", spec_.initrd_path, spec_.memory_bytes));
-  }
-  const std::string cmdline = spec_.cmdline.empty() ? kDefaultCmdline : spec_.cmdline;
+  ASSIGN_OR_RETURN(KernelBootInputs in, PrepareKernelBoot());
   absl::StatusOr<LinuxBootPlan> plan =
-      PlanLinuxBoot(*info, spec_.memory_bytes, initrd.size(), cmdline.size());
+      PlanLinuxBoot(*info, spec_.memory_bytes, in.initrd.size(), in.cmdline.size());
   if (!plan.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", plan.status().message()));
   }
-  ASSIGN_OR_RETURN(uint64_t rsdp, WriteAcpiTables());
-  ASSIGN_OR_RETURN(LinuxEntry entry, LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan,
-                                               bytes(image), bytes(initrd), cmdline, rsdp));
+  ASSIGN_OR_RETURN(LinuxEntry entry,
+                   LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan, AsBytes(image),
+                             AsBytes(in.initrd), in.cmdline, in.rsdp));
   entry_rip_ = entry.rip;
   entry_rsi_ = entry.rsi;
   Log(LogLevel::kInfo, "machine", "linux_loaded",
@@ -195,33 +192,25 @@ absl::Status X86KvmMachine::LoadKernel() {
        {"protocol", absl::StrFormat("%d.%02d", info->version >> 8, info->version & 0xff)},
        {"load_address", absl::StrFormat("0x%x", plan->kernel_address)},
        {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
-       {"initrd_bytes", absl::StrCat(initrd.size())},
-       {"cmdline", cmdline}});
+       {"initrd_bytes", absl::StrCat(in.initrd.size())},
+       {"cmdline", in.cmdline}});
   return absl::OkStatus();
 }
 
 absl::Status X86KvmMachine::LoadPvhKernel(const std::string& image) {
   const std::string& path = spec_.kernel_path;
-  auto bytes = [](const std::string& s) {
-    return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-  };
-  absl::StatusOr<PvhImageInfo> info = ParsePvhElf(bytes(image));
+  absl::StatusOr<PvhImageInfo> info = ParsePvhElf(AsBytes(image));
   if (!info.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", info.status().message()));
   }
-  std::string initrd;
-  if (!spec_.initrd_path.empty()) {
-    ASSIGN_OR_RETURN(initrd, ReadBootFile("initrd", spec_.initrd_path, spec_.memory_bytes));
-  }
-  const std::string cmdline = spec_.cmdline.empty() ? kDefaultCmdline : spec_.cmdline;
+  ASSIGN_OR_RETURN(KernelBootInputs in, PrepareKernelBoot());
   absl::StatusOr<PvhBootPlan> plan =
-      PlanPvhBoot(*info, spec_.memory_bytes, initrd.size(), cmdline.size());
+      PlanPvhBoot(*info, spec_.memory_bytes, in.initrd.size(), in.cmdline.size());
   if (!plan.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("kernel ", path, ": ", plan.status().message()));
   }
-  ASSIGN_OR_RETURN(uint64_t rsdp, WriteAcpiTables());
   ASSIGN_OR_RETURN(PvhEntry entry, LoadPvh(memory_.get(), spec_.memory_bytes, *info, *plan,
-                                           bytes(image), bytes(initrd), cmdline, rsdp));
+                                           AsBytes(image), AsBytes(in.initrd), in.cmdline, in.rsdp));
   pvh_entry_ = true;
   entry_rip_ = entry.eip;
   entry_rsi_ = entry.ebx;
@@ -230,9 +219,19 @@ absl::Status X86KvmMachine::LoadPvhKernel(const std::string& image) {
        {"protocol", "pvh"},
        {"entry", absl::StrFormat("0x%x", entry.eip)},
        {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
-       {"initrd_bytes", absl::StrCat(initrd.size())},
-       {"cmdline", cmdline}});
+       {"initrd_bytes", absl::StrCat(in.initrd.size())},
+       {"cmdline", in.cmdline}});
   return absl::OkStatus();
+}
+
+absl::StatusOr<X86KvmMachine::KernelBootInputs> X86KvmMachine::PrepareKernelBoot() {
+  KernelBootInputs in;
+  if (!spec_.initrd_path.empty()) {
+    ASSIGN_OR_RETURN(in.initrd, ReadBootFile("initrd", spec_.initrd_path, spec_.memory_bytes));
+  }
+  in.cmdline = spec_.cmdline.empty() ? kDefaultCmdline : spec_.cmdline;
+  ASSIGN_OR_RETURN(in.rsdp, WriteAcpiTables());
+  return in;
 }
 
 absl::StatusOr<uint64_t> X86KvmMachine::WriteAcpiTables() {
@@ -247,6 +246,7 @@ absl::StatusOr<uint64_t> X86KvmMachine::WriteAcpiTables() {
   acpi.reset_port = x86_layout::kAcpiResetPort;
   acpi.reset_value = AcpiPmDevice::kResetValue;
   acpi.ecam_base = X86PciDevices::kEcamBase;
+  acpi.pts_port = x86_layout::kAcpiPtsPort;
   acpi.dsdt_extra = PciHostBridgeAml({X86PciDevices::kWindowBase, X86PciDevices::kWindowSize,
                                       X86PciDevices::kFirstIntxGsi, X86PciDevices::kEcamBase});
   ASSIGN_OR_RETURN(std::vector<uint8_t> tables, BuildAcpiTables(acpi));
@@ -274,6 +274,8 @@ absl::Status X86KvmMachine::SetupDevices(ConsoleOutput console) {
       std::make_shared<AccelIrqLine>(vm_.get(), x86_layout::kAcpiSciIrq));
   RETURN_IF_ERROR(
       pio_bus_.Register(x86_layout::kAcpiPmBase, AcpiPmDevice::kSize, acpi_pm_));
+  pts_ = std::make_shared<AcpiPtsPort>([this](uint8_t state) { OnPrepareToSleep(state); });
+  RETURN_IF_ERROR(pio_bus_.Register(x86_layout::kAcpiPtsPort, 1, pts_));
   RETURN_IF_ERROR(mmio_bus_.Register(TestMmioDevice::kDefaultBase, TestMmioDevice::kSize,
                                      std::make_shared<TestMmioDevice>(spec_.vcpus)));
   return SetupPciDevices();
@@ -324,6 +326,41 @@ void X86KvmMachine::OnGuestPowerAction(GuestPowerAction action, absl::string_vie
   control_->RequestExit(std::move(exit));
 }
 
+void X86KvmMachine::OnPrepareToSleep(uint8_t state) {
+  if (state != AcpiPtsPort::kS5) return;
+  {
+    absl::MutexLock lock(&s5_mu_);
+    if (s5_prepared_at_.has_value()) return;
+    s5_prepared_at_ = absl::Now();
+  }
+  s5_prepared_.store(true);
+  Log(LogLevel::kInfo, "machine", "guest_prepares_s5",
+      {{"deadline", absl::FormatDuration(options_.s5_deadline)}});
+}
+
+void X86KvmMachine::S5Watchdog() {
+  absl::MutexLock lock(&s5_mu_);
+  s5_mu_.Await(absl::Condition(
+      +[](X86KvmMachine* m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m->s5_mu_) {
+        return m->exited_ || m->s5_prepared_at_.has_value();
+      },
+      this));
+  if (exited_) return;
+  if (s5_mu_.AwaitWithDeadline(absl::Condition(&exited_),
+                               *s5_prepared_at_ + options_.s5_deadline)) {
+    return;
+  }
+  // A guest that ran \_PTS(5) has shut its devices down and will not come
+  // back; seen in nested-KVM labs: Linux stuck in stop_other_cpus() waiting
+  // for a CPU that never answers, after _PTS and before SLP_EN.
+  control_->RequestExit(
+      {MachineExit::Kind::kPowerOff,
+       absl::StrCat("guest powered off: it ran \\_PTS(5) but neither wrote S5 to PM1a_CNT nor "
+                    "reset within ",
+                    absl::FormatDuration(options_.s5_deadline),
+                    " (stuck on its way down); ended as powered off")});
+}
+
 X86KvmMachine::~X86KvmMachine() {
   if (control_ == nullptr) return;  // Build() failed early: no threads.
   Stop();
@@ -341,6 +378,7 @@ absl::Status X86KvmMachine::Start() {
     KvmVcpu* v = vcpu.get();
     threads_.emplace_back([this, v] { VcpuThread(v); });
   }
+  s5_watchdog_ = std::thread([this] { S5Watchdog(); });
   return absl::OkStatus();
 }
 
@@ -380,9 +418,14 @@ MachineExit X86KvmMachine::WaitForExit() {
     }
   }
   MachineExit exit = control_->WaitForExitReason();
+  {
+    absl::MutexLock lock(&s5_mu_);
+    exited_ = true;
+  }
   absl::MutexLock lock(&threads_mu_);
   if (!joined_) {
     for (std::thread& t : threads_) t.join();
+    s5_watchdog_.join();
     joined_ = true;
   }
   return exit;
@@ -416,6 +459,14 @@ bool X86KvmMachine::HandleExit(KvmVcpu* vcpu, const VcpuExit& exit) {
       // in-kernel irqchip, and then just retrying is a (busy) idle.
       return true;
     case VcpuExit::Kind::kShutdown:
+      if (s5_prepared_.load()) {
+        // After \_PTS(5) the guest is going down (acpi_pts_port.h): a
+        // triple fault on the way (nested labs) ends it powered off.
+        OnGuestPowerAction(GuestPowerAction::kPowerOff,
+                           absl::StrCat("\\_PTS(5), then a triple fault (KVM_EXIT_SHUTDOWN) on vcpu ",
+                                        vcpu->id(), " before the S5 write"));
+        return false;
+      }
       // On AMD, KVM reinitializes the VMCB on shutdown, so the registers in
       // the message show the reset state rather than the faulting RIP.
       Crash(vcpu, "triple fault (KVM_EXIT_SHUTDOWN)");

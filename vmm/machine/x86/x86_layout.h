@@ -33,6 +33,7 @@ constexpr uint16_t kAcpiPmBase = 0x610;
 constexpr uint16_t kAcpiPm1EventPort = kAcpiPmBase + 0;
 constexpr uint16_t kAcpiPm1ControlPort = kAcpiPmBase + 4;
 constexpr uint16_t kAcpiResetPort = kAcpiPmBase + 6;
+constexpr uint16_t kAcpiPtsPort = kAcpiPmBase + 7;  // \_PTS's argument (acpi_pts_port.h).
 constexpr uint8_t kAcpiSciIrq = 9;
 
 // RAM regions for `memory_bytes` of guest RAM: below the PCI hole, then the
