@@ -12,8 +12,8 @@ namespace vmm {
 // and control blocks and the reset register in port I/O, SCI on IRQ 9, "no
 // CMOS RTC") -> DSDT (\_S5_, optionally \_PTS), and a MADT with one LAPIC per
 // vCPU, the IOAPIC and the SCI override, and an MCFG with an ECAM. This is
-// what lets Linux count CPUs (MADT),
-// power off (S5 through PM1a_CNT) and reboot (FADT reset register).
+// what lets Linux count CPUs (MADT), power off (S5 through PM1a_CNT) and
+// reboot (FADT reset register).
 // Not hardware-reduced: Linux then assumes no 8259/ISA IRQs (COM1's IRQ 4
 // would be unmapped without AML describing the UART).
 struct AcpiConfig {
