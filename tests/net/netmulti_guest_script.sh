@@ -3,7 +3,8 @@
 # the console for the host.
 #   a  10.78.0.2, 2 vCPUs, a NIC with 2 queue pairs, vsock: 16 MiB source for
 #      b on 5001, 4 senders to the host (pinned two per CPU) on 5010-5013,
-#      8 sinks for the host on 5020-5027, a vsock port 5100 that never reads
+#      8 sinks for the host on 5020-5027, a vsock port 5100 that never reads;
+#      raw AF_PACKET frames of 1514 and 9000 bytes
 #   b  10.78.0.3: pings a, fetches a's 16 MiB through the bridge, prints md5
 ROLE=$(sed -n 's/.*nm_role=\([a-z]*\).*/\1/p' /proc/cmdline)
 HOST=10.78.0.1
@@ -35,6 +36,10 @@ if [ "$ROLE" = a ]; then
   nc -l -p 5009 >/dev/null 2>&1
   irqs 1
   echo "IRQ-DONE"
+  # Frames through AF_PACKET: one at the MTU, one far above it.
+  vsock_echo rawsend eth0 1514
+  vsock_echo rawsend eth0 9000
+  echo "RAW-DONE"
 else
   echo "SERVERS-READY"
 fi

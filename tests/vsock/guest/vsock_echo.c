@@ -14,6 +14,8 @@
 //   vsock_echo pattern BYTES
 //       BYTES of a fixed pseudo-random 1 MiB block, repeated, to stdout: the
 //       net test's payload, whose md5 the host computes natively beforehand.
+//   vsock_echo rawsend IFACE LEN
+//       One raw broadcast frame of LEN bytes through AF_PACKET; prints the result.
 //   vsock_echo hold PORT
 //       Accepts vsock connections on PORT and never reads (flow control).
 //   vsock_echo tcp-pattern PORT BYTES
@@ -33,7 +35,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <linux/if_packet.h>
 #include <linux/vm_sockets.h>
 
 static uint64_t next_byte_state(uint64_t *s) {
@@ -319,7 +323,38 @@ static int tcp_sink(unsigned port) {
   return 0;
 }
 
+// Sends one raw Ethernet frame of LEN bytes (broadcast, EtherType 0x88b5,
+// "local experimental") on IFACE through AF_PACKET and prints
+// "rawsend len=LEN result=ok|<errno name>": frames above the MTU must not
+// leave the guest (the guest kernel refuses them; the device drops and
+// counts what a hostile driver could still post, tests/net/hostile_test).
+static int rawsend(const char *iface, size_t len) {
+  static unsigned char frame[65536];
+  if (len < 14 || len > sizeof(frame)) return 2;
+  int s = socket(AF_PACKET, SOCK_RAW, 0);
+  if (s < 0) {
+    perror("rawsend socket");
+    return 1;
+  }
+  struct sockaddr_ll a;
+  memset(&a, 0, sizeof(a));
+  a.sll_family = AF_PACKET;
+  a.sll_ifindex = (int)if_nametoindex(iface);
+  a.sll_halen = 6;
+  memset(a.sll_addr, 0xff, 6);
+  memset(frame, 0xff, 6);
+  memset(frame + 6, 0x02, 6);
+  frame[12] = 0x88;
+  frame[13] = 0xb5;
+  for (size_t i = 14; i < len; i++) frame[i] = (unsigned char)i;
+  ssize_t n = sendto(s, frame, len, 0, (struct sockaddr *)&a, sizeof(a));
+  printf("rawsend len=%zu result=%s\n", len, n == (ssize_t)len ? "ok" : strerror(errno));
+  close(s);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "rawsend") == 0) return rawsend(argv[2], (size_t)atol(argv[3]));
   if (argc == 4 && strcmp(argv[1], "tcp-pattern") == 0) {
     return tcp_pattern((unsigned)atoi(argv[2]), (size_t)atol(argv[3]));
   }
