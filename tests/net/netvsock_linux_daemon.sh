@@ -247,7 +247,7 @@ if [ -n "${NETVSOCK_BENCH:-}" ]; then
   "$PY" "$BIN/vsock_host.py" connect-rate "$VS" 5000 200 | sed 's/^/vsock connect (ours): /'
   "$PY" "$BIN/vsock_host.py" sink "$RUN/u.sock" >"$RUN/usink.log" 2>&1 &
   PIDS="$PIDS $!"
-  sleep 0.5
+  for _ in $(seq 100); do [ -S "$RUN/u.sock" ] && break; sleep 0.1; done
   "$PY" - "$RUN/u.sock" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
