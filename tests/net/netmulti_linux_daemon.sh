@@ -67,7 +67,7 @@ for vm in a b; do
   (sleep 600 | vmctl console nm-$vm --replay --timeout-ms 600000 > "$con" 2>&1) &
   PIDS="$PIDS $!"
 done
-pass "two VMs on br0 (taps $(ls /sys/class/net/br0/brif | tr '\n' ' '))"
+pass "two VMs on br0 (ports: $(ip -br link show master br0 | cut -d' ' -f1 | tr '\n' ' '))"
 for c in "$CA" "$CB"; do
   wait_console "$c" "SERVERS-READY" 150 || { fail "$(basename "$c"): not ready: $(tail -c 1500 "$c")"; exit 1; }
 done
