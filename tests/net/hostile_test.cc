@@ -79,7 +79,30 @@ TEST_F(NetHostileTest, BadHeadersAndOversizedFramesAreDropped) {
   h.gso_type = virtio::kNetHdrGsoTcpv4;  // GSO without NEEDS_CSUM.
   h.gso_size = 1448;
   send_bad(Good(7, 9000), h);
-  ExpectFlowing(8);
+  h = {};
+  h.gso_type = virtio::kNetHdrGsoTcpv4;  // GSO with gso_size 0.
+  h.flags = virtio::kNetHdrFNeedsCsum;
+  send_bad(Good(8, 9000), h);
+  h = {};
+  h.gso_type = virtio::kNetHdrGsoEcn;  // ECN without a GSO type.
+  send_bad(Good(9), h);
+  {
+    // A GSO frame above 64 KiB + headers, in one buffer.
+    h = {};
+    h.gso_type = virtio::kNetHdrGsoTcpv4;
+    h.flags = virtio::kNetHdrFNeedsCsum;
+    h.gso_size = 1448;
+    const uint32_t len = virtio::kNetMaxGsoFrame + 1;
+    std::vector<uint8_t> frame = Good(10);
+    frame.resize(len, 10);
+    GuestAddress b = rig_->driver().Alloc(12 + len);
+    ASSERT_TRUE(rig_->memory().WriteObj(b, h).ok());
+    ASSERT_TRUE(rig_->memory().Write(GuestAddress(b.value() + 12), frame).ok());
+    rig_->SendRaw(0, {Buf{b, 12 + len, false}});
+    ASSERT_TRUE(rig_->FlushTx(0).ok());
+    EXPECT_EQ(drops(), ++expect);
+  }
+  ExpectFlowing(11);
   EXPECT_EQ(drops(), expect);
   EXPECT_EQ(rig_->device().counters().tx_packets, 2u);
 }

@@ -157,9 +157,11 @@ within "$r2" "$l2" && pass "UpdateNic to $l2 B/s takes effect: $r2 B/s" || fail 
 vmctl nic set-rate nv1 0 >/dev/null || fail "nic set-rate unlimited"
 
 # --- net: $MIB MiB each way.
-g2h=$("$PY" - <<'PY'
-import hashlib, os, socket, time
-s = socket.create_connection(("10.77.0.2", 5001), timeout=60)
+# g2h_recv PORT: reads $MIB MiB from the guest's PORT; prints "md5 bytes MB/s".
+g2h_recv() {
+  "$PY" - "$1" <<'PY'
+import hashlib, os, socket, sys, time
+s = socket.create_connection(("10.77.0.2", int(sys.argv[1])), timeout=60)
 h, n, want, t0 = hashlib.md5(), 0, int(os.environ["MIB"]) << 20, time.time()
 while n < want:
     d = s.recv(min(1 << 20, want - n))
@@ -168,11 +170,14 @@ while n < want:
     h.update(d); n += len(d)
 print(h.hexdigest(), n, "%.1f" % (n / (time.time() - t0) / 1e6))
 PY
-)
-h2g=$("$PY" - "$BIN/pattern.bin" <<'PY'
+}
+# h2g_send PORT: sends $MIB MiB of the pattern to the guest's PORT and waits
+# for the guest to close; prints "bytes MB/s".
+h2g_send() {
+  "$PY" - "$BIN/pattern.bin" "$1" <<'PY'
 import os, socket, sys, time
 block = open(sys.argv[1], "rb").read()
-s = socket.create_connection(("10.77.0.2", 5002), timeout=60)
+s = socket.create_connection(("10.77.0.2", int(sys.argv[2])), timeout=60)
 t0, n = time.time(), 0
 for _ in range(int(os.environ["MIB"])):
     s.sendall(block); n += len(block)
@@ -180,11 +185,18 @@ s.shutdown(socket.SHUT_WR)
 s.recv(1)  # The guest closes after reading everything.
 print(n, "%.1f" % (n / (time.time() - t0) / 1e6))
 PY
-)
+}
+# tap_pkts DEV: frames and bytes the tap received (= the guest sent).
+tap_pkts() { ip -s -j link show "$1" | "$PY" -c "import json,sys; s=json.load(sys.stdin)[0]['stats64']['rx']; print(s['packets'], s['bytes'])"; }
+frame() { "$PY" -c "a='$1'.split(); b='$2'.split(); print('%d frames, %d B avg' % (int(b[0]) - int(a[0]), (int(b[1]) - int(a[1])) / max(1, int(b[0]) - int(a[0]))))"; }
+tp0=$(tap_pkts "$TAP")
+g2h=$(g2h_recv 5001)
+tp1=$(tap_pkts "$TAP")
+h2g=$(h2g_send 5002)
 wait_console "NET-DONE" 120
 grep -a -E "^(tcp_retrans|irq )" "$CONSOLE" | tr -d '\r' | tr '\n' ' '; echo
 [ "${g2h%% *}" = "$want_md5" ] \
-  && pass "$MIB MiB guest->host, md5 match ($want_md5), $(echo "$g2h" | cut -d' ' -f3) MB/s" \
+  && pass "$MIB MiB guest->host, md5 match ($want_md5), $(echo "$g2h" | cut -d' ' -f3) MB/s, $(frame "$tp0" "$tp1")" \
   || fail "guest->host: host got '$g2h', want $want_md5"
 [ "$(console_value H2G-MD5)" = "$want_md5" ] \
   && pass "$MIB MiB host->guest, md5 match ($want_md5), $(echo "$h2g" | cut -d' ' -f2) MB/s" \
@@ -227,6 +239,7 @@ if [ -n "${NETVSOCK_BENCH:-}" ]; then
   # --- Figures (not checks): vsock stream and connection rate beside a host
   # unix socket pair; then QEMU's userspace virtio-net on a tap of the same
   # setup, same guest, same transfers.
+  o_nc=$(g2h_recv 5004)
   echo "== bench: vsock"
   "$PY" -c "import socket; socket.create_connection(('10.77.0.2', 5009), timeout=10).close()"
   for _ in $(seq 120); do grep -q "^sink bytes=" "$RUN/sink.log" && break; sleep 0.5; done
@@ -234,7 +247,7 @@ if [ -n "${NETVSOCK_BENCH:-}" ]; then
   "$PY" "$BIN/vsock_host.py" connect-rate "$VS" 5000 200 | sed 's/^/vsock connect (ours): /'
   "$PY" "$BIN/vsock_host.py" sink "$RUN/u.sock" >"$RUN/usink.log" 2>&1 &
   PIDS="$PIDS $!"
-  sleep 0.5
+  for _ in $(seq 100); do [ -S "$RUN/u.sock" ] && break; sleep 0.1; done
   "$PY" - "$RUN/u.sock" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
@@ -266,37 +279,25 @@ if [ -n "${NETVSOCK_BENCH:-}" ]; then
   QCON="$WORK/qemu.console"
   qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 384 -nodefaults -no-user-config \
     -nographic -serial "file:$QCON" -kernel "$KERNEL" -initrd "$INITRD" \
-    -append "console=ttyS0 quiet" \
+    -append "console=ttyS0 quiet netvsock_mib=$MIB" \
     -netdev tap,id=n0,ifname=qtap0,script=no,downscript=no,vhost=off \
     -device virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02 &
   QPID=$!
   PIDS="$PIDS $QPID"
   CONSOLE="$QCON"
   wait_console "SERVERS-READY" 150 || echo "qemu guest not ready: $(tail -c 500 "$QCON")"
-  q_g2h=$("$PY" - <<'PY'
-import hashlib, os, socket, time
-s = socket.create_connection(("10.77.0.2", 5001), timeout=60)
-h, n, want, t0 = hashlib.md5(), 0, int(os.environ["MIB"]) << 20, time.time()
-while n < want:
-    d = s.recv(min(1 << 20, want - n))
-    if not d:
-        break
-    h.update(d); n += len(d)
-print("%.1f" % (n / (time.time() - t0) / 1e6))
-PY
-)
-  q_h2g=$("$PY" - "$BIN/pattern.bin" <<'PY'
-import socket, sys, time
-block = open(sys.argv[1], "rb").read()
-s = socket.create_connection(("10.77.0.2", 5002), timeout=60)
-t0 = time.time()
-m = int(os.environ["MIB"])
-for _ in range(m): s.sendall(block)
-s.shutdown(socket.SHUT_WR); s.recv(1)
-print("%.1f" % (m * len(block) / (time.time() - t0) / 1e6))
-PY
-)
-  echo "nc-style TCP $MIB MiB, MB/s: ours guest->host $(echo "$g2h" | cut -d' ' -f3) host->guest $(echo "$h2g" | cut -d' ' -f2); QEMU guest->host $q_g2h host->guest $q_h2g"
+  q_tp0=$(tap_pkts qtap0)
+  q_g2h=$(g2h_recv 5001)
+  q_tp1=$(tap_pkts qtap0)
+  q_h2g=$(h2g_send 5002)
+  q_nc=$(g2h_recv 5004)
+  r() { "$PY" -c "print('%.2f' % ($1 / max($2, 0.001)))"; }
+  o_g=$(echo "$g2h" | cut -d' ' -f3); o_h=$(echo "$h2g" | cut -d' ' -f2); o_n=$(echo "$o_nc" | cut -d' ' -f3)
+  qg=$(echo "$q_g2h" | cut -d' ' -f3); qh=$(echo "$q_h2g" | cut -d' ' -f2); qn=$(echo "$q_nc" | cut -d' ' -f3)
+  echo "bench TCP $MIB MiB MB/s (load $(cut -d' ' -f1-3 /proc/loadavg)):"
+  echo "  guest->host, 1 MiB writes: ours $o_g QEMU $qg ratio $(r "$o_g" "$qg")  [ours $(frame "$tp0" "$tp1"); QEMU $(frame "$q_tp0" "$q_tp1")]"
+  echo "  guest->host, busybox nc:   ours $o_n QEMU $qn ratio $(r "$o_n" "$qn")"
+  echo "  host->guest (nc|md5sum):   ours $o_h QEMU $qh ratio $(r "$o_h" "$qh")"
   kill "$QPID" 2>/dev/null
 fi
 echo "lab run: $((SECONDS - t0)) s after start"

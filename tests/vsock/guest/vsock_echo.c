@@ -14,6 +14,17 @@
 //   vsock_echo pattern BYTES
 //       BYTES of a fixed pseudo-random 1 MiB block, repeated, to stdout: the
 //       net test's payload, whose md5 the host computes natively beforehand.
+//   vsock_echo rawsend IFACE LEN
+//       One raw broadcast frame of LEN bytes through AF_PACKET; prints the result.
+//   vsock_echo hold PORT
+//       Accepts vsock connections on PORT and never reads (flow control).
+//   vsock_echo tcp-pattern PORT BYTES
+//       Listens on TCP PORT (IPv4), accepts one connection and sends the same
+//       stream as `pattern` in 1 MiB writes, then closes: the guest->host
+//       transfer without busybox nc's 4 KiB pipe copies (a frame per copy).
+//   vsock_echo tcp-sink PORT
+//       Listens on TCP PORT, reads one connection to EOF in 1 MiB reads and
+//       prints "tcp_sink bytes=N secs=S" (host->guest rate without md5sum).
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -24,6 +35,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if_packet.h>
 #include <linux/vm_sockets.h>
 
 static uint64_t next_byte_state(uint64_t *s) {
@@ -81,6 +95,21 @@ static int serve(unsigned port) {
     pthread_t t;
     if (pthread_create(&t, NULL, echo_conn, (void *)(intptr_t)c) == 0) pthread_detach(t);
     else close(c);
+  }
+}
+
+// Accepts connections on PORT and never reads them: the host writer must
+// block on credit (virtio 1.2 §5.10.6.3) while the VMM's memory stays flat.
+static int hold(unsigned port) {
+  int s = socket(AF_VSOCK, SOCK_STREAM, 0);
+  struct sockaddr_vm a = {.svm_family = AF_VSOCK, .svm_port = port, .svm_cid = VMADDR_CID_ANY};
+  if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 16) != 0) {
+    perror("vsock_echo hold");
+    return 1;
+  }
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    (void)c;  // Kept open, never read.
   }
 }
 
@@ -231,7 +260,106 @@ static int pattern(size_t bytes) {
   return 0;
 }
 
+static int tcp_accept_one(unsigned port) {
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  if (l < 0) return -1;
+  int one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0) {
+    perror("tcp listen");
+    close(l);
+    return -1;
+  }
+  int c = accept(l, NULL, NULL);
+  close(l);
+  return c;
+}
+
+static int tcp_pattern(unsigned port, size_t bytes) {
+  enum { kPatternBlock = 1 << 20 };
+  static unsigned char block[kPatternBlock];
+  uint64_t s = 0x5eed5eed5eed5eedull;
+  for (size_t i = 0; i < kPatternBlock; i++) block[i] = (unsigned char)(next_byte_state(&s) >> 56);
+  int c = tcp_accept_one(port);
+  if (c < 0) return 1;
+  while (bytes > 0) {
+    size_t n = bytes < kPatternBlock ? bytes : kPatternBlock, off = 0;
+    while (off < n) {
+      ssize_t w = write(c, block + off, n - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        close(c);
+        return 1;
+      }
+      off += (size_t)w;
+    }
+    bytes -= n;
+  }
+  close(c);
+  return 0;
+}
+
+static int tcp_sink(unsigned port) {
+  static unsigned char buf[1 << 20];
+  int c = tcp_accept_one(port);
+  if (c < 0) return 1;
+  struct timeval t0, t1;
+  gettimeofday(&t0, NULL);
+  size_t total = 0;
+  for (;;) {
+    ssize_t r = read(c, buf, sizeof(buf));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    total += (size_t)r;
+  }
+  gettimeofday(&t1, NULL);
+  close(c);
+  printf("tcp_sink bytes=%zu secs=%.3f\n", total,
+         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6);
+  return 0;
+}
+
+// Sends one raw Ethernet frame of LEN bytes (broadcast, EtherType 0x88b5,
+// "local experimental") on IFACE through AF_PACKET and prints
+// "rawsend len=LEN result=ok|<errno name>": frames above the MTU must not
+// leave the guest (the guest kernel refuses them; the device drops and
+// counts what a hostile driver could still post, tests/net/hostile_test).
+static int rawsend(const char *iface, size_t len) {
+  static unsigned char frame[65536];
+  if (len < 14 || len > sizeof(frame)) return 2;
+  int s = socket(AF_PACKET, SOCK_RAW, 0);
+  if (s < 0) {
+    perror("rawsend socket");
+    return 1;
+  }
+  struct sockaddr_ll a;
+  memset(&a, 0, sizeof(a));
+  a.sll_family = AF_PACKET;
+  a.sll_ifindex = (int)if_nametoindex(iface);
+  a.sll_halen = 6;
+  memset(a.sll_addr, 0xff, 6);
+  memset(frame, 0xff, 6);
+  memset(frame + 6, 0x02, 6);
+  frame[12] = 0x88;
+  frame[13] = 0xb5;
+  for (size_t i = 14; i < len; i++) frame[i] = (unsigned char)i;
+  ssize_t n = sendto(s, frame, len, 0, (struct sockaddr *)&a, sizeof(a));
+  printf("rawsend len=%zu result=%s\n", len, n == (ssize_t)len ? "ok" : strerror(errno));
+  close(s);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "rawsend") == 0) return rawsend(argv[2], (size_t)atol(argv[3]));
+  if (argc == 4 && strcmp(argv[1], "tcp-pattern") == 0) {
+    return tcp_pattern((unsigned)atoi(argv[2]), (size_t)atol(argv[3]));
+  }
+  if (argc == 3 && strcmp(argv[1], "hold") == 0) return hold((unsigned)atoi(argv[2]));
+  if (argc == 3 && strcmp(argv[1], "tcp-sink") == 0) return tcp_sink((unsigned)atoi(argv[2]));
   if (argc == 3 && strcmp(argv[1], "pattern") == 0) return pattern((size_t)atol(argv[2]));
   if (argc == 3 && strcmp(argv[1], "serve") == 0) return serve((unsigned)atoi(argv[2]));
   if (argc == 6 && strcmp(argv[1], "client") == 0) {
