@@ -7,7 +7,7 @@ namespace tcg {
 
 TbCache::TbCache(size_t max_blocks) : max_blocks_(max_blocks == 0 ? 1 : max_blocks) {}
 
-TbPtr TbCache::Lookup(uint64_t pc, uint32_t flags, uint64_t phys_pc) {
+const TranslationBlock* TbCache::Lookup(uint64_t pc, uint32_t flags, uint64_t phys_pc) {
   absl::ReaderMutexLock lock(&mu_);
   auto it = blocks_.find(Key{pc, flags, phys_pc == TranslationBlock::kSamePc ? pc : phys_pc});
   if (it == blocks_.end()) {
@@ -15,7 +15,7 @@ TbPtr TbCache::Lookup(uint64_t pc, uint32_t flags, uint64_t phys_pc) {
     return nullptr;
   }
   hits_.fetch_add(1, std::memory_order_relaxed);
-  return it->second;
+  return it->second.get();
 }
 
 void TbCache::MarkCodePage(uint64_t page) {
@@ -29,8 +29,9 @@ void TbCache::MarkCodePage(uint64_t page) {
   }
 }
 
-TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token) {
+TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token, bool* cached) {
   absl::MutexLock lock(&mu_);
+  if (cached != nullptr) *cached = false;
   if (invalidations_.load(std::memory_order_acquire) != token) {
     // Some store or flush happened while we translated: the bytes we read
     // may be stale. Run this copy once, but do not cache it.
@@ -38,6 +39,7 @@ TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token) {
     return TbPtr(std::move(tb));
   }
   const Key key{tb->pc, tb->flags, tb->code_addr()};
+  if (cached != nullptr) *cached = true;
   if (auto it = blocks_.find(key); it != blocks_.end()) return it->second;
   if (blocks_.size() >= max_blocks_) {
     FlushLocked();

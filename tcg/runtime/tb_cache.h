@@ -24,8 +24,10 @@ namespace tcg {
 // the same block at once; the first insert wins and the other copy is
 // dropped. A translation that raced with an invalidation is not cached (see
 // BeginTranslation), so the cache never holds code older than a store that
-// invalidated it. Blocks are shared_ptrs: invalidation removes them from the
-// cache while threads still running them keep them alive.
+// invalidated it. Blocks are owned by the cache; a removed block is retired
+// and freed only once every registered vCPU has passed its dispatcher since
+// (RegisterQuiescent/Reclaim), so vCPUs hold raw pointers on the hot path:
+// no shared refcount bounces between host cores.
 class TbCache : public CodeWriteObserver {
  public:
   struct Stats {
@@ -42,7 +44,9 @@ class TbCache : public CodeWriteObserver {
   explicit TbCache(size_t max_blocks = 1 << 16);
 
   // `phys_pc`: the guest-physical address of `pc` (kSamePc when untranslated).
-  TbPtr Lookup(uint64_t pc, uint32_t flags,
+  // The block stays valid until the caller's quiescent word (published
+  // before the lookup) moves past its removal (see RegisterQuiescent).
+  const TranslationBlock* Lookup(uint64_t pc, uint32_t flags,
                uint64_t phys_pc = TranslationBlock::kSamePc);
 
   // Call before reading guest code for a translation; pass the token to
@@ -56,8 +60,10 @@ class TbCache : public CodeWriteObserver {
   void MarkCodePage(uint64_t page);
 
   // Caches `tb` unless an invalidation happened since `token` or another
-  // thread inserted the same key first; returns the block to run.
-  TbPtr Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token);
+  // thread inserted the same key first; returns the block to run. `*cached`
+  // (if given) tells whether the returned block is the cache's: an uncached
+  // one lives only as long as the returned pointer and must not be linked.
+  TbPtr Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token, bool* cached = nullptr);
 
   // Drops every block built from guest page `page`.
   void InvalidatePage(uint64_t page);
@@ -139,12 +145,16 @@ class TbCache : public CodeWriteObserver {
   // Removed blocks with the link generation their removal started.
   std::vector<std::pair<uint64_t, TbPtr>> retired_ ABSL_GUARDED_BY(mu_);
   std::vector<const std::atomic<uint64_t>*> quiescent_ ABSL_GUARDED_BY(mu_);
-  std::atomic<size_t> retired_count_{0};
-  std::atomic<uint64_t> link_generation_{0};
+  // Cache-line layout: generated code reads link_generation_ on every
+  // chained edge and dispatchers read generation_/code_epoch_ per block, on
+  // every host core; words written per lookup or per store to a code page
+  // live on other lines, so those writes do not evict the read-mostly line.
+  alignas(64) std::atomic<uint64_t> link_generation_{0};
   std::atomic<uint64_t> generation_{0};
-  std::atomic<uint64_t> invalidations_{0};
   std::atomic<uint64_t> code_epoch_{0};
-  std::atomic<uint64_t> hits_{0};
+  std::atomic<size_t> retired_count_{0};
+  alignas(64) std::atomic<uint64_t> invalidations_{0};
+  alignas(64) std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
 };
 

@@ -26,8 +26,8 @@ TEST(TbCacheTest, KeyedByPcAndFlags) {
   EXPECT_EQ(cache.Lookup(0x1000, 0), nullptr);
   TbPtr a = cache.Insert(MakeTb(0x1000, 0), cache.BeginTranslation());
   TbPtr b = cache.Insert(MakeTb(0x1000, 1), cache.BeginTranslation());
-  EXPECT_EQ(cache.Lookup(0x1000, 0), a);
-  EXPECT_EQ(cache.Lookup(0x1000, 1), b);
+  EXPECT_EQ(cache.Lookup(0x1000, 0), a.get());
+  EXPECT_EQ(cache.Lookup(0x1000, 1), b.get());
   EXPECT_NE(a, b);
   EXPECT_EQ(cache.size(), 2u);
 }
@@ -70,8 +70,18 @@ TEST(TbCacheTest, StoreNextToCodeDiscardsATranslationInFlight) {
   const uint64_t token = cache.BeginTranslation();
   cache.MarkCodePage(0x1000);
   EXPECT_TRUE(cache.OnCodeWrite(0x1040, 4));  // bytes the new block may have read
-  cache.Insert(MakeTb(0x1040), token);
+  const uint64_t generation = cache.Generation();
+  bool cached = true;
+  TbPtr tb = cache.Insert(MakeTb(0x1040), token, &cached);
+  EXPECT_NE(tb, nullptr);
+  // Told apart from a cached block although the generation did not move:
+  // the executor must own this copy and never link to it.
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(cache.Generation(), generation);
   EXPECT_EQ(cache.Lookup(0x1040, 0), nullptr);
+  TbPtr again = cache.Insert(MakeTb(0x1080), cache.BeginTranslation(), &cached);
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(cache.Lookup(0x1080, 0), again.get());
 }
 
 TEST(TbCacheTest, TranslationRacingAnInvalidationIsNotCached) {
@@ -140,17 +150,27 @@ TEST(TbCacheTest, ConcurrentTranslateLookupInvalidate) {
   std::vector<std::thread> vcpus;
   for (int t = 0; t < 3; ++t) {
     vcpus.emplace_back([&, t] {
+      // Lookup hands out raw pointers: like an Executor, publish the link
+      // generation before each lookup so Reclaim keeps what we read alive
+      // (ASan would catch a block freed under us).
+      std::atomic<uint64_t> seen{TbCache::kIdle};
+      cache.RegisterQuiescent(&seen);
       for (int i = 0; i < 20000; ++i) {
+        seen.store(cache.LinkGeneration(), std::memory_order_seq_cst);
         const uint64_t pc = 0x10000 + ((i * 7 + t) % 512) * 64;
-        TbPtr tb = cache.Lookup(pc, 0);
-        if (!tb) {
+        const TranslationBlock* tb = cache.Lookup(pc, 0);
+        TbPtr inserted;
+        if (tb == nullptr) {
           const uint64_t token = cache.BeginTranslation();
           cache.MarkCodePage(pc & ~kGuestPageMask);
-          tb = cache.Insert(MakeTb(pc), token);
+          inserted = cache.Insert(MakeTb(pc), token);
+          tb = inserted.get();
         }
+        std::this_thread::yield();  // let the writer retire it meanwhile
         ASSERT_EQ(tb->pc, pc);
         found.fetch_add(1);
       }
+      cache.UnregisterQuiescent(&seen);
     });
   }
   std::thread writer([&] {
