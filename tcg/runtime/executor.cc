@@ -36,6 +36,7 @@ bool CodeFetcher::Read16(uint64_t addr, uint16_t* out) {
   }
   *out = __atomic_load_n(reinterpret_cast<const uint16_t*>(host + (paddr & kGuestPageMask)),
                          __ATOMIC_RELAXED);
+  parcels_.push_back({paddr, *out});
   if (!started_) {
     // The first read is at the block's start.
     started_ = true;
@@ -76,6 +77,9 @@ absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc, u
   // published its quiescent generation, so a removal from now on retires it
   // with a later tag and Reclaim keeps it until this vCPU moves past.
   const TranslationBlock* tb = cache_->Lookup(pc, flags, key_phys);
+  // Every way into a block after a FENCE.I passes here (the fence resets
+  // jump caches and chains): drop it if its bytes changed.
+  if (tb != nullptr && !cache_->Verify(*tb, ctx_->mmu->memory())) tb = nullptr;
   // A cached block whose second page now maps elsewhere: run a fresh
   // translation uncached (the cache keeps the other mapping's block).
   const bool stale = tb != nullptr && !SecondPageCurrent(*tb);
@@ -91,6 +95,7 @@ absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc, u
     fresh->phys_pc = key_phys;
     fresh->first_page = fetcher.first_page();
     fresh->last_page = fetcher.last_page();
+    fresh->source = fetcher.TakeParcels();
     fresh->block = *std::move(block);
     absl::Status compiled = backend_->Compile(*fresh);
     if (!compiled.ok()) return compiled;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "tcg/ir/ir.h"
@@ -33,6 +34,9 @@ class CodeFetcher {
   // not be cached: the page may be mapped by the time the hart retries).
   bool faulted() const { return faulted_; }
 
+  // Every parcel read, in order (TranslationBlock::source).
+  std::vector<TranslationBlock::Parcel> TakeParcels() { return std::move(parcels_); }
+
   uint64_t first_page() const { return first_page_; }
   uint64_t last_page() const { return last_page_; }
 
@@ -46,6 +50,7 @@ class CodeFetcher {
   bool page_fault_ = false;
   bool faulted_ = false;
   uint64_t marked_[2] = {~uint64_t{0}, ~uint64_t{0}};
+  std::vector<TranslationBlock::Parcel> parcels_;
 };
 
 // Turns guest code at `pc` into an IR block (a guest frontend).

@@ -151,6 +151,57 @@ void TbCache::Flush() {
   FlushLocked();
 }
 
+namespace {
+
+bool SourceMatches(const TranslationBlock& tb, GuestMemoryInterface* mem) {
+  uint64_t page = ~uint64_t{0};
+  const uint8_t* host = nullptr;
+  for (const TranslationBlock::Parcel& p : tb.source) {
+    // Parcels are 2-byte aligned, so one never straddles a page.
+    if ((p.paddr & ~kGuestPageMask) != page) {
+      page = p.paddr & ~kGuestPageMask;
+      host = mem->RamPage(page);
+      if (host == nullptr) return false;
+    }
+    if (__atomic_load_n(reinterpret_cast<const uint16_t*>(host + (p.paddr & kGuestPageMask)),
+                        __ATOMIC_RELAXED) != p.value) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void TbCache::FlushChanged() {
+  absl::MutexLock lock(&mu_);
+  ++stats_.code_fences;
+  fence_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  // After the epoch: a dispatcher that sees the new generation verifies.
+  BumpGeneration();
+}
+
+bool TbCache::Verify(const TranslationBlock& tb, GuestMemoryInterface* mem) {
+  // Epoch first: a fence after this load makes the next lookup check again.
+  const uint64_t epoch = fence_epoch_.load(std::memory_order_acquire);
+  if (tb.verified_fence.load(std::memory_order_acquire) == epoch) return true;
+  if (SourceMatches(tb, mem)) {
+    tb.verified_fence.store(epoch, std::memory_order_release);
+    return true;
+  }
+  absl::MutexLock lock(&mu_);
+  auto it = blocks_.find(Key{tb.pc, tb.flags, tb.code_addr()});
+  if (it != blocks_.end() && it->second.get() == &tb) {
+    // page_index_ keeps the key; InvalidatePageLocked skips missing keys.
+    RetireLocked(std::move(it->second));
+    blocks_.erase(it);
+    ++stats_.fence_dropped;
+    BumpGeneration();  // unlinks chains into it
+    ReclaimLocked();
+  }
+  return false;
+}
+
 size_t TbCache::size() {
   absl::ReaderMutexLock lock(&mu_);
   return blocks_.size();

@@ -37,6 +37,8 @@ class TbCache : public CodeWriteObserver {
     uint64_t page_invalidations = 0;
     uint64_t flushes = 0;
     uint64_t discarded_races = 0;
+    uint64_t code_fences = 0;    // FlushChanged calls
+    uint64_t fence_dropped = 0;  // blocks Verify found changed
   };
 
   // `max_blocks`: when an insert finds the cache this full, everything is
@@ -67,8 +69,20 @@ class TbCache : public CodeWriteObserver {
 
   // Drops every block built from guest page `page`.
   void InvalidatePage(uint64_t page);
-  // Drops everything (FENCE.I, cache full).
+  // Drops everything (cache full).
   void Flush();
+  // FENCE.I: blocks whose guest bytes (TranslationBlock::source) changed,
+  // e.g. code written by device DMA, which bypasses the store tracking,
+  // must not run again; the rest are kept. Lazily: this only starts a new
+  // fence epoch and unlinks every chain and per-vCPU cache, so each block
+  // comes back through a dispatcher, which Verify()s it once per epoch.
+  // Translations in flight are not cached (they may predate the fence).
+  void FlushChanged();
+  uint64_t FenceEpoch() const { return fence_epoch_.load(std::memory_order_acquire); }
+  // Whether `tb` (from Lookup) may run: true if its bytes still match `mem`
+  // in the current fence epoch; else drops it from the cache (the caller
+  // translates afresh).
+  bool Verify(const TranslationBlock& tb, GuestMemoryInterface* mem);
 
   // Changes on every invalidation or flush: per-vCPU lookup caches holding
   // blocks compare it and drop their entries when it moves.
@@ -153,6 +167,7 @@ class TbCache : public CodeWriteObserver {
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> code_epoch_{0};
   std::atomic<size_t> retired_count_{0};
+  std::atomic<uint64_t> fence_epoch_{1};
   alignas(64) std::atomic<uint64_t> invalidations_{0};
   alignas(64) std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};

@@ -1,11 +1,13 @@
 #include "tcg/runtime/tb_cache.h"
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tcg/testing/flat_memory.h"
 
 namespace tcg {
 namespace {
@@ -141,6 +143,66 @@ TEST(TbCacheTest, NewCodePageMovesTheLinkGeneration) {
   EXPECT_EQ(cache.LinkGeneration(), g + 1);
   cache.MarkCodePage(0x1000);  // already known: chains stay valid
   EXPECT_EQ(cache.LinkGeneration(), g + 1);
+}
+
+// Reads `len` bytes at `pc` from `mem` the way CodeFetcher records them.
+std::unique_ptr<TranslationBlock> MakeTbFrom(tcg::testing::FlatMemory& mem, uint64_t pc, unsigned len) {
+  std::unique_ptr<TranslationBlock> tb = MakeTb(pc);
+  tb->block.guest_bytes = len;
+  for (uint64_t a = pc; a < pc + len; a += 2) {
+    uint16_t v;
+    std::memcpy(&v, mem.RamPage(a & ~kGuestPageMask) + (a & kGuestPageMask), 2);
+    tb->source.push_back({a, v});
+  }
+  return tb;
+}
+
+TEST(TbCacheTest, FenceDropsOnlyBlocksWhoseBytesChanged) {
+  tcg::testing::FlatMemory mem(0x1000, 0x2000);
+  const uint8_t code[16] = {0x13, 0, 0, 0, 0x93, 0, 0x10, 0, 0x13, 1, 0x20, 0, 0x67, 0x80, 0, 0};
+  ASSERT_TRUE(mem.Write(0x1000, code, sizeof(code)).ok());
+  ASSERT_TRUE(mem.Write(0x1040, code, sizeof(code)).ok());
+  TbCache cache;
+  cache.MarkCodePage(0x1000);
+  TbPtr kept = cache.Insert(MakeTbFrom(mem, 0x1000, 16), cache.BeginTranslation());
+  TbPtr changed = cache.Insert(MakeTbFrom(mem, 0x1040, 16), cache.BeginTranslation());
+
+  // First use verifies against memory (blocks start unchecked).
+  EXPECT_TRUE(cache.Verify(*kept, &mem));
+  EXPECT_TRUE(cache.Verify(*changed, &mem));
+
+  // A fence unlinks every chain and per-vCPU cache entry (generation) and
+  // makes a translation in flight across it uncached.
+  uint64_t generation = cache.Generation();
+  uint64_t token = cache.BeginTranslation();
+  cache.FlushChanged();
+  EXPECT_NE(cache.Generation(), generation);
+  EXPECT_EQ(cache.size(), 2u);
+  bool cached = true;
+  cache.Insert(MakeTbFrom(mem, 0x1080, 4), token, &cached);
+  EXPECT_FALSE(cached);
+  EXPECT_TRUE(cache.Verify(*kept, &mem));  // unchanged blocks survive fences
+  EXPECT_TRUE(cache.Verify(*changed, &mem));
+
+  // Device DMA (not a hart store: no OnCodeWrite) rewrites one instruction
+  // of the second block; after the fence only that block fails Verify and
+  // leaves the cache.
+  const uint8_t ebreak[4] = {0x73, 0, 0x10, 0};
+  ASSERT_TRUE(mem.Write(0x104c, ebreak, sizeof(ebreak)).ok());
+  EXPECT_TRUE(cache.Verify(*changed, &mem));  // no fence yet: not rechecked
+  cache.FlushChanged();
+  generation = cache.Generation();
+  EXPECT_TRUE(cache.Verify(*kept, &mem));
+  EXPECT_FALSE(cache.Verify(*changed, &mem));
+  EXPECT_NE(cache.Generation(), generation);  // chains into it are unlinked
+  EXPECT_EQ(cache.Lookup(0x1000, 0), kept.get());
+  EXPECT_EQ(cache.Lookup(0x1040, 0), nullptr);
+  EXPECT_EQ(cache.stats().code_fences, 2u);
+  EXPECT_EQ(cache.stats().fence_dropped, 1u);
+  EXPECT_EQ(cache.stats().flushes, 0u);
+  // The dropped block's page bookkeeping stays consistent.
+  cache.InvalidatePage(0x1000);
+  EXPECT_EQ(cache.size(), 0u);
 }
 
 TEST(TbCacheTest, ConcurrentTranslateLookupInvalidate) {
