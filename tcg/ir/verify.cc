@@ -1,39 +1,46 @@
 #include "tcg/ir/verify.h"
 
+#include <string>
+
 #include "absl/strings/str_format.h"
 
 namespace tcg::ir {
 namespace {
 
+// `name` names the value; `arg` >= 0 appends " operand <arg>". Formatted only
+// on failure: Verify runs on every translated block.
 absl::Status CheckValue(const Block& block, size_t at, const Value& v,
-                        Type want, absl::string_view what) {
+                        Type want, absl::string_view name, int arg = -1) {
+  auto what = [&] {
+    return arg < 0 ? std::string(name) : absl::StrFormat("%s operand %d", name, arg);
+  };
   if (v.is_none()) {
     return absl::InvalidArgumentError(
-        absl::StrFormat("inst %d: %s missing (want %s)", at, what,
+        absl::StrFormat("inst %d: %s missing (want %s)", at, what(),
                         TypeName(want)));
   }
   if (want == Type::Imm) {
     if (!v.is_const()) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "inst %d: %s must be an immediate, got v%d", at, what, v.index()));
+          "inst %d: %s must be an immediate, got v%d", at, what(), v.index()));
     }
     return absl::OkStatus();
   }
   if (v.type() != want) {
     return absl::InvalidArgumentError(
-        absl::StrFormat("inst %d: %s has type %s, want %s", at, what,
+        absl::StrFormat("inst %d: %s has type %s, want %s", at, what(),
                         TypeName(v.type()), TypeName(want)));
   }
   if (v.is_inst()) {
     if (v.index() >= at) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "inst %d: %s uses v%d, defined at or after its use", at, what,
+          "inst %d: %s uses v%d, defined at or after its use", at, what(),
           v.index()));
     }
     const Inst& def = block.insts[v.index()];
     if (def.type != want) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "inst %d: %s uses v%d of type %s, want %s", at, what, v.index(),
+          "inst %d: %s uses v%d of type %s, want %s", at, what(), v.index(),
           TypeName(def.type), TypeName(want)));
     }
   }
@@ -66,8 +73,7 @@ absl::Status Verify(const Block& block) {
         }
         continue;
       }
-      absl::Status s = CheckValue(block, i, inst.args[a], info.args[a],
-                                  absl::StrFormat("%s operand %d", info.name, a));
+      absl::Status s = CheckValue(block, i, inst.args[a], info.args[a], info.name, a);
       if (!s.ok()) return s;
     }
   }

@@ -154,8 +154,8 @@ bool Fence(Translator& t, const Insn& i) {
 
 // FENCE.I: this hart's later fetches must see its earlier stores (Zifencei,
 // ch. 3). Stores already invalidate code pages; the exit lets the
-// dispatcher flush all translations, which also covers stores from other
-// harts made visible to us by a preceding FENCE.
+// dispatcher drop the translations whose bytes changed (TbCache::
+// FlushChanged), which also covers device DMA into code.
 bool FenceI(Translator& t, const Insn& i) {
   t.End(ir::Terminal::Exit(ir::ExitReason::kFlushCode, i.pc + i.len));
   return true;

@@ -122,9 +122,9 @@ absl::StatusOr<Vcpu::StopReason> Vcpu::Run(uint64_t max_blocks) {
         TakeTrap(*exit);
         break;
       case ir::ExitReason::kFlushCode:
-        // FENCE.I: drop every translation (other harts refetch too, which
-        // is conservative but correct).
-        cache_->Flush();
+        // FENCE.I: drop every translation whose bytes changed (stores by
+        // harts already invalidated theirs; this catches device DMA).
+        cache_->FlushChanged();
         break;
       case ir::ExitReason::kHalt:
         // WFI completes at once if an interrupt is already pending.

@@ -36,6 +36,7 @@ bool CodeFetcher::Read16(uint64_t addr, uint16_t* out) {
   }
   *out = __atomic_load_n(reinterpret_cast<const uint16_t*>(host + (paddr & kGuestPageMask)),
                          __ATOMIC_RELAXED);
+  parcels_.push_back({paddr, *out});
   if (!started_) {
     // The first read is at the block's start.
     started_ = true;
@@ -62,23 +63,28 @@ absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc, u
                                                                   uint32_t flags) {
   const uint64_t gen = cache_->Generation();
   if (gen != generation_) {
-    for (JumpEntry& e : jump_cache_) e = JumpEntry{};
     generation_ = gen;
     if (cache_->retired() != 0) cache_->Reclaim();
   }
   JumpEntry& slot = jump_cache_[(pc >> 1) % kJumpCacheSize];
   const uint64_t key_phys = phys == pc ? TranslationBlock::kSamePc : phys;
-  if (slot.pc == pc && slot.phys == phys && slot.flags == flags && slot.tb &&
+  if (slot.generation == gen && slot.pc == pc && slot.phys == phys && slot.flags == flags &&
       SecondPageCurrent(*slot.tb)) {
-    return slot.tb.get();
+    return slot.tb;
   }
 
-  TbPtr tb = cache_->Lookup(pc, flags, key_phys);
+  // Safe without a reference: the block was in the cache after this vCPU
+  // published its quiescent generation, so a removal from now on retires it
+  // with a later tag and Reclaim keeps it until this vCPU moves past.
+  const TranslationBlock* tb = cache_->Lookup(pc, flags, key_phys);
+  // Every way into a block after a FENCE.I passes here (the fence resets
+  // jump caches and chains): drop it if its bytes changed.
+  if (tb != nullptr && !cache_->Verify(*tb, ctx_->mmu->memory())) tb = nullptr;
   // A cached block whose second page now maps elsewhere: run a fresh
   // translation uncached (the cache keeps the other mapping's block).
-  const bool stale = tb && !SecondPageCurrent(*tb);
-  if (stale) tb.reset();
-  if (!tb) {
+  const bool stale = tb != nullptr && !SecondPageCurrent(*tb);
+  if (stale) tb = nullptr;
+  if (tb == nullptr) {
     const uint64_t token = cache_->BeginTranslation();
     CodeFetcher fetcher(ctx_->mmu->memory(), cache_, phys, ctx_->mmu);
     absl::StatusOr<ir::Block> block = translate_(pc, flags, fetcher);
@@ -89,6 +95,7 @@ absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc, u
     fresh->phys_pc = key_phys;
     fresh->first_page = fetcher.first_page();
     fresh->last_page = fetcher.last_page();
+    fresh->source = fetcher.TakeParcels();
     fresh->block = *std::move(block);
     absl::Status compiled = backend_->Compile(*fresh);
     if (!compiled.ok()) return compiled;
@@ -96,17 +103,20 @@ absl::StatusOr<const TranslationBlock*> Executor::FindOrTranslate(uint64_t pc, u
       uncached_ = TbPtr(std::move(fresh));
       return uncached_.get();
     }
-    tb = cache_->Insert(std::move(fresh), token);
+    bool cached = false;
+    TbPtr inserted = cache_->Insert(std::move(fresh), token, &cached);
+    if (!cached) {
+      // Translated while a store hit the code: run this copy once.
+      uncached_ = std::move(inserted);
+      return uncached_.get();
+    }
+    tb = inserted.get();  // the cache (or its retired list) keeps it alive
   }
-  // Only remember blocks still current; a discarded racy copy would
-  // otherwise linger here until the next generation change.
-  if (cache_->Generation() == generation_) {
-    slot = JumpEntry{pc, phys, flags, tb};
-    uncached_.reset();
-  } else {
-    uncached_ = tb;
-  }
-  return tb.get();
+  uncached_.reset();
+  // Only remember blocks current in `gen`: one removed since would
+  // otherwise look valid here.
+  if (cache_->Generation() == gen) slot = JumpEntry{pc, phys, gen, flags, tb};
+  return tb;
 }
 
 // A block whose code straddles into a second page was read through that

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "tcg/ir/ir.h"
@@ -33,6 +34,9 @@ class CodeFetcher {
   // not be cached: the page may be mapped by the time the hart retries).
   bool faulted() const { return faulted_; }
 
+  // Every parcel read, in order (TranslationBlock::source).
+  std::vector<TranslationBlock::Parcel> TakeParcels() { return std::move(parcels_); }
+
   uint64_t first_page() const { return first_page_; }
   uint64_t last_page() const { return last_page_; }
 
@@ -46,6 +50,7 @@ class CodeFetcher {
   bool page_fault_ = false;
   bool faulted_ = false;
   uint64_t marked_[2] = {~uint64_t{0}, ~uint64_t{0}};
+  std::vector<TranslationBlock::Parcel> parcels_;
 };
 
 // Turns guest code at `pc` into an IR block (a guest frontend).
@@ -98,16 +103,22 @@ class Executor {
   uint64_t dispatches() const { return dispatches_; }
 
  private:
+  // Raw block pointer, valid while the cache's Generation() equals
+  // `generation` (no block was removed since it was filled): a generation
+  // change invalidates every entry without touching them, and a hit copies
+  // no shared_ptr (whose refcount all vCPUs would bounce between cores).
   struct JumpEntry {
     uint64_t pc = ~uint64_t{0};
     uint64_t phys = 0;
+    uint64_t generation = ~uint64_t{0};
     uint32_t flags = 0;
-    TbPtr tb;
+    const TranslationBlock* tb = nullptr;
   };
   static constexpr size_t kJumpCacheSize = 4096;  // a booting kernel misses 1024 often
 
-  // The returned block stays alive until the next call: it is held by the
-  // jump cache (or by `uncached_`), so the hot path copies no shared_ptr.
+  // The returned block stays alive until the dispatcher publishes a newer
+  // link generation (TbCache's retire rule) or, if it could not be cached,
+  // until the next call (held by `uncached_`).
   // `phys`: guest-physical address of pc (== pc without translation).
   absl::StatusOr<const TranslationBlock*> FindOrTranslate(uint64_t pc, uint64_t phys,
                                                           uint32_t flags);

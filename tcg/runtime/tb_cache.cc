@@ -7,7 +7,7 @@ namespace tcg {
 
 TbCache::TbCache(size_t max_blocks) : max_blocks_(max_blocks == 0 ? 1 : max_blocks) {}
 
-TbPtr TbCache::Lookup(uint64_t pc, uint32_t flags, uint64_t phys_pc) {
+const TranslationBlock* TbCache::Lookup(uint64_t pc, uint32_t flags, uint64_t phys_pc) {
   absl::ReaderMutexLock lock(&mu_);
   auto it = blocks_.find(Key{pc, flags, phys_pc == TranslationBlock::kSamePc ? pc : phys_pc});
   if (it == blocks_.end()) {
@@ -15,7 +15,7 @@ TbPtr TbCache::Lookup(uint64_t pc, uint32_t flags, uint64_t phys_pc) {
     return nullptr;
   }
   hits_.fetch_add(1, std::memory_order_relaxed);
-  return it->second;
+  return it->second.get();
 }
 
 void TbCache::MarkCodePage(uint64_t page) {
@@ -29,8 +29,9 @@ void TbCache::MarkCodePage(uint64_t page) {
   }
 }
 
-TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token) {
+TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token, bool* cached) {
   absl::MutexLock lock(&mu_);
+  if (cached != nullptr) *cached = false;
   if (invalidations_.load(std::memory_order_acquire) != token) {
     // Some store or flush happened while we translated: the bytes we read
     // may be stale. Run this copy once, but do not cache it.
@@ -38,6 +39,7 @@ TbPtr TbCache::Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token) {
     return TbPtr(std::move(tb));
   }
   const Key key{tb->pc, tb->flags, tb->code_addr()};
+  if (cached != nullptr) *cached = true;
   if (auto it = blocks_.find(key); it != blocks_.end()) return it->second;
   if (blocks_.size() >= max_blocks_) {
     FlushLocked();
@@ -147,6 +149,57 @@ void TbCache::FlushLocked() {
 void TbCache::Flush() {
   absl::MutexLock lock(&mu_);
   FlushLocked();
+}
+
+namespace {
+
+bool SourceMatches(const TranslationBlock& tb, GuestMemoryInterface* mem) {
+  uint64_t page = ~uint64_t{0};
+  const uint8_t* host = nullptr;
+  for (const TranslationBlock::Parcel& p : tb.source) {
+    // Parcels are 2-byte aligned, so one never straddles a page.
+    if ((p.paddr & ~kGuestPageMask) != page) {
+      page = p.paddr & ~kGuestPageMask;
+      host = mem->RamPage(page);
+      if (host == nullptr) return false;
+    }
+    if (__atomic_load_n(reinterpret_cast<const uint16_t*>(host + (p.paddr & kGuestPageMask)),
+                        __ATOMIC_RELAXED) != p.value) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void TbCache::FlushChanged() {
+  absl::MutexLock lock(&mu_);
+  ++stats_.code_fences;
+  fence_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  // After the epoch: a dispatcher that sees the new generation verifies.
+  BumpGeneration();
+}
+
+bool TbCache::Verify(const TranslationBlock& tb, GuestMemoryInterface* mem) {
+  // Epoch first: a fence after this load makes the next lookup check again.
+  const uint64_t epoch = fence_epoch_.load(std::memory_order_acquire);
+  if (tb.verified_fence.load(std::memory_order_acquire) == epoch) return true;
+  if (SourceMatches(tb, mem)) {
+    tb.verified_fence.store(epoch, std::memory_order_release);
+    return true;
+  }
+  absl::MutexLock lock(&mu_);
+  auto it = blocks_.find(Key{tb.pc, tb.flags, tb.code_addr()});
+  if (it != blocks_.end() && it->second.get() == &tb) {
+    // page_index_ keeps the key; InvalidatePageLocked skips missing keys.
+    RetireLocked(std::move(it->second));
+    blocks_.erase(it);
+    ++stats_.fence_dropped;
+    BumpGeneration();  // unlinks chains into it
+    ReclaimLocked();
+  }
+  return false;
 }
 
 size_t TbCache::size() {

@@ -24,8 +24,10 @@ namespace tcg {
 // the same block at once; the first insert wins and the other copy is
 // dropped. A translation that raced with an invalidation is not cached (see
 // BeginTranslation), so the cache never holds code older than a store that
-// invalidated it. Blocks are shared_ptrs: invalidation removes them from the
-// cache while threads still running them keep them alive.
+// invalidated it. Blocks are owned by the cache; a removed block is retired
+// and freed only once every registered vCPU has passed its dispatcher since
+// (RegisterQuiescent/Reclaim), so vCPUs hold raw pointers on the hot path:
+// no shared refcount bounces between host cores.
 class TbCache : public CodeWriteObserver {
  public:
   struct Stats {
@@ -35,6 +37,8 @@ class TbCache : public CodeWriteObserver {
     uint64_t page_invalidations = 0;
     uint64_t flushes = 0;
     uint64_t discarded_races = 0;
+    uint64_t code_fences = 0;    // FlushChanged calls
+    uint64_t fence_dropped = 0;  // blocks Verify found changed
   };
 
   // `max_blocks`: when an insert finds the cache this full, everything is
@@ -42,7 +46,9 @@ class TbCache : public CodeWriteObserver {
   explicit TbCache(size_t max_blocks = 1 << 16);
 
   // `phys_pc`: the guest-physical address of `pc` (kSamePc when untranslated).
-  TbPtr Lookup(uint64_t pc, uint32_t flags,
+  // The block stays valid until the caller's quiescent word (published
+  // before the lookup) moves past its removal (see RegisterQuiescent).
+  const TranslationBlock* Lookup(uint64_t pc, uint32_t flags,
                uint64_t phys_pc = TranslationBlock::kSamePc);
 
   // Call before reading guest code for a translation; pass the token to
@@ -56,13 +62,27 @@ class TbCache : public CodeWriteObserver {
   void MarkCodePage(uint64_t page);
 
   // Caches `tb` unless an invalidation happened since `token` or another
-  // thread inserted the same key first; returns the block to run.
-  TbPtr Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token);
+  // thread inserted the same key first; returns the block to run. `*cached`
+  // (if given) tells whether the returned block is the cache's: an uncached
+  // one lives only as long as the returned pointer and must not be linked.
+  TbPtr Insert(std::unique_ptr<TranslationBlock> tb, uint64_t token, bool* cached = nullptr);
 
   // Drops every block built from guest page `page`.
   void InvalidatePage(uint64_t page);
-  // Drops everything (FENCE.I, cache full).
+  // Drops everything (cache full).
   void Flush();
+  // FENCE.I: blocks whose guest bytes (TranslationBlock::source) changed,
+  // e.g. code written by device DMA, which bypasses the store tracking,
+  // must not run again; the rest are kept. Lazily: this only starts a new
+  // fence epoch and unlinks every chain and per-vCPU cache, so each block
+  // comes back through a dispatcher, which Verify()s it once per epoch.
+  // Translations in flight are not cached (they may predate the fence).
+  void FlushChanged();
+  uint64_t FenceEpoch() const { return fence_epoch_.load(std::memory_order_acquire); }
+  // Whether `tb` (from Lookup) may run: true if its bytes still match `mem`
+  // in the current fence epoch; else drops it from the cache (the caller
+  // translates afresh).
+  bool Verify(const TranslationBlock& tb, GuestMemoryInterface* mem);
 
   // Changes on every invalidation or flush: per-vCPU lookup caches holding
   // blocks compare it and drop their entries when it moves.
@@ -139,12 +159,17 @@ class TbCache : public CodeWriteObserver {
   // Removed blocks with the link generation their removal started.
   std::vector<std::pair<uint64_t, TbPtr>> retired_ ABSL_GUARDED_BY(mu_);
   std::vector<const std::atomic<uint64_t>*> quiescent_ ABSL_GUARDED_BY(mu_);
-  std::atomic<size_t> retired_count_{0};
-  std::atomic<uint64_t> link_generation_{0};
+  // Cache-line layout: generated code reads link_generation_ on every
+  // chained edge and dispatchers read generation_/code_epoch_ per block, on
+  // every host core; words written per lookup or per store to a code page
+  // live on other lines, so those writes do not evict the read-mostly line.
+  alignas(64) std::atomic<uint64_t> link_generation_{0};
   std::atomic<uint64_t> generation_{0};
-  std::atomic<uint64_t> invalidations_{0};
   std::atomic<uint64_t> code_epoch_{0};
-  std::atomic<uint64_t> hits_{0};
+  std::atomic<size_t> retired_count_{0};
+  std::atomic<uint64_t> fence_epoch_{1};
+  alignas(64) std::atomic<uint64_t> invalidations_{0};
+  alignas(64) std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
 };
 

@@ -1,11 +1,13 @@
 #include "tcg/runtime/tb_cache.h"
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tcg/testing/flat_memory.h"
 
 namespace tcg {
 namespace {
@@ -26,8 +28,8 @@ TEST(TbCacheTest, KeyedByPcAndFlags) {
   EXPECT_EQ(cache.Lookup(0x1000, 0), nullptr);
   TbPtr a = cache.Insert(MakeTb(0x1000, 0), cache.BeginTranslation());
   TbPtr b = cache.Insert(MakeTb(0x1000, 1), cache.BeginTranslation());
-  EXPECT_EQ(cache.Lookup(0x1000, 0), a);
-  EXPECT_EQ(cache.Lookup(0x1000, 1), b);
+  EXPECT_EQ(cache.Lookup(0x1000, 0), a.get());
+  EXPECT_EQ(cache.Lookup(0x1000, 1), b.get());
   EXPECT_NE(a, b);
   EXPECT_EQ(cache.size(), 2u);
 }
@@ -70,8 +72,18 @@ TEST(TbCacheTest, StoreNextToCodeDiscardsATranslationInFlight) {
   const uint64_t token = cache.BeginTranslation();
   cache.MarkCodePage(0x1000);
   EXPECT_TRUE(cache.OnCodeWrite(0x1040, 4));  // bytes the new block may have read
-  cache.Insert(MakeTb(0x1040), token);
+  const uint64_t generation = cache.Generation();
+  bool cached = true;
+  TbPtr tb = cache.Insert(MakeTb(0x1040), token, &cached);
+  EXPECT_NE(tb, nullptr);
+  // Told apart from a cached block although the generation did not move:
+  // the executor must own this copy and never link to it.
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(cache.Generation(), generation);
   EXPECT_EQ(cache.Lookup(0x1040, 0), nullptr);
+  TbPtr again = cache.Insert(MakeTb(0x1080), cache.BeginTranslation(), &cached);
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(cache.Lookup(0x1080, 0), again.get());
 }
 
 TEST(TbCacheTest, TranslationRacingAnInvalidationIsNotCached) {
@@ -133,6 +145,66 @@ TEST(TbCacheTest, NewCodePageMovesTheLinkGeneration) {
   EXPECT_EQ(cache.LinkGeneration(), g + 1);
 }
 
+// Reads `len` bytes at `pc` from `mem` the way CodeFetcher records them.
+std::unique_ptr<TranslationBlock> MakeTbFrom(tcg::testing::FlatMemory& mem, uint64_t pc, unsigned len) {
+  std::unique_ptr<TranslationBlock> tb = MakeTb(pc);
+  tb->block.guest_bytes = len;
+  for (uint64_t a = pc; a < pc + len; a += 2) {
+    uint16_t v;
+    std::memcpy(&v, mem.RamPage(a & ~kGuestPageMask) + (a & kGuestPageMask), 2);
+    tb->source.push_back({a, v});
+  }
+  return tb;
+}
+
+TEST(TbCacheTest, FenceDropsOnlyBlocksWhoseBytesChanged) {
+  tcg::testing::FlatMemory mem(0x1000, 0x2000);
+  const uint8_t code[16] = {0x13, 0, 0, 0, 0x93, 0, 0x10, 0, 0x13, 1, 0x20, 0, 0x67, 0x80, 0, 0};
+  ASSERT_TRUE(mem.Write(0x1000, code, sizeof(code)).ok());
+  ASSERT_TRUE(mem.Write(0x1040, code, sizeof(code)).ok());
+  TbCache cache;
+  cache.MarkCodePage(0x1000);
+  TbPtr kept = cache.Insert(MakeTbFrom(mem, 0x1000, 16), cache.BeginTranslation());
+  TbPtr changed = cache.Insert(MakeTbFrom(mem, 0x1040, 16), cache.BeginTranslation());
+
+  // First use verifies against memory (blocks start unchecked).
+  EXPECT_TRUE(cache.Verify(*kept, &mem));
+  EXPECT_TRUE(cache.Verify(*changed, &mem));
+
+  // A fence unlinks every chain and per-vCPU cache entry (generation) and
+  // makes a translation in flight across it uncached.
+  uint64_t generation = cache.Generation();
+  uint64_t token = cache.BeginTranslation();
+  cache.FlushChanged();
+  EXPECT_NE(cache.Generation(), generation);
+  EXPECT_EQ(cache.size(), 2u);
+  bool cached = true;
+  cache.Insert(MakeTbFrom(mem, 0x1080, 4), token, &cached);
+  EXPECT_FALSE(cached);
+  EXPECT_TRUE(cache.Verify(*kept, &mem));  // unchanged blocks survive fences
+  EXPECT_TRUE(cache.Verify(*changed, &mem));
+
+  // Device DMA (not a hart store: no OnCodeWrite) rewrites one instruction
+  // of the second block; after the fence only that block fails Verify and
+  // leaves the cache.
+  const uint8_t ebreak[4] = {0x73, 0, 0x10, 0};
+  ASSERT_TRUE(mem.Write(0x104c, ebreak, sizeof(ebreak)).ok());
+  EXPECT_TRUE(cache.Verify(*changed, &mem));  // no fence yet: not rechecked
+  cache.FlushChanged();
+  generation = cache.Generation();
+  EXPECT_TRUE(cache.Verify(*kept, &mem));
+  EXPECT_FALSE(cache.Verify(*changed, &mem));
+  EXPECT_NE(cache.Generation(), generation);  // chains into it are unlinked
+  EXPECT_EQ(cache.Lookup(0x1000, 0), kept.get());
+  EXPECT_EQ(cache.Lookup(0x1040, 0), nullptr);
+  EXPECT_EQ(cache.stats().code_fences, 2u);
+  EXPECT_EQ(cache.stats().fence_dropped, 1u);
+  EXPECT_EQ(cache.stats().flushes, 0u);
+  // The dropped block's page bookkeeping stays consistent.
+  cache.InvalidatePage(0x1000);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
 TEST(TbCacheTest, ConcurrentTranslateLookupInvalidate) {
   TbCache cache(256);
   std::atomic<bool> done{false};
@@ -140,17 +212,27 @@ TEST(TbCacheTest, ConcurrentTranslateLookupInvalidate) {
   std::vector<std::thread> vcpus;
   for (int t = 0; t < 3; ++t) {
     vcpus.emplace_back([&, t] {
+      // Lookup hands out raw pointers: like an Executor, publish the link
+      // generation before each lookup so Reclaim keeps what we read alive
+      // (ASan would catch a block freed under us).
+      std::atomic<uint64_t> seen{TbCache::kIdle};
+      cache.RegisterQuiescent(&seen);
       for (int i = 0; i < 20000; ++i) {
+        seen.store(cache.LinkGeneration(), std::memory_order_seq_cst);
         const uint64_t pc = 0x10000 + ((i * 7 + t) % 512) * 64;
-        TbPtr tb = cache.Lookup(pc, 0);
-        if (!tb) {
+        const TranslationBlock* tb = cache.Lookup(pc, 0);
+        TbPtr inserted;
+        if (tb == nullptr) {
           const uint64_t token = cache.BeginTranslation();
           cache.MarkCodePage(pc & ~kGuestPageMask);
-          tb = cache.Insert(MakeTb(pc), token);
+          inserted = cache.Insert(MakeTb(pc), token);
+          tb = inserted.get();
         }
+        std::this_thread::yield();  // let the writer retire it meanwhile
         ASSERT_EQ(tb->pc, pc);
         found.fetch_add(1);
       }
+      cache.UnregisterQuiescent(&seen);
     });
   }
   std::thread writer([&] {

@@ -1,8 +1,10 @@
 #ifndef TCG_RUNTIME_TRANSLATION_BLOCK_H_
 #define TCG_RUNTIME_TRANSLATION_BLOCK_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "tcg/ir/ir.h"
 
@@ -30,6 +32,17 @@ struct TranslationBlock {
   // Guest-physical pages the code came from (a block can straddle two).
   uint64_t first_page = 0;
   uint64_t last_page = 0;
+  // The 16-bit parcels the translator read, so FENCE.I can keep blocks
+  // whose code did not change (TbCache::FlushChanged) instead of
+  // retranslating everything: Linux fences after every executable mapping.
+  struct Parcel {
+    uint64_t paddr;
+    uint16_t value;
+  };
+  std::vector<Parcel> source;
+  // The TbCache fence epoch in which `source` last matched guest memory
+  // (0: not yet checked); see TbCache::Verify.
+  mutable std::atomic<uint64_t> verified_fence{0};
   ir::Block block;
   std::unique_ptr<CompiledCode> compiled;
 };
