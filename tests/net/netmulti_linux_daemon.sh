@@ -196,6 +196,12 @@ PY
 
 c=$(vmctl --json get nm-a | field "d['counters']['nics'][0]")
 echo "nm-a NIC counters: $c"
+if [ $failures != 0 ]; then  # What became of the VMs, and the end of their consoles.
+  for vm in a b; do
+    vmctl get nm-$vm | grep -aE '^(State|Message|Boot count):'
+    echo "--- nm-$vm console tail:"; tail -c 1500 "$WORK/nm$vm.console" | tr -d '\r'
+  done
+fi
 for vm in a b; do vmctl stop nm-$vm --force >/dev/null 2>&1; done
 echo "lab run: $((SECONDS - t0)) s after start"
 echo "failures=$failures"
