@@ -17,6 +17,9 @@ i=0
 until ping -c 1 -W 1 $HOST >/dev/null 2>&1; do
   i=$((i + 1)); [ $i -ge 90 ] && break
 done
+if [ $i -ge 90 ]; then  # Which side is stuck: the vectors' counts and eth0's statistics.
+  echo "PING-HOST-FAILED"; grep -E 'virtio' /proc/interrupts; ip -s link show eth0
+fi
 irqs() {  # One line: "IRQ<tag> name=count ..." for the virtio-net vectors.
   echo "IRQ$1 $(grep -E 'virtio[0-9]+-(input|output)' /proc/interrupts | awk '{printf "%s=%d ", $NF, $2 + $3}')"
 }
