@@ -30,16 +30,8 @@ if [ -n "${TEST_SRCDIR:-}" ]; then
 else  # By hand from the workspace, after bazel build.
   SRC="$(cd "$(dirname "$0")/../.." && pwd)"; BIN="$SRC/bazel-bin"
 fi
-FIX="$("$SRC/tools/riscv-fixture/build.sh" --cached-only 2>/dev/null | tail -1)"
-if [ -z "$FIX" ] || [ ! -f "$FIX/Image" ] ||
-   [ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin ]; then
-  echo "skipped: riscv64 fixture (tools/riscv-fixture/build.sh) or opensbi missing"
-  exit 0
-fi
-if grep -aq __asan_init "$BIN/vmm/worker/vmm-worker"; then
-  echo "skipped: sanitizer build (a Linux boot under ASan outruns the budget)"
-  exit 0
-fi
+. "$(dirname "$0")/../riscv64_machine/fixture_lib.sh"
+rv_fixture_or_skip "$BIN/vmm/worker/vmm-worker"
 command -v tshark >/dev/null || { echo "FAIL: tshark missing (apt-get install -y tshark)"; exit 1; }
 
 PY=/usr/bin/python3

@@ -11,17 +11,8 @@ set -u
 . "$(dirname "$0")/fixture_lib.sh"
 R="${TEST_SRCDIR:-}/vmm"
 [ -d "$R/api" ] || R="$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin"
-FIX="$(rv_fixture_dir)"
-if [ -z "$FIX" ] || [ ! -f "$FIX/Image" ] || [ ! -f "$RV_FIRMWARE" ]; then
-  echo "skipped: riscv64 fixture (tools/riscv-fixture/build.sh) or opensbi missing"
-  exit 0
-fi
 BIN="$R"
-if grep -aq __asan_init "$BIN/vmm/worker/vmm-worker"; then
-  # A Linux boot under ASan outruns the test budget; the opt pass runs it.
-  echo "skipped: sanitizer build"
-  exit 0
-fi
+rv_fixture_or_skip "$BIN/vmm/worker/vmm-worker"
 RUN="$(mktemp -d /tmp/rv_daemon.XXXXXX)"
 WORK="${TEST_TMPDIR:-$RUN}"
 SOCK="$RUN/vmmd.sock"

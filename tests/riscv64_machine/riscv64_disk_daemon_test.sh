@@ -16,16 +16,8 @@ set -u
 R="${TEST_SRCDIR:-}/vmm"
 [ -d "$R/api" ] || R="$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin"
 REF="$(dirname "$0")/../../tools/riscv-fixture/init_ref.py"
-FIX="$(rv_fixture_dir)"
-if [ -z "$FIX" ] || [ ! -f "$RV_FIRMWARE" ]; then
-  echo "skipped: riscv64 fixture (tools/riscv-fixture/build.sh) or opensbi missing"
-  exit 0
-fi
 BIN="$R"
-if grep -aq __asan_init "$BIN/vmm/worker/vmm-worker"; then
-  echo "skipped: sanitizer build"
-  exit 0
-fi
+rv_fixture_or_skip "$BIN/vmm/worker/vmm-worker"
 RUN="$(mktemp -d /tmp/rv_disk.XXXXXX)"
 WORK="${TEST_TMPDIR:-$RUN}"
 SOCK="$RUN/vmmd.sock"

@@ -22,15 +22,7 @@ set -u
 R="${TEST_SRCDIR:-}/vmm"
 [ -d "$R/tests" ] || R="$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin"
 BOOT="$R/tests/riscv64_machine/boot_riscv"
-FIX="$(rv_fixture_dir)"
-if [ -z "$FIX" ] || [ ! -f "$RV_FIRMWARE" ]; then
-  echo "skipped: riscv64 fixture (tools/riscv-fixture/build.sh) or opensbi missing"
-  exit 0
-fi
-if grep -aq __asan_init "$BOOT"; then
-  echo "skipped: sanitizer build"
-  exit 0
-fi
+rv_fixture_or_skip "$BOOT"
 ITERS="${LITMUS_ITERS:-100000}"
 BUDGET="${LITMUS_BUDGET_MS:-75000}"
 WORK="${TEST_TMPDIR:-$(mktemp -d)}"
