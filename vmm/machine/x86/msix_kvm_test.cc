@@ -22,6 +22,7 @@
 #include "devices/virtio/queue/virtio_ring.h"
 #include "gtest/gtest.h"
 #include "vmm/base/fd.h"
+#include "vmm/machine/x86/pci_kvm_rig.h"
 #include "vmm/machine/x86/pci_devices.h"
 
 namespace vmm {
@@ -35,15 +36,11 @@ constexpr int kSlot = 1;
 constexpr uint8_t kQueueVectorIrq = 0x41;  // IDT vector of MSI-X entry 1.
 constexpr uint64_t kDesc = 0x10000, kAvail = 0x11000, kUsed = 0x12000;
 
-class MsixKvmTest : public ::testing::Test {
+class MsixKvmTest : public PciKvmRig {
  protected:
   void SetUp() override {
-    auto kvm = Kvm::Open();
-    ASSERT_TRUE(kvm.ok()) << kvm.status();
-    kvm_ = std::move(*kvm);
-    auto vm = KvmVm::Create(kvm_.get());
-    ASSERT_TRUE(vm.ok()) << vm.status();
-    vm_ = std::move(*vm);
+    PciKvmRig::SetUp();
+    if (HasFatalFailure()) return;
     auto vcpu = KvmVcpu::Create(vm_->fd(), 0, kvm_->vcpu_mmap_size());
     ASSERT_TRUE(vcpu.ok()) << vcpu.status();
     vcpu_ = std::move(*vcpu);
@@ -55,18 +52,6 @@ class MsixKvmTest : public ::testing::Test {
     std::memcpy(&lapic.regs[0xf0], &svr, 4);
     ASSERT_EQ(::ioctl(vcpu_->fd(), KVM_SET_LAPIC, &lapic), 0);
 
-    auto mem = GuestMemory::Create({{GuestAddress(0), 16 << 20}});
-    ASSERT_TRUE(mem.ok());
-    memory_ = std::move(*mem);
-    auto pci = X86PciDevices::Create(vm_.get(), memory_.get(), &pio_, &mmio_);
-    ASSERT_TRUE(pci.ok()) << pci.status();
-    pci_ = std::move(*pci);
-
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    image_ = std::string(tmp ? tmp : "/tmp") + "/msix_kvm_test.XXXXXX";
-    Fd fd(::mkstemp(image_.data()));
-    ASSERT_TRUE(fd);
-    ASSERT_EQ(::ftruncate(fd.get(), 1 << 20), 0);
     virtio::BlockDeviceOptions o;
     o.path = image_;
     o.num_queues = 1;
@@ -85,21 +70,12 @@ class MsixKvmTest : public ::testing::Test {
   void TearDown() override {
     pci_.reset();
     disk_.reset();
-    ::unlink(image_.c_str());
+    PciKvmRig::TearDown();
   }
 
-  uint32_t Cfg32(uint32_t reg) {
-    const uint32_t addr = 0x80000000u | (kSlot << 11) | (reg & 0xfc);
-    EXPECT_TRUE(pio_.Write(0xcf8, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&addr), 4)));
-    uint32_t v = 0;
-    EXPECT_TRUE(pio_.Read(0xcfc, absl::MakeSpan(reinterpret_cast<uint8_t*>(&v), 4)));
-    return v;
-  }
-  void SetCfg32(uint32_t reg, uint32_t v) {
-    const uint32_t addr = 0x80000000u | (kSlot << 11) | (reg & 0xfc);
-    EXPECT_TRUE(pio_.Write(0xcf8, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&addr), 4)));
-    EXPECT_TRUE(pio_.Write(0xcfc, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&v), 4)));
-  }
+  // The disk's config space.
+  uint32_t Cfg32(uint32_t reg) { return PciKvmRig::Cfg32(kSlot, reg); }
+  void SetCfg32(uint32_t reg, uint32_t v) { PciKvmRig::SetCfg32(kSlot, reg, v); }
   uint32_t FindMsixCap() {
     uint32_t at = Cfg32(0x34) & 0xff;
     for (int guard = 0; at != 0 && guard < 48; ++guard) {
@@ -209,16 +185,9 @@ class MsixKvmTest : public ::testing::Test {
   }
   uint8_t Pba() { return Bar<uint8_t>(vpci::kMsixPba); }
 
-  std::unique_ptr<Kvm> kvm_;
-  std::unique_ptr<KvmVm> vm_;
   std::unique_ptr<KvmVcpu> vcpu_;
-  std::unique_ptr<GuestMemory> memory_;
-  Bus pio_{"pio"};
-  Bus mmio_{"mmio"};
-  std::unique_ptr<X86PciDevices> pci_;
   std::shared_ptr<virtio::BlockDevice> disk_;
   const KvmMsixVectors* msix_ = nullptr;
-  std::string image_;
   uint64_t bar_ = 0;
   uint32_t msix_cap_ = 0;
 };

@@ -17,48 +17,13 @@
 #include "devices/virtio/block/block_device.h"
 #include "gtest/gtest.h"
 #include "vmm/base/fd.h"
+#include "vmm/machine/x86/pci_kvm_rig.h"
 
 namespace vmm {
 namespace {
 
-class PciDevicesTest : public ::testing::Test {
+class PciDevicesTest : public PciKvmRig {
  protected:
-  void SetUp() override {
-    auto kvm = Kvm::Open();
-    ASSERT_TRUE(kvm.ok()) << kvm.status();
-    kvm_ = std::move(*kvm);
-    auto vm = KvmVm::Create(kvm_.get());
-    ASSERT_TRUE(vm.ok()) << vm.status();
-    vm_ = std::move(*vm);
-    auto mem = GuestMemory::Create({{GuestAddress(0), 16 << 20}});
-    ASSERT_TRUE(mem.ok());
-    memory_ = std::move(*mem);
-    auto pci = X86PciDevices::Create(vm_.get(), memory_.get(), &pio_, &mmio_);
-    ASSERT_TRUE(pci.ok()) << pci.status();
-    pci_ = std::move(*pci);
-
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    image_ = std::string(tmp ? tmp : "/tmp") + "/pci_devices_test.XXXXXX";
-    Fd fd(::mkstemp(image_.data()));
-    ASSERT_TRUE(fd);
-    ASSERT_EQ(::ftruncate(fd.get(), 1 << 20), 0);
-  }
-  void TearDown() override { ::unlink(image_.c_str()); }
-
-  // Configuration mechanism #1, as a guest does it.
-  uint32_t Cfg32(int slot, uint32_t reg) {
-    const uint32_t addr = 0x80000000u | (slot << 11) | (reg & 0xfc);
-    EXPECT_TRUE(pio_.Write(0xcf8, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&addr), 4)));
-    uint32_t v = 0;
-    EXPECT_TRUE(pio_.Read(0xcfc, absl::MakeSpan(reinterpret_cast<uint8_t*>(&v), 4)));
-    return v;
-  }
-  void SetCfg32(int slot, uint32_t reg, uint32_t v) {
-    const uint32_t addr = 0x80000000u | (slot << 11) | (reg & 0xfc);
-    EXPECT_TRUE(pio_.Write(0xcf8, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&addr), 4)));
-    EXPECT_TRUE(pio_.Write(0xcfc, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&v), 4)));
-  }
-
   // KVM refuses a second ioeventfd with the same address, length and
   // datamatch (EEXIST): that tells us where ours is bound.
   bool IoeventfdBoundAt(uint64_t addr, uint16_t queue) {
@@ -88,13 +53,6 @@ class PciDevicesTest : public ::testing::Test {
     return std::shared_ptr<virtio::BlockDevice>(std::move(*d));
   }
 
-  std::unique_ptr<Kvm> kvm_;
-  std::unique_ptr<KvmVm> vm_;
-  std::unique_ptr<GuestMemory> memory_;
-  Bus pio_{"pio"};
-  Bus mmio_{"mmio"};
-  std::unique_ptr<X86PciDevices> pci_;
-  std::string image_;
 };
 
 TEST_F(PciDevicesTest, HostBridgeAndDiskVisibleThroughPort0xcf8) {
