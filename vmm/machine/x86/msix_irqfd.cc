@@ -28,7 +28,25 @@ void KvmMsixVectors::Route(uint16_t vector, uint64_t address, uint32_t data, boo
   if (vector >= vectors_.size()) return;
   Vector& v = vectors_[vector];
   const uint32_t gsi = v.irqfd->gsi();
-  if (deliverable && !ValidMessage(address, data)) {
+  // `live` follows what KVM holds; the function calls Route() and
+  // Signal() under one lock, so a signal never sees a half-made change.
+  if (!deliverable) {
+    // Masked (or MSI-X off): the function latches PBA and calls no
+    // Signal(), but KVM keeps the last route. A signal written just before
+    // the mask may still sit in KVM's deferred irqfd_inject work, which
+    // reads the GSI's route only when it runs (virt/kvm/eventfd.c);
+    // removing the route here lost that interrupt for good (issue 4). It
+    // also spares a KVM_SET_GSI_ROUTING (synchronize_srcu) per mask and
+    // unmask, and never installs the half-written message Linux writes
+    // dword by dword while masked: the route changes on unmask.
+    v.live.store(false);
+    return;
+  }
+  absl::Status status;
+  if (ValidMessage(address, data)) {
+    status = router_->SetMsiRoute(gsi, address, data);  // No commit if unchanged.
+    v.live.store(status.ok());
+  } else {
     // A guest bug or attack: no route, so signals on this vector go
     // nowhere until the driver writes a real message.
     if (refused_routes_.fetch_add(1) < 5) {
@@ -39,15 +57,6 @@ void KvmMsixVectors::Route(uint16_t vector, uint64_t address, uint32_t data, boo
            {"data", absl::StrFormat("0x%x", data)},
            {"why", "MSI address must be 0xFEExxxxx and vector 16..255"}});
     }
-    deliverable = false;
-  }
-  // `live` follows what KVM holds; the function calls Route() and
-  // Signal() under one lock, so a signal never sees a half-made change.
-  absl::Status status;
-  if (deliverable) {
-    status = router_->SetMsiRoute(gsi, address, data);
-    v.live.store(status.ok());
-  } else {
     v.live.store(false);
     status = router_->ClearRoute(gsi);
   }

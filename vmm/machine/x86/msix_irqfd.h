@@ -15,10 +15,14 @@
 namespace vmm {
 
 // One PCI function's MSI-X vectors on KVM: vector i owns a GSI from the
-// GsiRouter and an eventfd bound to it with KVM_IRQFD. While the function
-// says a vector is deliverable and its message is a valid xAPIC message,
-// the GSI carries an MSI route to it; otherwise it has none. Signal() is an
-// eventfd write: the kernel injects, no ioctl on the device thread.
+// GsiRouter and an eventfd bound to it with KVM_IRQFD. When the function
+// says a vector is deliverable, its GSI gets an MSI route to the vector's
+// message if that is a valid xAPIC message, and none otherwise. Masking
+// (not deliverable) leaves the last route in KVM, so that an interrupt
+// signalled just before the mask is still delivered (see Route()); the
+// function gates Signal() on deliverability and latches PBA itself.
+// Signal() is an eventfd write: the kernel injects, no ioctl on the device
+// thread.
 class KvmMsixVectors : public pci::MsixVectorSink {
  public:
   // `router` must outlive this object; `name` names the device in logs.
@@ -35,6 +39,7 @@ class KvmMsixVectors : public pci::MsixVectorSink {
 
   uint16_t entries() const { return static_cast<uint16_t>(vectors_.size()); }
   uint32_t gsi(uint16_t vector) const { return vectors_[vector].irqfd->gsi(); }
+  // Deliverable, and KVM routes its GSI to the current message.
   bool routed(uint16_t vector) const { return vectors_[vector].live.load(); }
   // Messages refused (bad address or vector) and signals dropped because
   // their vector had no route.
@@ -44,7 +49,7 @@ class KvmMsixVectors : public pci::MsixVectorSink {
  private:
   struct Vector {
     std::unique_ptr<KvmIrqfd> irqfd;
-    std::atomic<bool> live{false};  // An MSI route is installed.
+    std::atomic<bool> live{false};  // Deliverable, routed to its message.
   };
   KvmMsixVectors(GsiRouter* router, uint16_t entries, std::string name)
       : router_(router), name_(std::move(name)), vectors_(entries) {}
