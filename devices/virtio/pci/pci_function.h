@@ -38,7 +38,9 @@ class MsixVectorSink {
   // Vector `vector` now carries (`address`, `data`); `deliverable` is false
   // while MSI-X is disabled or the function or the vector is masked. Called
   // from vCPU threads, serialized by the function, before any Signal() that
-  // relies on it. Values are guest-written: the sink refuses bad ones.
+  // relies on it. Values are guest-written: the sink refuses bad ones. A
+  // non-deliverable Route() must not retract a Signal() already sent (the
+  // guest masks right after; that interrupt is in flight, not pending).
   virtual void Route(uint16_t vector, uint64_t address, uint32_t data, bool deliverable) = 0;
   // Fires `vector` (its last Route() was deliverable). Any thread; cheap
   // and non-blocking (on KVM: an eventfd write, no ioctl).
