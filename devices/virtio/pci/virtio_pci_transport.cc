@@ -255,9 +255,10 @@ void VirtioPciTransport::MsixTableAccess(uint64_t offset, absl::Span<uint8_t> rd
 }
 
 void VirtioPciTransport::Interrupt(uint16_t vector, uint8_t isr_bits) {
-  // One lock for the whole decision, so that a vector a vCPU masks (and
-  // un-routes) right now is either signalled on its old route first or
-  // latched pending, and MSI-X enable flips cannot lose an interrupt.
+  // One lock for the whole decision, so that a vector a vCPU masks right
+  // now is either signalled first (the sink keeps its route, so that
+  // signal lands even if KVM injects it later) or latched pending, and
+  // MSI-X enable flips cannot lose an interrupt.
   std::lock_guard<std::mutex> l(irq_mu_);
   if (msix_enabled_.load()) {
     // §4.1.5.1.2: with MSI-X on, NO_VECTOR means no interrupt at all.
