@@ -38,20 +38,6 @@ wait_console() {  # wait_console FILE REGEX SECONDS
 }
 CA="$WORK/nma.console"; CB="$WORK/nmb.console"
 
-# How often KVM took the deferred path for an irqfd (issue 4): irqfd_inject
-# runs on a kworker and looks the GSI's route up only then, so a route
-# removed meanwhile lost the interrupt. Counted with a kprobe when the lab
-# kernel has them (only that one: a probe per interrupt would skew timing).
-TR=/sys/kernel/tracing
-KPROBES=0
-if { [ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null; } &&
-   echo 'p:kvm_irqfd_inject irqfd_inject' > $TR/kprobe_events 2>/dev/null &&
-   echo 'p:kvm_set_routing kvm_set_irq_routing' >> $TR/kprobe_events 2>/dev/null; then
-  echo 8192 > $TR/buffer_size_kb 2>/dev/null
-  echo > $TR/trace
-  echo 1 > $TR/events/kprobes/enable && KPROBES=1
-fi
-
 "$BIN/vmmd" --socket="$SOCK" --state-dir="$RUN/state" --worker="$BIN/vmm-worker" \
   2>"$WORK/vmmd.log" &
 DAEMON=$!
@@ -208,11 +194,6 @@ ok = line.startswith(b"OK") and stalled and sent < 16 << 20 and r1 - r0 < 8 << 2
 sys.exit(0 if ok else 1)
 PY
 
-if [ $KPROBES = 1 ]; then
-  echo 0 > $TR/events/kprobes/enable
-  echo "kvm (kprobes, both VMs, whole run): $(grep -c 'kvm_irqfd_inject:' $TR/trace) deferred irqfd_inject, $(grep -c 'kvm_set_routing:' $TR/trace) KVM_SET_GSI_ROUTING ($(grep -o 'entries-in-buffer/entries-written: [0-9]*/[0-9]*' $TR/trace))"
-  echo > $TR/kprobe_events 2>/dev/null
-fi
 c=$(vmctl --json get nm-a | field "d['counters']['nics'][0]")
 echo "nm-a NIC counters: $c"
 if [ $failures != 0 ]; then  # What became of the VMs, and the end of their consoles.
