@@ -75,6 +75,7 @@ class VsockWorker {
 
   struct Pending {  // A host socket before its "CONNECT <port>\n".
     Fd fd;
+    bool registered = false;  // In epoll (the line was not there at accept).
   };
   struct Ctrl {  // A control packet waiting for an rx buffer.
     VsockHdr hdr;
