@@ -18,41 +18,14 @@
 # initramfs with guest_script.sh) and vdb.img (16 MiB ext4 with hello.txt).
 set -u
 BIN="$1"; KERNEL="$2"; WORK="$3"
-RUN="$(mktemp -d /tmp/blk_linux.XXXXXX)"  # Local fs: sockets, images.
-SOCK="$RUN/vmmd.sock"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$(readlink -f "$0")")/../linux/daemon_helpers.sh"
 pass() { echo "ok: $* [t=${SECONDS}s]"; }
-vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
-getjson() { vmctl --json get "$1" 2>/dev/null; }
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
-status_of() { getjson "$1" | field "d['status'].get('$2', '')"; }
-wait_state() {  # wait_state VM STATE SECONDS
-  local end=$((SECONDS + $3))
-  while [ "$SECONDS" -le "$end" ]; do
-    [ "$(status_of "$1" state)" = "$2" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
 CONSOLE="$WORK/blk1.console"
-wait_console() {  # wait_console REGEX SECONDS
-  local end=$((SECONDS + $2))
-  while [ "$SECONDS" -le "$end" ]; do
-    grep -aq "$1" "$CONSOLE" 2>/dev/null && return 0
-    sleep 0.5
-  done
-  return 1
-}
 console_value() { grep -a "^$1" "$CONSOLE" | tail -1 | tr -d '\r' | cut -d' ' -f2; }
 
-"$BIN/vmmd" --socket="$SOCK" --state-dir="$RUN/state" --worker="$BIN/vmm-worker" \
-  2>"$WORK/vmmd.log" &
-DAEMON=$!
+start_vmmd  # RUN: a local fs for sockets and images.
 CONSOLE_PID=""
-trap 'kill $CONSOLE_PID 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
+trap 'kill $CONSOLE_PID 2>/dev/null; stop_vmmd' EXIT
 
 # The initramfs and the read-only ext4 image are made outside the lab
 # (blk_linux_test.sh: xz and mke2fs under TCG take minutes); local copies.
@@ -75,7 +48,7 @@ CONSOLE_PID=$!
 
 # --- Boot 1.
 # script_rc: the guest script ended (BLK-BOOT1-DONE is printed just before).
-if wait_console "script_rc=" 150 && grep -aq "BLK-BOOT1-DONE" "$CONSOLE"; then
+if wait_console blk1 "script_rc=" 150 && grep -aq "BLK-BOOT1-DONE" "$CONSOLE"; then
   pass "boot 1: mkfs.ext4 + files on /dev/vda in $((SECONDS - t0)) s"
 else
   fail "boot 1 did not finish; console tail: $(tail -c 1500 "$CONSOLE")"
@@ -124,7 +97,7 @@ grep -aq "RO-FILE-WRITE-REFUSED" "$CONSOLE" && grep -aq "RO-RAW-WRITE-REFUSED" "
 grep -a "DD-FIGURES" "$CONSOLE" | tail -1
 
 # --- Counters (summed over both boots).
-c=$(getjson blk1 | field "' '.join(str(d.get(k, 0)) for d in d['counters']['disks'] for k in ('read_requests','write_requests','flushes','errors','read_bytes','write_bytes'))")
+c=$(vmctl --json get blk1 | json_field "' '.join(str(d.get(k, 0)) for d in d['counters']['disks'] for k in ('read_requests','write_requests','flushes','errors','read_bytes','write_bytes'))")
 echo "counters (reads writes flushes errors rbytes wbytes per disk): $c"
 python3 - "$c" <<'PY' && pass "GetVm counters: reads, writes, flushes on vda and vdc; no writes on vdb; no errors" || fail "counters: $c"
 import sys
@@ -163,7 +136,7 @@ vmctl start blk2 >/dev/null || fail "start blk2: $(status_of blk2 message)"
 kill $CONSOLE_PID 2>/dev/null
 vmctl console blk2 --replay --timeout-ms 600000 < "$RUN/console.in" > "$CONSOLE" 2>&1 &
 CONSOLE_PID=$!
-if wait_console "script_rc=" 180 && grep -aq "BLK-BOOT1-DONE" "$CONSOLE"; then
+if wait_console blk2 "script_rc=" 180 && grep -aq "BLK-BOOT1-DONE" "$CONSOLE"; then
   pass "INTx boot (pci=nomsi): mkfs.ext4 + files on /dev/vda in $((SECONDS - t0)) s"
   grep -aq "msix=no" "$CONSOLE" && grep -aq "intx=yes" "$CONSOLE" \
     && pass "virtio_pci on the IOAPIC INTx line, no PCI-MSI" \

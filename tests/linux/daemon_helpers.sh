@@ -1,6 +1,8 @@
 # Helpers for scripts that drive guests through the real vmmd + vmctl.
 # Source it (bash), with BIN (the directory holding vmmd, vmm-worker, vmctl)
-# and WORK (where logs and consoles go) set, then call start_vmmd:
+# and WORK (where logs and consoles go) set, then call start_vmmd. Scripts
+# that run from a Bazel tree set VMMD, WORKER and VMCTL to the binaries'
+# paths instead of BIN:
 #
 #   . daemon_helpers.sh
 #   start_vmmd                       # vmmd on a private socket; EXIT trap
@@ -20,7 +22,7 @@
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
-vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
+vmctl() { "${VMCTL:-$BIN/vmctl}" --socket "$SOCK" "$@"; }
 json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 status_of() {  # status_of VM FIELD
   vmctl --json get "$1" 2>/dev/null | json_field "d['status'].get('$2', '')" 2>/dev/null
@@ -65,7 +67,7 @@ stop_vmmd() {
 start_vmmd() {  # sets RUN, SOCK, DAEMON; exits the script when vmmd does not listen
   RUN="$(mktemp -d /tmp/vmmd_run.XXXXXX)"
   SOCK="$RUN/vmmd.sock"
-  "$BIN/vmmd" --socket="$SOCK" --state-dir="$RUN/state" --worker="$BIN/vmm-worker" \
+  "${VMMD:-$BIN/vmmd}" --socket="$SOCK" --state-dir="$RUN/state" --worker="${WORKER:-$BIN/vmm-worker}" \
     2>"$WORK/vmmd.log" &
   DAEMON=$!
   trap stop_vmmd EXIT

@@ -9,7 +9,8 @@
 # and leave nothing behind; the vsock socket listens at its default path
 # and CONNECT to a guest port with no listener is answered at once; capture
 # start/stop and the streaming form give pcaps that tshark reads; UpdateNic
-# changes the stored limits; GetVm shows the NIC and vsock counters.
+# changes the stored limits; GetVm shows the NIC and vsock counters, and
+# keeps them after the VM stops.
 set -u
 if [ -z "${VMM_NET_E2E_NETNS:-}" ]; then
   VMM_NET_E2E_NETNS=1 exec unshare --net -- "$0" "$@"
@@ -128,6 +129,10 @@ expect_err "INVALID_ARGUMENT: nic_index=3: vm net1 has 1 NIC(s)" vmctl nic set-r
 vmctl stop net1 --timeout-ms 5000 >/dev/null
 wait_state net1 SHUTOFF && pass "net1 stopped" || fail "net1 not SHUTOFF: $(state_of net1)"
 link_exists "$TAP" && fail "tap $TAP still there after stop" || pass "tap gone after stop"
+# The worker's exit record keeps the last counters for GetVm (the spec
+# names no tap: the name comes from the worker).
+got=$(vmctl --json get net1 | json 'd["counters"]["nics"][0]["tap"]')
+[ "$got" = "$TAP" ] && pass "GetVm keeps the NIC counters after SHUTOFF" || fail "counters after stop: '$got'"
 expect_err "FAILED_PRECONDITION: vm net1 is SHUTOFF: StartVm it first" vmctl capture start net1 "$WORK/x.pcap"
 
 # --- kill -9 of the worker: the tap goes with its fds.

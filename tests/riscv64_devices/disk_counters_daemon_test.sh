@@ -18,17 +18,10 @@ rv_fixture_or_skip "$BIN/vmm/worker/vmm-worker"
 
 PY=/usr/bin/python3
 INITRD="$BIN/tests/riscv64_devices/disk.cpio"
-RUN="$(mktemp -d /tmp/rvdisk.XXXXXX)"
-WORK="${TEST_UNDECLARED_OUTPUTS_DIR:-$RUN}"
-SOCK="$RUN/vmmd.sock"
-IMG="$RUN/vda.img"
+WORK="${TEST_UNDECLARED_OUTPUTS_DIR:-$(mktemp -d /tmp/rvdisk.XXXXXX)}"
 CONSOLE="$WORK/rv.console"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-vmctl() { "$BIN/tools/vmctl/vmctl" --socket "$SOCK" "$@"; }
-json() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
-state() { vmctl --json get rv 2>/dev/null | json "d['status'].get('$1', '')"; }
+VMMD="$BIN/api/vmmd" WORKER="$BIN/vmm/worker/vmm-worker" VMCTL="$BIN/tools/vmctl/vmctl"
+. "$(dirname "$0")/../linux/daemon_helpers.sh"
 kv() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2" | tr -d '\r'; }  # kv KEY LINE
 fnv() {  # FNV-1a 64 of a file, as the guest computes it.
   "$PY" -c "
@@ -40,16 +33,12 @@ print('%016x' % h)" "$1"
 }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+start_vmmd
+IMG="$RUN/vda.img"
+PIDS=""
+trap 'kill $PIDS 2>/dev/null; cp "$RUN"/state/vms/*/worker.log "$WORK/" 2>/dev/null; stop_vmmd' EXIT
 head -c $((4 << 20)) /dev/urandom > "$IMG"
 want_fnv=$(fnv "$IMG")
-
-"$BIN/api/vmmd" --socket="$SOCK" --state-dir="$RUN/state" \
-  --worker="$BIN/vmm/worker/vmm-worker" 2>"$WORK/vmmd.log" &
-DAEMON=$!
-PIDS=""
-trap 'kill $PIDS 2>/dev/null; cp "$RUN"/state/vms/*/worker.log "$WORK/" 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
 
 vmctl create rv --arch riscv64 --vcpus 1 --memory-mib 256 \
   --kernel "$FIX/Image" --initrd "$INITRD" --cmdline "console=ttyS0" \
@@ -61,16 +50,14 @@ vmctl start rv >/dev/null || { fail "start rv"; exit 1; }
 mkfifo "$RUN/console.in"
 sleep 600 > "$RUN/console.in" &
 PIDS="$PIDS $!"
-"$BIN/tools/vmctl/vmctl" --socket "$SOCK" console rv --replay --timeout-ms 300000 \
+"$VMCTL" --socket "$SOCK" console rv --replay --timeout-ms 300000 \
   < "$RUN/console.in" > "$CONSOLE" 2>&1 &
 PIDS="$PIDS $!"
 
-end=$((SECONDS + 180))
-until grep -aq "^DISK-INIT-DONE" "$CONSOLE" 2>/dev/null || [ $SECONDS -gt $end ]; do sleep 0.3; done
-grep -aq "^DISK-INIT-DONE" "$CONSOLE" && pass "guest done in $((SECONDS - t0)) s" \
-  || fail "guest did not finish: state=$(state state); console tail: $(tail -c 1500 "$CONSOLE")"
-[ "$(state state)" = RUNNING ] || fail "state=$(state state), want RUNNING while the guest waits"
-[ "$(state accelerator)" = TCG ] || fail "accelerator: $(state accelerator)"
+wait_console rv "^DISK-INIT-DONE" 180 && pass "guest done in $((SECONDS - t0)) s" \
+  || fail "guest did not finish: state=$(status_of rv state); console tail: $(tail -c 1500 "$CONSOLE")"
+[ "$(status_of rv state)" = RUNNING ] || fail "state=$(status_of rv state), want RUNNING while the guest waits"
+[ "$(status_of rv accelerator)" = TCG ] || fail "accelerator: $(status_of rv accelerator)"
 line=$(grep -a "^DISK-READ" "$CONSOLE" | tail -1)
 [ "$(kv bytes "$line")" = $((4 << 20)) ] && [ "$(kv fnv "$line")" = "$want_fnv" ] \
   && pass "guest read the whole disk, checksum $want_fnv matches the image" \
@@ -83,7 +70,7 @@ d = open(sys.argv[1], 'rb').read()
 sys.exit(0 if d[1 << 20:(1 << 20) + (64 << 10)] == b'\x5a' * (64 << 10) else 1)" "$IMG" \
   && pass "the guest's 64 KiB reached the image" || fail "image lacks the guest's write"
 
-c=$(vmctl --json get rv | json "' '.join(str(x.get(k, 0)) for x in d.get('counters', {}).get('disks', []) for k in ('read_requests','read_bytes','write_requests','write_bytes','flushes','errors'))")
+c=$(vmctl --json get rv | json_field "' '.join(str(x.get(k, 0)) for x in d.get('counters', {}).get('disks', []) for k in ('read_requests','read_bytes','write_requests','write_bytes','flushes','errors'))")
 echo "GetVm disk counters (read_requests read_bytes write_requests write_bytes flushes errors): $c"
 "$PY" - "$c" <<'PY' && pass "GetVm counts the reads, the write, the flush; no errors" || fail "counters: '$c'"
 import sys
@@ -96,7 +83,7 @@ assert fl >= 1 and er == 0, v
 PY
 
 vmctl stop rv --force --timeout-ms 10000 >/dev/null || fail "stop rv"
-[ "$(state state)" = SHUTOFF ] && pass "stopped through the API" || fail "state=$(state state)"
+[ "$(status_of rv state)" = SHUTOFF ] && pass "stopped through the API" || fail "state=$(status_of rv state)"
 
 [ "$failures" = 0 ] && echo "PASS" || echo "FAILED: $failures"
 [ "$failures" = 0 ]

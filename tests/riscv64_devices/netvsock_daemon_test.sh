@@ -43,36 +43,18 @@ BYTES="${RVDEV_VSOCK_BYTES:-32768}"   # Per echo connection.
 VSEND="${RVDEV_VSEND_MIB:-4}"         # The guest->host vsock stream (figure).
 VCPUS="${RVDEV_VCPUS:-1}"
 CID=42
-RUN="$(mktemp -d /tmp/rvdev.XXXXXX)"
-WORK="${TEST_UNDECLARED_OUTPUTS_DIR:-$RUN}"
-SOCK="$RUN/vmmd.sock"
-VS="$RUN/v.sock"
+WORK="${TEST_UNDECLARED_OUTPUTS_DIR:-$(mktemp -d /tmp/rvdev.XXXXXX)}"
 CONSOLE="$WORK/rv.console"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-vmctl() { "$BIN/tools/vmctl/vmctl" --socket "$SOCK" "$@"; }
-json() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
-state() { vmctl --json get rv 2>/dev/null | json "d['status'].get('$1', '')"; }
-wait_console() {  # wait_console REGEX SECONDS
-  local end=$((SECONDS + $2))
-  while [ "$SECONDS" -le "$end" ]; do
-    grep -aq "$1" "$CONSOLE" 2>/dev/null && return 0
-    sleep 0.3
-  done
-  return 1
-}
+VMMD="$BIN/api/vmmd" WORKER="$BIN/vmm/worker/vmm-worker" VMCTL="$BIN/tools/vmctl/vmctl"
+. "$(dirname "$0")/../linux/daemon_helpers.sh"
 console_line() { grep -a "^$1" "$CONSOLE" | tail -1 | tr -d '\r'; }
 kv() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }  # kv KEY LINE
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-"$BIN/api/vmmd" --socket="$SOCK" --state-dir="$RUN/state" \
-  --worker="$BIN/vmm/worker/vmm-worker" 2>"$WORK/vmmd.log" &
-DAEMON=$!
+start_vmmd
+VS="$RUN/v.sock"
 PIDS=""
-trap 'kill $PIDS 2>/dev/null; cp "$RUN"/state/vms/*/worker.log "$WORK/" 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
+trap 'kill $PIDS 2>/dev/null; cp "$RUN"/state/vms/*/worker.log "$WORK/" 2>/dev/null; stop_vmmd' EXIT
 
 # Host listeners for guest->host connections: <uds>_6000 echoes, _7000 counts.
 "$PY" "$HOSTPY" echo-server "${VS}_6000" >"$WORK/echo.log" 2>&1 &
@@ -83,7 +65,7 @@ PIDS="$PIDS $!"
 ID=$(vmctl --json create rv --arch riscv64 --vcpus "$VCPUS" --memory-mib 256 \
   --kernel "$FIX/Image" --initrd "$INITRD" \
   --cmdline "console=ttyS0 rvdev_mib=$MIB rvdev_conns=$CONNS rvdev_bytes=$BYTES rvdev_vsend=$((VSEND << 20))" \
-  --nic "mac=52:54:00:78:00:02" --vsock-cid $CID --vsock-uds "$VS" | json 'd["id"]')
+  --nic "mac=52:54:00:78:00:02" --vsock-cid $CID --vsock-uds "$VS" | json_field 'd["id"]')
 [ -n "$ID" ] || { fail "create rv"; exit 1; }
 TAP="vm${ID:0:8}n0"
 t0=$SECONDS
@@ -96,12 +78,12 @@ vmctl capture start rv "$RUN/cap.pcap" >/dev/null || fail "capture start"
 mkfifo "$RUN/console.in"
 sleep 600 > "$RUN/console.in" &
 PIDS="$PIDS $!"
-"$BIN/tools/vmctl/vmctl" --socket "$SOCK" console rv --replay --timeout-ms 400000 \
+"$VMCTL" --socket "$SOCK" console rv --replay --timeout-ms 400000 \
   < "$RUN/console.in" > "$CONSOLE" 2>&1 &
 PIDS="$PIDS $!"
-[ "$(state accelerator)" = TCG ] || fail "accelerator: $(state accelerator)"
+[ "$(status_of rv accelerator)" = TCG ] || fail "accelerator: $(status_of rv accelerator)"
 
-if wait_console "SERVERS-READY" 150 && wait_console "listening on port 5000" 30; then
+if wait_console rv "SERVERS-READY" 150 && wait_console rv "listening on port 5000" 30; then
   pass "guest up, servers ready in $((SECONDS - t0)) s"
 else
   fail "guest did not get ready; console tail: $(tail -c 2000 "$CONSOLE")"
@@ -118,7 +100,7 @@ echo "$out" | tail -1
 echo "$out" | grep -q "^host_client ok=$CONNS bad=0" \
   && pass "vsock host->guest: $CONNS echo connections of $BYTES bytes match" \
   || fail "vsock host->guest: $(echo "$out" | tail -5)"
-wait_console "vsock_client ok=" 120
+wait_console rv "vsock_client ok=" 120
 grep -aq "vsock_client ok=$CONNS bad=0" "$CONSOLE" \
   && pass "vsock guest->host: $(console_line vsock_client)" \
   || fail "vsock guest->host: $(grep -a vsock_client "$CONSOLE")"
@@ -149,7 +131,7 @@ s.recv(1)  # The guest closes after reading everything.
 print("bytes=%d crc=%08x MBps=%.2f" % (n, zlib.crc32(data), n / (time.time() - t0) / 1e6))
 PY
 )
-wait_console "^H2G-CRC" 60
+wait_console rv "^H2G-CRC" 60
 sent=$(console_line G2H-SENT); got=$(console_line H2G-CRC)
 if [ "$(kv bytes "$g2h")" = $((MIB << 20)) ] && [ "$(kv crc "$g2h")" = "$(kv crc "$sent")" ] &&
    [ "$(kv bytes "$sent")" = $((MIB << 20)) ]; then
@@ -233,7 +215,7 @@ sys.exit(0 if ok else 1)
 PY
 
 # --- GetVm counters (nic rx = host->guest, tx = guest->host).
-c=$(vmctl --json get rv | json "' '.join(str(x) for x in (d['counters']['nics'][0].get('rx_bytes',0), d['counters']['nics'][0].get('tx_bytes',0), d['counters']['nics'][0].get('rate_limited',0), d['counters']['vsock'].get('rx_bytes',0), d['counters']['vsock'].get('tx_bytes',0)))")
+c=$(vmctl --json get rv | json_field "' '.join(str(x) for x in (d['counters']['nics'][0].get('rx_bytes',0), d['counters']['nics'][0].get('tx_bytes',0), d['counters']['nics'][0].get('rate_limited',0), d['counters']['vsock'].get('rx_bytes',0), d['counters']['vsock'].get('tx_bytes',0)))")
 echo "counters (nic rx_bytes tx_bytes rate_limited, vsock rx_bytes tx_bytes): $c"
 "$PY" -c "
 import sys; v=[int(x) for x in '$c'.split()]
@@ -245,16 +227,14 @@ vmctl get rv | grep -E "^(NIC 0|Vsock):"
 # --- The guest's last act: a guest->host vsock stream (figure), poweroff.
 "$PY" -c "import socket; socket.create_connection(('10.78.0.2', 5009), timeout=10).close()" \
   || fail "connect to the guest's port 5009"
-wait_console "VSEND-DONE" 120
+wait_console rv "VSEND-DONE" 120
 for _ in $(seq 40); do grep -q "^sink bytes=$((VSEND << 20)) " "$WORK/sink.log" && break; sleep 0.5; done
 grep -q "^sink bytes=$((VSEND << 20)) " "$WORK/sink.log" \
   && pass "vsock guest->host stream: $(grep '^sink' "$WORK/sink.log" | tail -1)" \
   || fail "vsock stream: $(tail -2 "$WORK/sink.log")"
-end=$((SECONDS + 60))
-until [ "$(state state)" = SHUTOFF ] || [ $SECONDS -gt $end ]; do sleep 0.5; done
-[ "$(state state)" = SHUTOFF ] && [ "$(state reason)" = GUEST_SHUTDOWN ] \
+wait_state rv SHUTOFF 60 && [ "$(status_of rv reason)" = GUEST_SHUTDOWN ] \
   && pass "guest poweroff -> SHUTOFF/GUEST_SHUTDOWN" \
-  || fail "poweroff: state=$(state state) reason=$(state reason) msg=$(state message)"
+  || fail "poweroff: state=$(status_of rv state) reason=$(status_of rv reason) msg=$(status_of rv message)"
 for _ in $(seq 20); do ip link show "$TAP" >/dev/null 2>&1 || break; sleep 0.25; done
 ip link show "$TAP" >/dev/null 2>&1 && fail "tap $TAP left after the VM ended" \
   || pass "tap $TAP removed"

@@ -13,29 +13,10 @@ R="${TEST_SRCDIR:-}/vmm"
 [ -d "$R/api" ] || R="$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin"
 BIN="$R"
 rv_fixture_or_skip "$BIN/vmm/worker/vmm-worker"
-RUN="$(mktemp -d /tmp/rv_daemon.XXXXXX)"
-WORK="${TEST_TMPDIR:-$RUN}"
-SOCK="$RUN/vmmd.sock"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-vmctl() { "$BIN/tools/vmctl/vmctl" --socket "$SOCK" "$@"; }
-field() { vmctl --json get "$1" 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['status'].get('$2', ''))" 2>/dev/null; }
-wait_state() {  # wait_state VM STATE SECONDS
-  local end=$((SECONDS + $3))
-  while [ "$SECONDS" -le "$end" ]; do
-    [ "$(field "$1" state)" = "$2" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
-"$BIN/api/vmmd" --socket="$SOCK" --state-dir="$RUN/state" \
-  --worker="$BIN/vmm/worker/vmm-worker" 2>"$WORK/vmmd.log" &
-DAEMON=$!
-CONSOLE=
-trap 'kill $CONSOLE 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
+WORK="${TEST_TMPDIR:-$(mktemp -d /tmp/rv_daemon.XXXXXX)}"
+VMMD="$BIN/api/vmmd" WORKER="$BIN/vmm/worker/vmm-worker" VMCTL="$BIN/tools/vmctl/vmctl"
+. "$(dirname "$0")/../linux/daemon_helpers.sh"
+start_vmmd
 
 # KVM cannot run riscv64 here: refused, naming the field.
 out=$(vmctl create rvkvm --arch riscv64 --accel kvm --memory-mib 256 --kernel "$FIX/Image" 2>&1)
@@ -46,9 +27,8 @@ vmctl create rv --arch riscv64 --vcpus 2 --memory-mib 256 --kernel "$FIX/Image" 
   --initrd "$FIX/init.cpio" >/dev/null || fail "create rv"
 t0=$SECONDS
 vmctl start rv >/dev/null || fail "start rv"
-(sleep 600 | vmctl console rv --replay --timeout-ms 300000 > "$WORK/rv.console" 2>&1) &
-CONSOLE=$!
-acc=$(field rv accelerator)
+attach_console rv
+acc=$(status_of rv accelerator)
 [ "$acc" = TCG ] && pass "GetVm reports accelerator TCG" || fail "accelerator: '$acc'"
 # Pause as soon as the kernel prints, check the console stands still.
 end=$((SECONDS + 170))
@@ -58,7 +38,7 @@ if vmctl pause rv >/dev/null && wait_state rv PAUSED 30; then
   [ "$n1" = "$n2" ] && pass "paused: console still" || fail "console grew while paused ($n1 -> $n2)"
   vmctl resume rv >/dev/null && wait_state rv RUNNING 30 && pass "resumed" || fail "resume"
 else
-  fail "pause: state $(field rv state)"
+  fail "pause: state $(status_of rv state)"
 fi
 end=$((SECONDS + 170))
 until grep -aq "VMM-RISCV-INIT-MARKER" "$WORK/rv.console" 2>/dev/null || [ $SECONDS -gt $end ]; do sleep 0.5; done
@@ -67,10 +47,10 @@ if grep -aq "VMM-RISCV-INIT-MARKER nproc=2" "$WORK/rv.console"; then
 else
   fail "no marker; console tail: $(tail -c 800 "$WORK/rv.console")"
 fi
-if wait_state rv SHUTOFF 90 && [ "$(field rv reason)" = GUEST_SHUTDOWN ]; then
+if wait_state rv SHUTOFF 90 && [ "$(status_of rv reason)" = GUEST_SHUTDOWN ]; then
   pass "guest poweroff -> SHUTOFF/GUEST_SHUTDOWN"
 else
-  fail "poweroff: state=$(field rv state) reason=$(field rv reason) msg=$(field rv message)"
+  fail "poweroff: state=$(status_of rv state) reason=$(status_of rv reason) msg=$(status_of rv message)"
   grep -v unclaimed_access "$WORK/vmmd.log" | tail -5 | cut -c1-300
 fi
 [ $failures -eq 0 ] && echo PASS || echo "$failures failure(s)"

@@ -18,37 +18,13 @@ R="${TEST_SRCDIR:-}/vmm"
 REF="$(dirname "$0")/../../tools/riscv-fixture/init_ref.py"
 BIN="$R"
 rv_fixture_or_skip "$BIN/vmm/worker/vmm-worker"
-RUN="$(mktemp -d /tmp/rv_disk.XXXXXX)"
-WORK="${TEST_TMPDIR:-$RUN}"
-SOCK="$RUN/vmmd.sock"
+WORK="${TEST_TMPDIR:-$(mktemp -d /tmp/rv_disk.XXXXXX)}"
 MIB=8
 SEED=$(( (RANDOM << 30) ^ (RANDOM << 15) ^ RANDOM ))
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-vmctl() { "$BIN/tools/vmctl/vmctl" --socket "$SOCK" "$@"; }
-field() { vmctl --json get "$1" 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['status'].get('$2', ''))" 2>/dev/null; }
 val() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" | head -1; }
-wait_console() {  # wait_console REGEX SECONDS
-  local end=$((SECONDS + $2))
-  until grep -aq "$1" "$WORK/console" 2>/dev/null || [ $SECONDS -gt $end ]; do sleep 0.5; done
-  grep -aq "$1" "$WORK/console"
-}
-wait_state() {  # wait_state VM STATE SECONDS
-  local end=$((SECONDS + $3))
-  while [ "$SECONDS" -le "$end" ]; do
-    [ "$(field "$1" state)" = "$2" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
-"$BIN/api/vmmd" --socket="$SOCK" --state-dir="$RUN/state" \
-  --worker="$BIN/vmm/worker/vmm-worker" 2>"$WORK/vmmd.log" &
-DAEMON=$!
-CONSOLE=
-trap 'kill $CONSOLE 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
+VMMD="$BIN/api/vmmd" WORKER="$BIN/vmm/worker/vmm-worker" VMCTL="$BIN/tools/vmctl/vmctl"
+. "$(dirname "$0")/../linux/daemon_helpers.sh"
+start_vmmd
 
 IMG="$WORK/disk.img"
 rm -f "$IMG" && truncate -s 16M "$IMG"
@@ -58,37 +34,36 @@ vmctl create rvdisk --arch riscv64 --vcpus 1 --memory-mib 256 --kernel "$FIX/Ima
   || fail "create rvdisk"
 t0=$SECONDS
 vmctl start rvdisk >/dev/null || fail "start rvdisk"
-(sleep 600 | vmctl console rvdisk --replay --timeout-ms 400000 > "$WORK/console" 2>&1) &
-CONSOLE=$!
+attach_console rvdisk
 
-if wait_console "^VMM-DISK-WRITTEN" 200; then
-  line=$(grep -a "^VMM-DISK-WRITTEN" "$WORK/console" | head -1)
+if wait_console rvdisk "^VMM-DISK-WRITTEN" 200; then
+  line=$(grep -a "^VMM-DISK-WRITTEN" "$WORK/rvdisk.console" | head -1)
   pass "boot 1 wrote after $((SECONDS - t0)) s: $line"
 else
-  fail "no VMM-DISK-WRITTEN; console tail: $(tail -c 800 "$WORK/console")"
+  fail "no VMM-DISK-WRITTEN; console tail: $(tail -c 800 "$WORK/rvdisk.console")"
 fi
-guest_sha=$(grep -a "^VMM-DISK-WRITTEN" "$WORK/console" | head -1 | val sha256 | tr -d '\r')
+guest_sha=$(grep -a "^VMM-DISK-WRITTEN" "$WORK/rvdisk.console" | head -1 | val sha256 | tr -d '\r')
 
-if wait_console "^VMM-DISK-VERIFIED" 200; then
-  line=$(grep -a "^VMM-DISK-VERIFIED" "$WORK/console" | head -1 | tr -d '\r')
+if wait_console rvdisk "^VMM-DISK-VERIFIED" 200; then
+  line=$(grep -a "^VMM-DISK-VERIFIED" "$WORK/rvdisk.console" | head -1 | tr -d '\r')
   if grep -q "ok=1 .*sha256=$guest_sha .*mismatched_bytes=0" <<<"$line"; then
     pass "boot 2 verified: $line"
   else
     fail "boot 2: $line"
   fi
 else
-  fail "no VMM-DISK-VERIFIED (reboot -> restart?); state=$(field rvdisk state) boot_count=$(field rvdisk boot_count); console tail: $(tail -c 800 "$WORK/console")"
+  fail "no VMM-DISK-VERIFIED (reboot -> restart?); state=$(status_of rvdisk state) boot_count=$(status_of rvdisk boot_count); console tail: $(tail -c 800 "$WORK/rvdisk.console")"
 fi
-n=$(grep -ac "^VMM-RISCV-INIT-MARKER" "$WORK/console")
+n=$(grep -ac "^VMM-RISCV-INIT-MARKER" "$WORK/rvdisk.console")
 [ "$n" = 2 ] && pass "two boots on the console" || fail "$n init markers on the console, want 2"
 
-if wait_state rvdisk SHUTOFF 90 && [ "$(field rvdisk reason)" = GUEST_SHUTDOWN ]; then
+if wait_state rvdisk SHUTOFF 90 && [ "$(status_of rvdisk reason)" = GUEST_SHUTDOWN ]; then
   pass "guest poweroff -> SHUTOFF/GUEST_SHUTDOWN after $((SECONDS - t0)) s"
 else
-  fail "poweroff: state=$(field rvdisk state) reason=$(field rvdisk reason) msg=$(field rvdisk message)"
+  fail "poweroff: state=$(status_of rvdisk state) reason=$(status_of rvdisk reason) msg=$(status_of rvdisk message)"
   grep -v unclaimed_access "$WORK/vmmd.log" | tail -5 | cut -c1-300
 fi
-bc=$(field rvdisk boot_count)
+bc=$(status_of rvdisk boot_count)
 [ "$bc" = 2 ] && pass "guest reboot restarted the machine: boot_count 2" || fail "boot_count '$bc', want 2"
 
 # The host's view of the image, independent of the guest.

@@ -128,6 +128,40 @@ double ConnectRate(int n) {
   return n / Seconds(t0);
 }
 
+// Guest REQUEST -> device connects to <uds>_P (a host thread accepts and
+// closes) -> RESPONSE; then the guest's SHUTDOWN and the device's RST.
+double GuestConnectRate(int n) {
+  auto rig = MakeRig();
+  const std::string path = rig->uds() + "_5";
+  auto l = Listen(path);
+  Die(l.status(), "listen");
+  std::thread acceptor([&] {
+    for (int i = 0; i < n; ++i) Fd c(::accept(l->get(), nullptr, nullptr));
+  });
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    const uint32_t port = 40000 + static_cast<uint32_t>(i);
+    Die(rig->Send(rig->Hdr(kVsockOpRequest, port, 5)), "request");
+    for (;;) {  // RESPONSE, and perhaps the SHUTDOWN of the host's close.
+      auto p = rig->Recv();
+      Die(p.status(), "response");
+      if (p->hdr.op == kVsockOpResponse) break;
+    }
+    VsockHdr sh = rig->Hdr(kVsockOpShutdown, port, 5);
+    sh.flags = kVsockShutdownRcv | kVsockShutdownSend;
+    Die(rig->Send(sh), "shutdown");
+    for (;;) {
+      auto p = rig->Recv();
+      Die(p.status(), "rst");
+      if (p->hdr.op == kVsockOpRst) break;
+    }
+  }
+  const double rate = n / Seconds(t0);
+  acceptor.join();
+  ::unlink(path.c_str());
+  return rate;
+}
+
 double UnixPairThroughput(size_t bytes) {
   int sv[2];
   ::socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
@@ -181,12 +215,16 @@ int main(int argc, char** argv) {
   }
   const size_t bytes = mib << 20;
   const double h2g = HostToGuest(bytes), g2h = GuestToHost(bytes), pair = UnixPairThroughput(bytes);
-  const double rate = ConnectRate(conns), urate = UnixConnectRate(conns);
+  const double rate = ConnectRate(conns), grate = GuestConnectRate(conns);
+  const double urate = UnixConnectRate(conns);
   std::printf("host->guest stream   %8.1f MiB/s\n", h2g);
   std::printf("guest->host stream   %8.1f MiB/s\n", g2h);
   std::printf("unix socketpair      %8.1f MiB/s   (ratio h2g %.2f, g2h %.2f)\n", pair, h2g / pair,
               g2h / pair);
-  std::printf("vsock connect setup  %8.0f conn/s\n", rate);
-  std::printf("unix connect+line    %8.0f conn/s   (ratio %.2f)\n", urate, rate / urate);
+  std::printf("vsock connect setup  %8.0f conn/s   (host CONNECT -> OK, close, RST)\n", rate);
+  std::printf("vsock guest connect  %8.0f conn/s   (REQUEST -> RESPONSE, SHUTDOWN -> RST)\n",
+              grate);
+  std::printf("unix connect+line    %8.0f conn/s   (ratio host %.2f, guest %.2f)\n", urate,
+              rate / urate, grate / urate);
   return 0;
 }

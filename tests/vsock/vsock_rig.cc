@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "vmm/base/errno_status.h"
+#include "vmm/base/status_macros.h"
 
 namespace vmm {
 namespace virtio {
@@ -138,7 +139,7 @@ absl::StatusOr<VsockPacket> VsockRig::Recv(std::chrono::milliseconds timeout) {
   return p;
 }
 
-absl::StatusOr<Fd> HostConnect(const std::string& uds, uint32_t port) {
+absl::StatusOr<Fd> ConnectUnix(const std::string& uds) {
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return ErrnoStatus("socket");
   sockaddr_un addr{};
@@ -147,8 +148,12 @@ absl::StatusOr<Fd> HostConnect(const std::string& uds, uint32_t port) {
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     return ErrnoStatus(absl::StrCat("connect ", uds));
   }
-  absl::Status s = WriteAll(fd.get(), absl::StrCat("CONNECT ", port, "\n"));
-  if (!s.ok()) return s;
+  return fd;
+}
+
+absl::StatusOr<Fd> HostConnect(const std::string& uds, uint32_t port) {
+  ASSIGN_OR_RETURN(Fd fd, ConnectUnix(uds));
+  RETURN_IF_ERROR(WriteAll(fd.get(), absl::StrCat("CONNECT ", port, "\n")));
   return fd;
 }
 

@@ -72,6 +72,8 @@ class VsockRig {
 // Host side helpers (real unix sockets).
 // Connects to `uds`, sends "CONNECT <port>\n"; does not wait for OK.
 absl::StatusOr<Fd> HostConnect(const std::string& uds, uint32_t port);
+// A connected unix socket to `uds`, nothing written.
+absl::StatusOr<Fd> ConnectUnix(const std::string& uds);
 // Reads one "\n"-terminated line (byte by byte, so no stream data is eaten).
 absl::StatusOr<std::string> ReadLine(
     int fd, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));

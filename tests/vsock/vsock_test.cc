@@ -95,6 +95,36 @@ TEST(VsockTest, HostToGuestDataBothWays) {
   EXPECT_EQ(c.tx_bytes, down.size());
 }
 
+// The CONNECT line read at accept (already there) and through epoll (late,
+// in pieces): both reach the guest as one REQUEST with the right port.
+TEST(VsockTest, ConnectLineEarlyLateAndSplit) {
+  auto rig = MakeRig();
+  ASSERT_NE(rig, nullptr);
+  absl::StatusOr<Fd> early = HostConnect(rig->uds(), 700);
+  ASSERT_TRUE(early.ok()) << early.status();
+  absl::StatusOr<VsockPacket> req = rig->Recv();
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(req->hdr.op, kVsockOpRequest);
+  EXPECT_EQ(req->hdr.dst_port, 700u);
+
+  absl::StatusOr<Fd> late = ConnectUnix(rig->uds());
+  ASSERT_TRUE(late.ok()) << late.status();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Accepted with no line yet.
+  for (const char* piece : {"CONN", "ECT 7", "01\n"}) {
+    ASSERT_TRUE(WriteAll(late->get(), piece).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  req = rig->Recv();
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(req->hdr.op, kVsockOpRequest);
+  EXPECT_EQ(req->hdr.dst_port, 701u);
+  ASSERT_TRUE(rig->Send(rig->Hdr(kVsockOpResponse, 701, req->hdr.src_port)).ok());
+  absl::StatusOr<std::string> ok = ReadLine(late->get());
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(*ok, absl::StrCat("OK ", req->hdr.src_port));
+  EXPECT_EQ(rig->device().counters().connections_total, 2u);
+}
+
 TEST(VsockTest, GuestToHostListener) {
   auto rig = MakeRig();
   ASSERT_NE(rig, nullptr);

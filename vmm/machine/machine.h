@@ -103,8 +103,9 @@ struct NetDeviceCounters {
 };
 
 // Device counters for GetVm, each list in spec order. Plain values: the
-// worker copies them into the control protocol. NICs and vsock join here
-// beside disks.
+// worker copies them into the control protocol. Machines report disks in
+// Counters() and NICs/vsock in NetCounters(); the worker's VmRunner merges
+// both into one MachineCounters (one path to GetVm for every device).
 struct DiskCounterValues {
   uint64_t read_requests = 0;
   uint64_t write_requests = 0;
@@ -115,6 +116,9 @@ struct DiskCounterValues {
 };
 struct MachineCounters {
   std::vector<DiskCounterValues> disks;
+  std::vector<NicCounterValues> nics;
+  bool has_vsock = false;
+  VsockCounterValues vsock;
 };
 
 // Why a machine stopped running.

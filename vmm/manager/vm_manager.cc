@@ -191,21 +191,29 @@ absl::StatusOr<v1::Vm> VmManager::Get(const v1::VmRef& ref) {
   ASSIGN_OR_RETURN(std::shared_ptr<Record> rec, Find(ref));
   ASSIGN_OR_RETURN(v1::Vm vm, Snapshot(rec));
   FillCounters(rec, &vm);
-  AddNetCounters(rec, &vm);
   return vm;
 }
 
 void VmManager::FillCounters(const std::shared_ptr<Record>& rec, v1::Vm* vm) {
-  // One entry per spec disk; zeros unless a worker runs and answers.
-  MachineCounters counters;
+  // The one path of every device's counters (disks, NICs, vsock): a running
+  // worker's GetCounters, else what its last answer or exit record said.
+  // One entry per spec disk and NIC; zeros when nothing was reported.
   const v1::State state = vm->status().state();
   std::shared_ptr<worker::WorkerClient> client = ClientOf(rec);
   if (client != nullptr && (state == v1::RUNNING || state == v1::PAUSED)) {
     absl::StatusOr<MachineCounters> got = client->GetCounters(absl::Seconds(2));
-    if (got.ok()) counters = std::move(*got);
+    if (got.ok()) {
+      absl::MutexLock lock(&mu_);
+      rec->last_counters = std::move(*got);
+    }
+  }
+  MachineCounters counters;
+  {
+    absl::MutexLock lock(&mu_);
+    counters = rec->last_counters;
   }
   v1::DeviceCounters* out = vm->mutable_counters();
-  out->clear_disks();
+  out->Clear();
   for (int i = 0; i < vm->spec().disks_size(); ++i) {
     v1::BlockCounters* d = out->add_disks();
     if (static_cast<size_t>(i) >= counters.disks.size()) continue;
@@ -216,6 +224,27 @@ void VmManager::FillCounters(const std::shared_ptr<Record>& rec, v1::Vm* vm) {
     d->set_write_bytes(c.write_bytes);
     d->set_flushes(c.flushes);
     d->set_errors(c.errors);
+  }
+  for (int i = 0; i < vm->spec().nics_size(); ++i) {
+    v1::NicCounters* o = out->add_nics();
+    o->set_tap(vm->spec().nics(i).tap());
+    if (static_cast<size_t>(i) >= counters.nics.size()) continue;
+    const NicCounterValues& n = counters.nics[static_cast<size_t>(i)];
+    if (!n.tap.empty()) o->set_tap(n.tap);
+    o->set_rx_packets(n.rx_packets);
+    o->set_rx_bytes(n.rx_bytes);
+    o->set_tx_packets(n.tx_packets);
+    o->set_tx_bytes(n.tx_bytes);
+    o->set_rx_dropped(n.rx_dropped);
+    o->set_tx_dropped(n.tx_dropped);
+    o->set_rate_limited(n.rate_limited);
+  }
+  if (vm->spec().has_vsock() || counters.has_vsock) {
+    v1::VsockCounters* v = out->mutable_vsock();
+    const bool live = state == v1::RUNNING || state == v1::PAUSED;
+    v->set_connections(live ? static_cast<uint32_t>(counters.vsock.connections) : 0);
+    v->set_rx_bytes(counters.vsock.rx_bytes);
+    v->set_tx_bytes(counters.vsock.tx_bytes);
   }
 }
 
@@ -254,6 +283,7 @@ absl::StatusOr<v1::Vm> VmManager::Start(const v1::VmRef& ref) {
     }
     rec->starting = true;
     rec->stop_intent = StopIntent::kNone;
+    rec->last_counters = MachineCounters();
     rec->vm.mutable_status()->set_boot_count(0);
     rec->vm.mutable_status()->set_accelerator(v1::AUTO);
     rec->client = worker::WorkerClient::Create(absl::StrCat(dir, "/", worker::kControlSocket));

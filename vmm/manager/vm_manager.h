@@ -124,8 +124,6 @@ class VmManager {
   void JoinMonitor(const std::shared_ptr<Record>& rec) ABSL_LOCKS_EXCLUDED(mu_);
   // vm_net.cc: a guest CID or vsock socket another VM of this daemon has.
   absl::Status CheckVsockFree(const v1::VmSpec& spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Adds the worker's NIC and vsock counters to `vm` (if it runs).
-  void AddNetCounters(const std::shared_ptr<Record>& rec, v1::Vm* vm) ABSL_LOCKS_EXCLUDED(mu_);
   // The worker's net control, for a VM that runs; FAILED_PRECONDITION else.
   absl::StatusOr<std::string> LiveControlSocket(const std::shared_ptr<Record>& rec)
       ABSL_LOCKS_EXCLUDED(mu_);

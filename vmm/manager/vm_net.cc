@@ -1,5 +1,5 @@
 // VmManager, part three: the network devices of a VM (virtio-net rate
-// limits, vsock capture, their counters) and the host-wide uniqueness of
+// limits, vsock capture) and the host-wide uniqueness of
 // vsock CIDs and sockets.
 
 #include <fcntl.h>
@@ -21,7 +21,6 @@ namespace vmm::manager {
 namespace {
 
 constexpr absl::Duration kNetCallTimeout = absl::Seconds(5);
-constexpr absl::Duration kCountersTimeout = absl::Seconds(3);
 
 RateLimitConfig ToConfig(const v1::RateLimit& r) {
   RateLimitConfig c;
@@ -141,33 +140,6 @@ absl::StatusOr<Fd> VmManager::OpenCaptureStream(const v1::VmRef& ref) {
   ::unlink(fifo.c_str());
   RETURN_IF_ERROR(Annotate(s, rec->vm.spec().name()));
   return fd;
-}
-
-void VmManager::AddNetCounters(const std::shared_ptr<Record>& rec, v1::Vm* vm) {
-  if (vm->spec().nics_size() == 0 && !vm->spec().has_vsock()) return;
-  absl::StatusOr<std::string> socket = LiveControlSocket(rec);
-  if (!socket.ok()) return;
-  absl::StatusOr<NetDeviceCounters> c =
-      worker::NetControlClient::Create(*socket)->GetCounters(kCountersTimeout);
-  if (!c.ok()) return;  // Counters are best effort; the state is what matters.
-  v1::DeviceCounters* out = vm->mutable_counters();
-  for (const NicCounterValues& n : c->nics) {
-    v1::NicCounters* o = out->add_nics();
-    o->set_tap(n.tap);
-    o->set_rx_packets(n.rx_packets);
-    o->set_rx_bytes(n.rx_bytes);
-    o->set_tx_packets(n.tx_packets);
-    o->set_tx_bytes(n.tx_bytes);
-    o->set_rx_dropped(n.rx_dropped);
-    o->set_tx_dropped(n.tx_dropped);
-    o->set_rate_limited(n.rate_limited);
-  }
-  if (c->has_vsock || vm->spec().has_vsock()) {
-    v1::VsockCounters* v = out->mutable_vsock();
-    v->set_connections(static_cast<uint32_t>(c->vsock.connections));
-    v->set_rx_bytes(c->vsock.rx_bytes);
-    v->set_tx_bytes(c->vsock.tx_bytes);
-  }
 }
 
 }  // namespace vmm::manager

@@ -38,6 +38,10 @@ struct VmManager::Record {
   StopIntent stop_intent = StopIntent::kNone;
   std::shared_ptr<worker::WorkerClient> client;
   std::shared_ptr<worker::StatusWatch> watch;  // For cancellation at shutdown.
+  // The newest device counters of the current (or last) worker: from its
+  // answers while it runs, then from its exit record, so that GetVm keeps
+  // them after SHUTOFF/CRASHED. Cleared by StartVm.
+  MachineCounters last_counters;
   std::thread monitor;
 };
 

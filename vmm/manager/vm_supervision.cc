@@ -68,6 +68,7 @@ void VmManager::LoadAndAdopt() {
     FinalStatus final = DecideFinalStatus(exit, exit.ok() ? exit->pid : 0, false, false, false,
                                           "ended while the daemon was down (no exit record)");
     absl::MutexLock lock(&mu_);
+    if (exit.ok()) rec->last_counters = exit->counters;
     rec->vm.mutable_status()->set_worker_pid(0);
     SetStatus(rec.get(), final.state, final.reason, final.message);
   }
@@ -209,6 +210,7 @@ void VmManager::Finalize(const std::shared_ptr<Record>& rec, uint64_t generation
     rec->vm.mutable_status()->set_boot_count(exit->boot_count);
     SetStatus(rec.get(), v1::RUNNING, v1::BOOTED, "");
   }
+  if (exit.ok() && exit->pid == pid) rec->last_counters = exit->counters;
   rec->starting = false;
   rec->worker_alive = false;
   rec->pid = 0;

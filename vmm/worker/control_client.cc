@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "vmm/worker/control.grpc.pb.h"
+#include "vmm/worker/counters_proto.h"
 #include "vmm/worker/files.h"
 #include "vmm/worker/layout.h"
 
@@ -153,18 +154,7 @@ class GrpcWorkerClient : public WorkerClient {
     Counters reply;
     grpc::Status s = stub_->GetCounters(&ctx, Empty(), &reply);
     if (!s.ok()) return FromGrpc(s, "worker GetCounters");
-    MachineCounters out;
-    for (const DiskCounters& d : reply.disks()) {
-      DiskCounterValues v;
-      v.read_requests = d.read_requests();
-      v.write_requests = d.write_requests();
-      v.read_bytes = d.read_bytes();
-      v.write_bytes = d.write_bytes();
-      v.flushes = d.flushes();
-      v.errors = d.errors();
-      out.disks.push_back(v);
-    }
-    return out;
+    return CountersFromProto(reply);
   }
 
   absl::StatusOr<std::unique_ptr<StatusWatch>> WatchStatus(
@@ -255,6 +245,7 @@ absl::StatusOr<WorkerExit> ReadWorkerExit(const std::string& vm_dir) {
   out.message = record.message();
   out.boot_count = record.boot_count();
   out.pid = record.pid();
+  out.counters = CountersFromProto(record.counters());
   return out;
 }
 

@@ -77,6 +77,7 @@ struct WorkerExit {
   std::string message;
   uint32_t boot_count = 0;
   int pid = 0;
+  MachineCounters counters;  // Totals over all boots (empty in old records).
 };
 absl::StatusOr<WorkerExit> ReadWorkerExit(const std::string& vm_dir);
 

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "vmm/worker/counters_proto.h"
+
 namespace vmm::worker {
 namespace {
 
@@ -93,16 +95,7 @@ grpc::Status ControlService::Reboot(grpc::ServerContext*, const Empty*, WorkerSt
 }
 
 grpc::Status ControlService::GetCounters(grpc::ServerContext*, const Empty*, Counters* out) {
-  const MachineCounters c = runner_->Counters();
-  for (const DiskCounterValues& d : c.disks) {
-    DiskCounters* p = out->add_disks();
-    p->set_read_requests(d.read_requests);
-    p->set_write_requests(d.write_requests);
-    p->set_read_bytes(d.read_bytes);
-    p->set_write_bytes(d.write_bytes);
-    p->set_flushes(d.flushes);
-    p->set_errors(d.errors);
-  }
+  CountersToProto(runner_->Counters(), out);
   return grpc::Status::OK;
 }
 

@@ -22,6 +22,9 @@ struct FakeMachineControl {
   bool guest_exit = false;
   MachineExit guest_exit_value;
   std::string fail_build;  // Non-empty: BuildMachine fails with this.
+  // What the current machine's Counters()/NetCounters() report.
+  MachineCounters counters;
+  NetDeviceCounters net;
 };
 
 class FakeMachine : public Machine {
@@ -63,6 +66,14 @@ class FakeMachine : public Machine {
       ended_ = true;
     }
     return exit_;
+  }
+  MachineCounters Counters() const override {
+    absl::MutexLock lock(&control_->mu);
+    return control_->counters;
+  }
+  NetDeviceCounters NetCounters() const override {
+    absl::MutexLock lock(&control_->mu);
+    return control_->net;
   }
   void SendConsoleInput(absl::string_view bytes) override {
     console_(std::string("rx: ") + std::string(bytes) + "\n");

@@ -58,33 +58,6 @@ class GrpcNetControlClient : public NetControlClient {
     return FromGrpc(stub_->StopCapture(&ctx, req, &resp));
   }
 
-  absl::StatusOr<NetDeviceCounters> GetCounters(absl::Duration timeout) override {
-    grpc::ClientContext ctx;
-    SetDeadline(&ctx, timeout);
-    Empty req;
-    NetCounterSet resp;
-    grpc::Status s = stub_->GetNetCounters(&ctx, req, &resp);
-    if (!s.ok()) return FromGrpc(s);
-    NetDeviceCounters c;
-    for (const NicCounterSet& n : resp.nics()) {
-      NicCounterValues v;
-      v.tap = n.tap();
-      v.rx_packets = n.rx_packets();
-      v.rx_bytes = n.rx_bytes();
-      v.tx_packets = n.tx_packets();
-      v.tx_bytes = n.tx_bytes();
-      v.rx_dropped = n.rx_dropped();
-      v.tx_dropped = n.tx_dropped();
-      v.rate_limited = n.rate_limited();
-      c.nics.push_back(std::move(v));
-    }
-    c.has_vsock = resp.has_vsock();
-    c.vsock.connections = resp.vsock_connections();
-    c.vsock.rx_bytes = resp.vsock_rx_bytes();
-    c.vsock.tx_bytes = resp.vsock_tx_bytes();
-    return c;
-  }
-
  private:
   std::unique_ptr<WorkerNetControl::Stub> stub_;
 };

@@ -13,7 +13,7 @@
 namespace vmm::worker {
 
 // The daemon's side of a worker's WorkerNetControl service (rate limits,
-// vsock capture, counters), without gRPC types. Thread-safe.
+// vsock capture), without gRPC types. Thread-safe. Counters: WorkerClient.
 class NetControlClient {
  public:
   virtual ~NetControlClient() = default;
@@ -23,7 +23,6 @@ class NetControlClient {
                                  const RateLimitConfig& tx, absl::Duration timeout) = 0;
   virtual absl::Status StartCapture(const std::string& path, absl::Duration timeout) = 0;
   virtual absl::Status StopCapture(absl::Duration timeout) = 0;
-  virtual absl::StatusOr<NetDeviceCounters> GetCounters(absl::Duration timeout) = 0;
 };
 
 }  // namespace vmm::worker

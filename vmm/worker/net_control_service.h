@@ -7,8 +7,8 @@
 
 namespace vmm::worker {
 
-// WorkerNetControl: rate limits, vsock capture and counters of the network
-// devices, over NetBackends (what outlives a boot) and the running machine.
+// WorkerNetControl: rate limits and vsock capture of the network devices
+// (their counters: ControlService::GetCounters), over NetBackends (what outlives a boot) and the running machine.
 class NetControlService final : public WorkerNetControl::Service {
  public:
   NetControlService(VmRunner* runner, NetBackends* backends)
@@ -17,7 +17,6 @@ class NetControlService final : public WorkerNetControl::Service {
   grpc::Status UpdateNic(grpc::ServerContext*, const NicUpdate* req, Empty*) override;
   grpc::Status StartCapture(grpc::ServerContext*, const CaptureTarget* req, Empty*) override;
   grpc::Status StopCapture(grpc::ServerContext*, const Empty*, Empty*) override;
-  grpc::Status GetNetCounters(grpc::ServerContext*, const Empty*, NetCounterSet* out) override;
 
  private:
   VmRunner* const runner_;

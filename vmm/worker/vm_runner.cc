@@ -8,6 +8,8 @@
 namespace vmm::worker {
 namespace {
 
+// Sums `add` into `into`, list by list (spec order). vsock.connections is
+// "open now", so it is not summed: the caller adds the live machine's.
 void AddCounters(const MachineCounters& add, MachineCounters* into) {
   if (into->disks.size() < add.disks.size()) into->disks.resize(add.disks.size());
   for (size_t i = 0; i < add.disks.size(); ++i) {
@@ -20,6 +22,33 @@ void AddCounters(const MachineCounters& add, MachineCounters* into) {
     d.flushes += a.flushes;
     d.errors += a.errors;
   }
+  if (into->nics.size() < add.nics.size()) into->nics.resize(add.nics.size());
+  for (size_t i = 0; i < add.nics.size(); ++i) {
+    NicCounterValues& n = into->nics[i];
+    const NicCounterValues& a = add.nics[i];
+    if (!a.tap.empty()) n.tap = a.tap;  // A rebuilt machine may get a new tap fd, same name.
+    n.rx_packets += a.rx_packets;
+    n.rx_bytes += a.rx_bytes;
+    n.rx_dropped += a.rx_dropped;
+    n.tx_packets += a.tx_packets;
+    n.tx_bytes += a.tx_bytes;
+    n.tx_dropped += a.tx_dropped;
+    n.rate_limited += a.rate_limited;
+  }
+  into->has_vsock = into->has_vsock || add.has_vsock;
+  into->vsock.rx_bytes += add.vsock.rx_bytes;
+  into->vsock.tx_bytes += add.vsock.tx_bytes;
+}
+
+// One snapshot of every device of `machine`: disks from Counters(), NICs
+// and vsock from NetCounters().
+MachineCounters Snapshot(const Machine& machine) {
+  MachineCounters c = machine.Counters();
+  NetDeviceCounters net = machine.NetCounters();
+  c.nics = std::move(net.nics);
+  c.has_vsock = net.has_vsock;
+  c.vsock = net.vsock;
+  return c;
 }
 
 }  // namespace
@@ -68,7 +97,8 @@ RunnerExit VmRunner::Run() {
         {{"boot", absl::StrCat(status().boot_count)}});
 
     MachineExit exit = machine->WaitForExit();
-    const MachineCounters final_counters = machine->Counters();
+    MachineCounters final_counters = Snapshot(*machine);
+    final_counters.vsock.connections = 0;  // All closed with the machine.
     bool rebuild = false;
     {
       absl::MutexLock lock(&mu_);
@@ -181,7 +211,11 @@ MachineCounters VmRunner::Counters() const {
     machine = machine_;
     total = past_counters_;
   }
-  if (machine != nullptr) AddCounters(machine->Counters(), &total);
+  if (machine != nullptr) {
+    const MachineCounters live = Snapshot(*machine);
+    AddCounters(live, &total);
+    total.vsock.connections = live.vsock.connections;
+  }
   return total;
 }
 

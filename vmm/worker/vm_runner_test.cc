@@ -71,6 +71,50 @@ TEST_F(VmRunnerTest, GuestRebootBuildsAFreshMachine) {
   EXPECT_EQ(control_.built, 3);
 }
 
+TEST_F(VmRunnerTest, CountersOfEveryDeviceSumOverReboots) {
+  auto result = StartAndWaitRunning();
+  auto report = [this](uint64_t disk_reads, uint64_t nic_rx, uint64_t connections) {
+    absl::MutexLock lock(&control_.mu);
+    control_.counters.disks = {DiskCounterValues{}};
+    control_.counters.disks[0].read_bytes = disk_reads;
+    NicCounterValues nic;
+    nic.tap = "tap0";
+    nic.rx_bytes = nic_rx;
+    nic.tx_packets = nic_rx / 10;
+    control_.net.nics = {nic};
+    control_.net.has_vsock = true;
+    control_.net.vsock = {connections, nic_rx * 2, 0};
+  };
+  report(10, 100, 2);
+  MachineCounters c = runner_.Counters();
+  ASSERT_EQ(c.nics.size(), 1u);
+  EXPECT_EQ(c.nics[0].rx_bytes, 100u);
+  EXPECT_EQ(c.vsock.connections, 2u);
+
+  // The first machine's final values join the second machine's own.
+  GuestExits(MachineExit::Kind::kReboot, "reset");
+  WaitFor(RunnerStatus::Phase::kRunning, 2);
+  report(5, 30, 1);
+  c = runner_.Counters();
+  ASSERT_EQ(c.disks.size(), 1u);
+  EXPECT_EQ(c.disks[0].read_bytes, 15u);
+  ASSERT_EQ(c.nics.size(), 1u);
+  EXPECT_EQ(c.nics[0].tap, "tap0");
+  EXPECT_EQ(c.nics[0].rx_bytes, 130u);
+  EXPECT_EQ(c.nics[0].tx_packets, 13u);
+  EXPECT_TRUE(c.has_vsock);
+  EXPECT_EQ(c.vsock.rx_bytes, 260u);
+  EXPECT_EQ(c.vsock.connections, 1u);  // Open now: not summed.
+
+  // After the end the totals stay; no connection is open.
+  runner_.Kill();
+  EXPECT_EQ(result.get().kind, RunnerExit::Kind::kStopped);
+  c = runner_.Counters();
+  ASSERT_EQ(c.nics.size(), 1u);
+  EXPECT_EQ(c.nics[0].rx_bytes, 130u);
+  EXPECT_EQ(c.vsock.connections, 0u);
+}
+
 TEST_F(VmRunnerTest, CrashCarriesTheMessage) {
   auto result = StartAndWaitRunning();
   GuestExits(MachineExit::Kind::kCrash, "triple fault at rip=0x1234");

@@ -16,6 +16,7 @@
 #include "vmm/worker/console_buffer.h"
 #include "vmm/worker/control.pb.h"
 #include "vmm/worker/control_service.h"
+#include "vmm/worker/counters_proto.h"
 #include "vmm/worker/files.h"
 #include "vmm/worker/layout.h"
 #include "vmm/worker/net_backends.h"
@@ -45,12 +46,13 @@ int ExitCodeFor(ExitRecord::Kind kind) {
 }
 
 int Finish(const std::string& vm_dir, ExitRecord::Kind kind, const std::string& message,
-           uint32_t boot_count) {
+           uint32_t boot_count, const MachineCounters& counters = {}) {
   ExitRecord record;
   record.set_kind(kind);
   record.set_message(message);
   record.set_boot_count(boot_count);
   record.set_pid(::getpid());
+  CountersToProto(counters, record.mutable_counters());
   std::string text;
   google::protobuf::TextFormat::PrintToString(record, &text);
   absl::Status s = AtomicWriteFile(absl::StrCat(vm_dir, "/", kExitFile), text);
@@ -200,7 +202,7 @@ int RunWorker(const std::string& vm_dir, const MachineFactory& factory) {
       kind = ExitRecord::START_FAILED;
       break;
   }
-  int code = Finish(vm_dir, kind, exit.message, exit.boot_count);
+  int code = Finish(vm_dir, kind, exit.message, exit.boot_count, runner.Counters());
   console.Close();
   service.BeginShutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

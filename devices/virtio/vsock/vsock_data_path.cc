@@ -82,9 +82,13 @@ bool VsockWorker::WriteRx(const ChainBuffers& bufs, const VsockHdr& hdr,
   std::vector<uint8_t> out(sizeof(hdr) + data.size());
   std::memcpy(out.data(), &hdr, sizeof(hdr));
   if (!data.empty()) std::memcpy(out.data() + sizeof(hdr), data.data(), data.size());
-  absl::Status s = WriteStream(*setup_.activation.memory, bufs.writable, out);
+  return WriteRxFramed(bufs, out);
+}
+
+bool VsockWorker::WriteRxFramed(const ChainBuffers& bufs, absl::Span<const uint8_t> packet) {
+  absl::Status s = WriteStream(*setup_.activation.memory, bufs.writable, packet);
   SplitQueue* q = queue(kVsockRxQueue);
-  if (s.ok()) s = q->AddUsed(bufs.head, static_cast<uint32_t>(out.size()));
+  if (s.ok()) s = q->AddUsed(bufs.head, static_cast<uint32_t>(packet.size()));
   if (!s.ok()) {
     Broken(std::string(s.message()));
     return false;
@@ -92,7 +96,9 @@ bool VsockWorker::WriteRx(const ChainBuffers& bufs, const VsockHdr& hdr,
   for (size_t i = 0; i < queues_.size(); ++i) {
     if (queues_[i].index == kVsockRxQueue) dirty_[i] = true;
   }
-  setup_.shared->Capture(hdr, data);
+  VsockHdr hdr;
+  std::memcpy(&hdr, packet.data(), sizeof(hdr));
+  setup_.shared->Capture(hdr, packet.subspan(sizeof(hdr)));
   return true;
 }
 
@@ -156,15 +162,18 @@ void VsockWorker::ProcessRx() {
     const Key key = MakeKey(c.local_port, c.peer_port);
     const uint64_t max = std::min<uint64_t>(
         {bufs->writable_bytes - sizeof(VsockHdr), c.peer_credit(), kMaxRxPayload});
-    tmp.resize(max);
-    const ssize_t n = ::recv(c.fd.get(), tmp.data(), max, MSG_DONTWAIT);
+    // The payload is received right behind room for its header: one copy
+    // into guest memory, no staging buffer per packet.
+    tmp.resize(sizeof(VsockHdr) + max);
+    const ssize_t n = ::recv(c.fd.get(), tmp.data() + sizeof(VsockHdr), max, MSG_DONTWAIT);
     if (n > 0) {
       VsockHdr hdr = MakeHdr(c, kVsockOpRw);
       hdr.len = static_cast<uint32_t>(n);
       c.last_sent_fwd_cnt = c.fwd_cnt;
       c.tx_cnt += static_cast<uint32_t>(n);
       setup_.shared->rx_bytes += static_cast<uint64_t>(n);
-      if (!WriteRx(*bufs, hdr, absl::Span<const uint8_t>(tmp.data(), n))) return;
+      std::memcpy(tmp.data(), &hdr, sizeof(hdr));
+      if (!WriteRxFramed(*bufs, absl::Span<const uint8_t>(tmp.data(), sizeof(hdr) + n))) return;
       rx_ready_.push_back(key);  // Round robin; stays queued while it has data.
       continue;
     }

@@ -208,10 +208,16 @@ void VsockWorker::AcceptHost() {
     if (!fd) return;
     if (pending_.size() >= kMaxPendingHost) continue;  // Closed: too many half-open.
     const int raw = fd.get();
+    pending_[raw] = std::make_unique<Pending>(Pending{std::move(fd), false});
+    // A client writes its CONNECT line right after connect(): most often it
+    // is already here, and the connection needs no epoll round trip.
+    ReadConnectLine(raw);
+    auto it = pending_.find(raw);
+    if (it == pending_.end()) continue;
     // Edge-triggered: a partial CONNECT line is peeked, not consumed, so a
     // level-triggered wait would spin until the rest arrives.
     Register(raw, EPOLLIN | EPOLLRDHUP | EPOLLET, kTagPending | static_cast<uint32_t>(raw));
-    pending_[raw] = std::make_unique<Pending>(Pending{std::move(fd)});
+    it->second->registered = true;
   }
 }
 
@@ -243,7 +249,7 @@ void VsockWorker::ReadConnectLine(int fd) {
     if (++next_host_port_ == 0xffffffffu) next_host_port_ = 1u << 30;
     key = MakeKey(next_host_port_, port);
   } while (conns_.contains(key));
-  ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  if (it->second->registered) ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
   auto c = std::make_unique<VsockConn>();
   c->fd = std::move(it->second->fd);
   pending_.erase(it);

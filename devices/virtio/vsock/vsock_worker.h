@@ -75,6 +75,7 @@ class VsockWorker {
 
   struct Pending {  // A host socket before its "CONNECT <port>\n".
     Fd fd;
+    bool registered = false;  // In epoll (the line was not there at accept).
   };
   struct Ctrl {  // A control packet waiting for an rx buffer.
     VsockHdr hdr;
@@ -104,6 +105,8 @@ class VsockWorker {
   void ResetConn(Key key, bool send_rst);
   bool CanAcceptTx() const;
   bool WriteRx(const ChainBuffers& bufs, const VsockHdr& hdr, absl::Span<const uint8_t> data);
+  // `packet` is a header followed by its payload.
+  bool WriteRxFramed(const ChainBuffers& bufs, absl::Span<const uint8_t> packet);
   void Dropped(const char* reason);
   void Broken(const std::string& reason);
   void NotifyDirty();

@@ -22,6 +22,14 @@
 //       Listens on TCP PORT (IPv4), accepts one connection and sends the same
 //       stream as `pattern` in 1 MiB writes, then closes: the guest->host
 //       transfer without busybox nc's 4 KiB pipe copies (a frame per copy).
+//   vsock_echo ctl PORT
+//       Benchmark server (tests/vsock/vsock_lab_bench.py): each connection
+//       sends one command line and gets its answer:
+//         "sink\n" + bytes to EOF  -> "sink bytes=N secs=S\n" (host->guest)
+//         "source N\n"             -> N bytes, then close   (guest->host)
+//         "connrate CID PORT N\n"  -> N sequential connect()+close() to
+//                                     CID:PORT, "connrate n=N ok=K secs=S\n"
+//         "stat\n"                 -> the clocksource and /proc/interrupts
 //   vsock_echo tcp-sink PORT
 //       Listens on TCP PORT, reads one connection to EOF in 1 MiB reads and
 //       prints "tcp_sink bytes=N secs=S" (host->guest rate without md5sum).
@@ -242,6 +250,101 @@ static int send_only(unsigned cid, unsigned port, size_t bytes) {
   return sent == bytes ? 0 : 1;
 }
 
+// One "ctl" command per connection (see the header); thread per connection.
+static int read_line(int fd, char *line, size_t cap) {
+  size_t n = 0;
+  while (n + 1 < cap) {
+    ssize_t r = read(fd, line + n, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    if (line[n] == '\n') break;
+    n++;
+  }
+  line[n] = 0;
+  return (int)n;
+}
+
+static double since(const struct timeval *t0) {
+  struct timeval t1;
+  gettimeofday(&t1, NULL);
+  return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_usec - t0->tv_usec) / 1e6;
+}
+
+static void *ctl_conn(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  static unsigned char zeros[65536];
+  char line[128], out[160];
+  unsigned cid = 0, port = 0, n = 0;
+  size_t bytes = 0;
+  if (read_line(fd, line, sizeof(line)) < 0) goto done;
+  if (strcmp(line, "sink") == 0) {
+    static __thread unsigned char buf[65536];
+    struct timeval t0;
+    gettimeofday(&t0, NULL);
+    size_t total = 0;
+    for (;;) {
+      ssize_t r = read(fd, buf, sizeof(buf));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      total += (size_t)r;
+    }
+    int len = snprintf(out, sizeof(out), "sink bytes=%zu secs=%.3f\n", total, since(&t0));
+    (void)!write(fd, out, (size_t)len);
+  } else if (sscanf(line, "source %zu", &bytes) == 1) {
+    while (bytes > 0) {
+      ssize_t w = write(fd, zeros, bytes < sizeof(zeros) ? bytes : sizeof(zeros));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) break;
+      bytes -= (size_t)w;
+    }
+  } else if (strcmp(line, "stat") == 0) {
+    // Interrupt counts per vector: the host diffs them around a transfer.
+    const char *files[] = {"/sys/devices/system/clocksource/clocksource0/current_clocksource",
+                           "/proc/interrupts"};
+    for (size_t f = 0; f < 2; f++) {
+      FILE *in = fopen(files[f], "r");
+      if (in == NULL) continue;
+      char b[4096];
+      size_t r;
+      while ((r = fread(b, 1, sizeof(b), in)) > 0) (void)!write(fd, b, r);
+      fclose(in);
+    }
+  } else if (sscanf(line, "connrate %u %u %u", &cid, &port, &n) == 3) {
+    struct timeval t0;
+    gettimeofday(&t0, NULL);
+    unsigned ok = 0;
+    for (unsigned i = 0; i < n; i++) {
+      int c = connect_vsock(cid, port);
+      if (c >= 0) {
+        ok++;
+        close(c);
+      }
+    }
+    int len = snprintf(out, sizeof(out), "connrate n=%u ok=%u secs=%.3f\n", n, ok, since(&t0));
+    (void)!write(fd, out, (size_t)len);
+  }
+done:
+  shutdown(fd, SHUT_WR);
+  close(fd);
+  return NULL;
+}
+
+static int ctl(unsigned port) {
+  int s = socket(AF_VSOCK, SOCK_STREAM, 0);
+  struct sockaddr_vm a = {.svm_family = AF_VSOCK, .svm_port = port, .svm_cid = VMADDR_CID_ANY};
+  if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 128) != 0) {
+    perror("vsock_echo ctl");
+    return 1;
+  }
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    if (c < 0) continue;
+    pthread_t t;
+    if (pthread_create(&t, NULL, ctl_conn, (void *)(intptr_t)c) == 0) pthread_detach(t);
+    else close(c);
+  }
+}
+
 static int pattern(size_t bytes) {
   enum { kPatternBlock = 1 << 20 };
   static unsigned char block[kPatternBlock];
@@ -361,6 +464,7 @@ int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "hold") == 0) return hold((unsigned)atoi(argv[2]));
   if (argc == 3 && strcmp(argv[1], "tcp-sink") == 0) return tcp_sink((unsigned)atoi(argv[2]));
   if (argc == 3 && strcmp(argv[1], "pattern") == 0) return pattern((size_t)atol(argv[2]));
+  if (argc == 3 && strcmp(argv[1], "ctl") == 0) return ctl((unsigned)atoi(argv[2]));
   if (argc == 3 && strcmp(argv[1], "serve") == 0) return serve((unsigned)atoi(argv[2]));
   if (argc == 6 && strcmp(argv[1], "client") == 0) {
     return client((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]),
