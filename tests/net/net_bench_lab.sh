@@ -1,0 +1,135 @@
+#!/bin/bash
+# Benchmark (printed figures, not a test): our virtio-net beside QEMU's
+# userspace virtio-net (vhost=off) on the identical tap setup, both VMs
+# booted side by side in tools/kvmlab and measured interleaved
+# (ours, QEMU, ours, QEMU...) so host load hits both alike. iperf3 3.12 in
+# the guest (copied into the initramfs with its libraries):
+#   tcp g2h / h2g   MB/s (iperf3 -R / forward, 128 KiB writes)
+#   udp64 g2h/h2g   64-byte UDP datagrams per second delivered (-u -b 0)
+# beside, per MB moved: KVM exits and injected interrupts of the VM (the
+# lab's /sys/kernel/debug/kvm/<pid>-<fd>), and the tap's frames and bytes.
+#   tests/net/net_bench_lab.sh [SECONDS] [ROUNDS]     (after bazel build of
+#   //api:vmmd //vmm/worker:vmm-worker //tools/vmctl; take the lab lock)
+set -u
+SECS="${1:-6}"; ROUNDS="${2:-2}"
+if [ -z "${NETBENCH_INNER:-}" ]; then
+  ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+  R="$ROOT/bazel-bin"
+  KERNEL="$(ls /boot/vmlinuz-* | sort -V | tail -1)"
+  KVER="${KERNEL##*/vmlinuz-}"
+  WORK="$(mktemp -d /tmp/netbench.XXXXXX)"
+  BIN="$WORK/bin"; mkdir -p "$BIN"
+  for f in api/vmmd vmm/worker/vmm-worker tools/vmctl/vmctl; do
+    cp "$(readlink -f "$R/$f")" "$BIN/" || { echo "missing $R/$f: bazel build it"; exit 1; }
+  done
+  command -v iperf3 >/dev/null || { echo "needs iperf3 (tools/setup.sh)"; exit 1; }
+  "$ROOT/tools/guest-initramfs/build.sh" "$BIN/init.cpio" --then hang \
+    --script "$ROOT/tests/net/net_bench_guest_script.sh" --modules virtio_pci,virtio_net \
+    --kernel-version "$KVER" --binaries "$(command -v iperf3)" >"$WORK/mkinitramfs.log" 2>&1 \
+    || { cat "$WORK/mkinitramfs.log"; exit 1; }
+  cp "$0" "$BIN/net_bench_lab.sh"
+  exec "$ROOT/tools/kvmlab/kvmlab" run --if-needed --env NETBENCH_INNER=1 --cpus 2 --mem 2048 \
+    --timeout 900 --share "$WORK" -- "$BIN/net_bench_lab.sh" "$SECS" "$ROUNDS" "$BIN" "$KERNEL" "$WORK"
+fi
+
+# ---- Inside the lab (a network namespace of its own).
+if [ -z "${NETBENCH_NETNS:-}" ]; then
+  NETBENCH_NETNS=1 exec unshare --net -- "$0" "$@"
+fi
+BIN="$3"; KERNEL="$4"; WORK="$5"
+PY=/usr/bin/python3
+ip link set lo up
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+RUN="$(mktemp -d /tmp/nb.XXXXXX)"
+SOCK="$RUN/vmmd.sock"
+vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
+field() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
+wait_file() { local end=$((SECONDS + $3)); while [ $SECONDS -le $end ]; do grep -aq "$2" "$1" 2>/dev/null && return 0; sleep 0.5; done; return 1; }
+"$BIN/vmmd" --socket="$SOCK" --state-dir="$RUN/state" --worker="$BIN/vmm-worker" 2>"$WORK/vmmd.log" &
+DAEMON=$!
+QPID=""
+trap 'kill $QPID 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+CMDLINE="console=ttyS0 quiet"
+
+# Ours: vmmd creates the tap in this namespace.
+ID=$(vmctl --json create nb --vcpus 2 --memory-mib 384 --kernel "$KERNEL" --initrd "$BIN/init.cpio" \
+  --cmdline "$CMDLINE" --nic "mac=52:54:00:77:00:02" | field 'd["id"]')
+TAP="vm${ID:0:8}n0"
+vmctl start nb >/dev/null || { echo "start failed"; exit 1; }
+ip addr add 10.77.0.1/24 dev "$TAP" && ip link set "$TAP" up
+(sleep 900 | vmctl console nb --replay --timeout-ms 900000 > "$WORK/ours.console" 2>&1) &
+OPID=$(vmctl --json get nb | field 'd["status"]["worker_pid"]')
+
+# QEMU: the same guest on a tap of the same setup, in a namespace of its own.
+unshare --net -- sh -c "ip link set lo up; ip tuntap add qtap0 mode tap && \
+  ip addr add 10.77.0.1/24 dev qtap0 && ip link set qtap0 up && \
+  exec qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 384 -nodefaults -no-user-config \
+  -nographic -serial file:$WORK/qemu.console -kernel $KERNEL -initrd $BIN/init.cpio \
+  -append '$CMDLINE' -netdev tap,id=n0,ifname=qtap0,script=no,downscript=no,vhost=off \
+  -device virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02" &
+QPID=$!
+wait_file "$WORK/ours.console" BENCH-READY 300 || { echo "ours not ready: $(tail -c 800 "$WORK/ours.console")"; exit 1; }
+wait_file "$WORK/qemu.console" BENCH-READY 300 || { echo "qemu not ready: $(tail -c 800 "$WORK/qemu.console")"; exit 1; }
+echo "both guests ready (ours worker pid $OPID, qemu pid $QPID)"
+
+# in_ns WHO CMD...: runs CMD in the network namespace of WHO's tap.
+in_ns() { local w=$1; shift; if [ "$w" = ours ]; then "$@"; else nsenter -t "$QPID" -n -- "$@"; fi; }
+tapdev() { [ "$1" = ours ] && echo "$TAP" || echo qtap0; }
+kvmdir() { ls -d /sys/kernel/debug/kvm/"$1"-* 2>/dev/null | head -1; }
+# snap WHO: "exits irq_injections tap_rx_pkts tap_rx_bytes tap_tx_pkts tap_tx_bytes"
+snap() {
+  local pid d; [ "$1" = ours ] && pid=$OPID || pid=$QPID
+  d=$(kvmdir "$pid")
+  echo "$(cat "$d/exits" 2>/dev/null || echo 0) $(cat "$d/irq_injections" 2>/dev/null || echo 0)" \
+    "$(in_ns "$1" ip -s -j link show "$(tapdev "$1")" | "$PY" -c "import json,sys; s=json.load(sys.stdin)[0]['stats64']; print(s['rx']['packets'], s['rx']['bytes'], s['tx']['packets'], s['tx']['bytes'])")"
+}
+# run WHO TEST: prints "value unit exits/MB irqs/MB frames/MB avg_frame_B"
+run() {
+  local who=$1 t=$2 a b j args
+  case $t in
+    tcp_g2h) args="-R" ;; tcp_h2g) args="" ;;
+    udp64_g2h) args="-R -u -l 64 -b 0" ;; udp64_h2g) args="-u -l 64 -b 0" ;;
+  esac
+  a=$(snap "$who")
+  j=$(in_ns "$who" timeout $((SECS + 30)) iperf3 -c 10.77.0.2 -t "$SECS" -J $args 2>&1)
+  b=$(snap "$who")
+  J="$j" "$PY" - "$t" "$a" "$b" <<'PY'
+import json, os, sys
+t, a, b = sys.argv[1], [int(x) for x in sys.argv[2].split()], [int(x) for x in sys.argv[3].split()]
+try:
+    j = json.loads(os.environ["J"])
+    e = j["end"]
+except Exception:
+    print("0 error 0 0 0 0"); sys.exit()
+d = [y - x for x, y in zip(a, b)]
+g2h = t.endswith("g2h")
+pk, by = (d[2], d[3]) if g2h else (d[4], d[5])   # tap rx = from the guest
+mb = max(by, 1) / 1e6
+if t.startswith("tcp"):
+    v, unit = e["sum_received"]["bits_per_second"] / 8e6, "MB/s"
+else:
+    s = e["sum"]
+    v, unit = (s["packets"] - s["lost_packets"]) / s["seconds"], "pps"
+print("%.2f %s %.0f %.0f %.0f %.0f" % (v, unit, d[0] / mb, d[1] / mb, pk / mb, by / max(pk, 1)))
+PY
+}
+TESTS="tcp_g2h tcp_h2g udp64_g2h udp64_h2g"
+declare -A RES
+for r in $(seq "$ROUNDS"); do
+  for t in $TESTS; do
+    for who in ours qemu; do
+      o=$(run "$who" "$t")
+      echo "round $r $t $who: $o  (load $(cut -d' ' -f1-3 /proc/loadavg))"
+      RES[$t.$who]="${RES[$t.$who]:-} ${o%% *}"
+    done
+  done
+done
+echo "== summary ($ROUNDS rounds of $SECS s, interleaved; lab load $(cut -d' ' -f1-3 /proc/loadavg))"
+for t in $TESTS; do
+  "$PY" -c "
+import statistics as st
+o=[float(x) for x in '${RES[$t.ours]}'.split()]; q=[float(x) for x in '${RES[$t.qemu]}'.split()]
+mo, mq = st.mean(o), st.mean(q)
+print('%-10s ours %8.2f  QEMU %8.2f  ratio %.2f   (ours %s; QEMU %s)' % ('$t', mo, mq, mo / max(mq, 1e-9), o, q))"
+done
