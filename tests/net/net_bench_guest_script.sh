@@ -7,5 +7,6 @@ i=0
 until ping -c 1 -W 1 10.77.0.1 >/dev/null 2>&1; do
   i=$((i + 1)); [ $i -ge 90 ] && break
 done
+echo "ping_tries=$i"
 mkdir -p /tmp
-iperf3 -s -D && echo "BENCH-READY" || echo "BENCH-FAILED"
+iperf3 -s -D -i 0 --logfile /dev/console && echo "BENCH-READY" || echo "BENCH-FAILED"

@@ -72,19 +72,28 @@ QPID=$!
 wait_file "$WORK/ours.console" BENCH-READY 300 || { echo "ours not ready: $(tail -c 800 "$WORK/ours.console")"; exit 1; }
 wait_file "$WORK/qemu.console" BENCH-READY 300 || { echo "qemu not ready: $(tail -c 800 "$WORK/qemu.console")"; exit 1; }
 echo "both guests ready (ours worker pid $OPID, qemu pid $QPID)"
+for who in ours qemu; do
+  in_ns "$who" ping -c 2 -W 3 10.77.0.2 >/dev/null 2>&1 && echo "$who: host pings the guest" \
+    || echo "$who: no ping reply from 10.77.0.2"
+done
 
 # in_ns WHO CMD...: runs CMD in the network namespace of WHO's tap.
 in_ns() { local w=$1; shift; if [ "$w" = ours ]; then "$@"; else nsenter -t "$QPID" -n -- "$@"; fi; }
 tapdev() { [ "$1" = ours ] && echo "$TAP" || echo qtap0; }
 kvmdir() { ls -d /sys/kernel/debug/kvm/"$1"-* 2>/dev/null | head -1; }
-# snap WHO: "exits irq_injections tap_rx_pkts tap_rx_bytes tap_tx_pkts tap_tx_bytes"
+# snap WHO: "exits irq_injections tap_rx_pkts tap_rx_bytes tap_tx_pkts
+# tap_tx_bytes io_exits mmio_exits halt_exits cpu_ticks" (cpu_ticks: the
+# VMM process's user+system time in the lab, vCPU threads included).
 snap() {
   local pid d; [ "$1" = ours ] && pid=$OPID || pid=$QPID
   d=$(kvmdir "$pid")
-  echo "$(cat "$d/exits" 2>/dev/null || echo 0) $(cat "$d/irq_injections" 2>/dev/null || echo 0)" \
-    "$(in_ns "$1" ip -s -j link show "$(tapdev "$1")" | "$PY" -c "import json,sys; s=json.load(sys.stdin)[0]['stats64']; print(s['rx']['packets'], s['rx']['bytes'], s['tx']['packets'], s['tx']['bytes'])")"
+  local k; k() { cat "$d/$1" 2>/dev/null || echo 0; }
+  local cpu; cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+  echo "$(k exits) $(k irq_injections)" \
+    "$(in_ns "$1" ip -s -j link show "$(tapdev "$1")" | "$PY" -c "import json,sys; s=json.load(sys.stdin)[0]['stats64']; print(s['rx']['packets'], s['rx']['bytes'], s['tx']['packets'], s['tx']['bytes'])")" \
+    "$(k io_exits) $(k mmio_exits) $(k halt_exits) $cpu"
 }
-# run WHO TEST: prints "value unit exits/MB irqs/MB frames/MB avg_frame_B"
+# run WHO TEST: prints "value unit" and the per-MB figures
 run() {
   local who=$1 t=$2 a b j args
   case $t in
@@ -92,7 +101,9 @@ run() {
     udp64_g2h) args="-R -u -l 64 -b 0" ;; udp64_h2g) args="-u -l 64 -b 0" ;;
   esac
   a=$(snap "$who")
-  j=$(in_ns "$who" timeout $((SECS + 30)) iperf3 -c 10.77.0.2 -t "$SECS" -J $args 2>&1)
+  echo "run $who $t" >&2
+  j=$(in_ns "$who" timeout -k 5 $((SECS + 30)) iperf3 -c 10.77.0.2 --connect-timeout 10000 \
+    -t "$SECS" -J $args 2>&1 | tee "$WORK/iperf3.$who.$t.json")
   b=$(snap "$who")
   J="$j" "$PY" - "$t" "$a" "$b" <<'PY'
 import json, os, sys
@@ -101,7 +112,7 @@ try:
     j = json.loads(os.environ["J"])
     e = j["end"]
 except Exception:
-    print("0 error 0 0 0 0"); sys.exit()
+    print("0 error"); sys.exit()
 d = [y - x for x, y in zip(a, b)]
 g2h = t.endswith("g2h")
 pk, by = (d[2], d[3]) if g2h else (d[4], d[5])   # tap rx = from the guest
@@ -111,9 +122,16 @@ if t.startswith("tcp"):
 else:
     s = e["sum"]
     v, unit = (s["packets"] - s["lost_packets"]) / s["seconds"], "pps"
-print("%.2f %s %.0f %.0f %.0f %.0f" % (v, unit, d[0] / mb, d[1] / mb, pk / mb, by / max(pk, 1)))
+print("%.2f %s exits/MB=%.0f irqs/MB=%.0f frames/MB=%.0f frame=%.0fB io/MB=%.0f mmio/MB=%.0f halt/MB=%.0f cpu_ms/MB=%.0f" % (
+    v, unit, d[0] / mb, d[1] / mb, pk / mb, by / max(pk, 1), d[6] / mb, d[7] / mb, d[8] / mb, d[9] * 10 / mb))
 PY
 }
+# Idle cost of each VM (both guests idle): exits/s and the VMM's CPU.
+ia=$(snap ours); iq=$(snap qemu); sleep 5; ib=$(snap ours); iqb=$(snap qemu)
+"$PY" -c "
+for who, a, b in (('ours', '$ia', '$ib'), ('qemu', '$iq', '$iqb')):
+    d = [int(y) - int(x) for x, y in zip(a.split(), b.split())]
+    print('idle %s: exits/s=%.0f irqs/s=%.0f io/s=%.0f mmio/s=%.0f halt/s=%.0f cpu=%.0f%%' % (who, d[0] / 5, d[1] / 5, d[6] / 5, d[7] / 5, d[8] / 5, d[9] * 10 / 5 / 10))"
 TESTS="tcp_g2h tcp_h2g udp64_g2h udp64_h2g"
 declare -A RES
 for r in $(seq "$ROUNDS"); do
