@@ -8,5 +8,8 @@ until ping -c 1 -W 1 10.77.0.1 >/dev/null 2>&1; do
   i=$((i + 1)); [ $i -ge 90 ] && break
 done
 echo "ping_tries=$i"
+echo "cpuidle=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null)/$(cat /sys/devices/system/cpu/cpu0/cpuidle/state*/name 2>/dev/null | tr '\n' ,)"
+echo "cmdline=$(cat /proc/cmdline)"
+echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 mkdir -p /tmp
 iperf3 -s -D -i 0 --logfile /dev/console && echo "BENCH-READY" || echo "BENCH-FAILED"

@@ -52,14 +52,18 @@ trap 'kill $QPID 2>/dev/null; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/de
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 CMDLINE="console=ttyS0 quiet"
 
-# Ours: vmmd creates the tap in this namespace.
-ID=$(vmctl --json create nb --vcpus 2 --memory-mib 384 --kernel "$KERNEL" --initrd "$BIN/init.cpio" \
-  --cmdline "$CMDLINE" --nic "mac=52:54:00:77:00:02" | field 'd["id"]')
-TAP="vm${ID:0:8}n0"
-vmctl start nb >/dev/null || { echo "start failed"; exit 1; }
-ip addr add 10.77.0.1/24 dev "$TAP" && ip link set "$TAP" up
-(sleep 900 | vmctl console nb --replay --timeout-ms 900000 > "$WORK/ours.console" 2>&1) &
-OPID=$(vmctl --json get nb | field 'd["status"]["worker_pid"]')
+# Ours: vmmd creates the tap in this namespace. start_ours NAME CMDLINE
+start_ours() {
+  local id
+  id=$(vmctl --json create "$1" --vcpus 2 --memory-mib 384 --kernel "$KERNEL" \
+    --initrd "$BIN/init.cpio" --cmdline "$2" --nic "mac=52:54:00:77:00:02" | field 'd["id"]')
+  TAP="vm${id:0:8}n0"
+  vmctl start "$1" >/dev/null || { echo "start $1 failed"; exit 1; }
+  ip addr add 10.77.0.1/24 dev "$TAP" && ip link set "$TAP" up
+  (sleep 900 | vmctl console "$1" --replay --timeout-ms 900000 > "$WORK/$1.console" 2>&1) &
+  OPID=$(vmctl --json get "$1" | field 'd["status"]["worker_pid"]')
+}
+start_ours nb "$CMDLINE"
 
 # QEMU: the same guest on a tap of the same setup, in a namespace of its own.
 unshare --net -- sh -c "ip link set lo up; ip tuntap add qtap0 mode tap && \
@@ -69,7 +73,7 @@ unshare --net -- sh -c "ip link set lo up; ip tuntap add qtap0 mode tap && \
   -append '$CMDLINE' -netdev tap,id=n0,ifname=qtap0,script=no,downscript=no,vhost=off \
   -device virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02" &
 QPID=$!
-wait_file "$WORK/ours.console" BENCH-READY 300 || { echo "ours not ready: $(tail -c 800 "$WORK/ours.console")"; exit 1; }
+wait_file "$WORK/nb.console" BENCH-READY 300 || { echo "ours not ready: $(tail -c 800 "$WORK/nb.console")"; exit 1; }
 wait_file "$WORK/qemu.console" BENCH-READY 300 || { echo "qemu not ready: $(tail -c 800 "$WORK/qemu.console")"; exit 1; }
 echo "both guests ready (ours worker pid $OPID, qemu pid $QPID)"
 for who in ours qemu; do
@@ -134,20 +138,36 @@ for who, a, b in (('ours', '$ia', '$ib'), ('qemu', '$iq', '$iqb')):
     print('idle %s: exits/s=%.0f irqs/s=%.0f io/s=%.0f mmio/s=%.0f halt/s=%.0f cpu=%.0f%%' % (who, d[0] / 5, d[1] / 5, d[6] / 5, d[7] / 5, d[8] / 5, d[9] * 10 / 5 / 10))"
 TESTS="tcp_g2h tcp_h2g udp64_g2h udp64_h2g"
 declare -A RES
-for r in $(seq "$ROUNDS"); do
-  for t in $TESTS; do
-    for who in ours qemu; do
-      o=$(run "$who" "$t")
-      echo "round $r $t $who: $o  (load $(cut -d' ' -f1-3 /proc/loadavg))"
-      RES[$t.$who]="${RES[$t.$who]:-} ${o%% *}"
+phase() {  # phase LABEL: every test, ours (as LABEL) then QEMU, ROUNDS times
+  local r t who o
+  for r in $(seq "$ROUNDS"); do
+    for t in $TESTS; do
+      for who in ours qemu; do
+        o=$(run "$who" "$t")
+        echo "round $r $t $([ $who = ours ] && echo "$1" || echo qemu): $o  (load $(cut -d' ' -f1-3 /proc/loadavg))"
+        RES[$t.$who.$1]="${RES[$t.$who.$1]:-} ${o%% *}"
+      done
     done
   done
-done
-echo "== summary ($ROUNDS rounds of $SECS s, interleaved; lab load $(cut -d' ' -f1-3 /proc/loadavg))"
-for t in $TESTS; do
-  "$PY" -c "
+  echo "== summary $1 vs QEMU ($ROUNDS rounds of $SECS s, interleaved; lab load $(cut -d' ' -f1-3 /proc/loadavg))"
+  for t in $TESTS; do
+    "$PY" -c "
 import statistics as st
-o=[float(x) for x in '${RES[$t.ours]}'.split()]; q=[float(x) for x in '${RES[$t.qemu]}'.split()]
+o=[float(x) for x in '${RES[$t.ours.$1]}'.split()]; q=[float(x) for x in '${RES[$t.qemu.$1]}'.split()]
 mo, mq = st.mean(o), st.mean(q)
-print('%-10s ours %8.2f  QEMU %8.2f  ratio %.2f   (ours %s; QEMU %s)' % ('$t', mo, mq, mo / max(mq, 1e-9), o, q))"
+print('%-10s $1 %8.2f  QEMU %8.2f  ratio %.2f   ($1 %s; QEMU %s)' % ('$t', mo, mq, mo / max(mq, 1e-9), o, q))"
+  done
+}
+for f in nb qemu; do
+  echo "$f guest: $(grep -a -E '^(cpuidle|cmdline|clocksource)=' "$WORK/$f.console" | tr -d '\r' | tr '\n' ' ')"
 done
+phase ours
+# The same with the guest polling when idle (idle=poll): how much of the
+# gap is the halted vCPU's wakeup rather than the device.
+if [ -z "${NETBENCH_NO_POLL:-}" ]; then
+  vmctl stop nb --force >/dev/null 2>&1
+  start_ours nbp "$CMDLINE idle=poll"
+  wait_file "$WORK/nbp.console" BENCH-READY 300 || { echo "nbp not ready"; exit 1; }
+  echo "nbp guest: $(grep -a -E '^(cpuidle|cmdline)=' "$WORK/nbp.console" | tr -d '\r' | tr '\n' ' ')"
+  phase ours_idle_poll
+fi
