@@ -27,6 +27,7 @@ KVER="${KERNEL##*/vmlinuz-}"
   --modules virtio_pci,virtio_net,vmw_vsock_virtio_transport --kernel-version "$KVER" \
   --binaries "$BIN/vsock_echo" || { echo "FAIL: mkinitramfs"; exit 1; }
 cp "$(readlink -f "$R/tests/net/netvsock_linux_daemon.sh")" "$BIN/"
+cp "$(readlink -f "$R/tests/linux/daemon_helpers.sh")" "$BIN/"
 SCRIPT="$BIN/netvsock_linux_daemon.sh"
 LAB="$(readlink -f "$R/tools/kvmlab/kvmlab")"
 if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
