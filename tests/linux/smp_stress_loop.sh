@@ -36,6 +36,7 @@ kvm_trace_start
 cat > "$WORK/stress.sh" <<SH
 awk -F'\t*: ' '/^siblings|^core id/ {gsub(" ","_",\$1); print "cpu_" \$1 "=" \$2}' /proc/cpuinfo
 echo "clocksource=\$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+grep -m1 '^flags' /proc/cpuinfo
 echo 8 > /proc/sys/kernel/printk
 taskset -c 0 sh -c 'while :; do :; done' & b0=\$!
 taskset -c 1 sh -c 'while :; do :; done' & b1=\$!
@@ -83,7 +84,7 @@ run_ours() {  # run_ours I: one guest through vmmd; prints its verdict line
 }
 run_qemu() {  # run_qemu I: the same guest under QEMU/KVM
   local out verdict
-  out=$(python3 "$HERE/qemu_power_loop.py" "$KERNEL" "$WORK/stress.cpio" 1 "$WORK" "$CMD" | head -1)
+  out=$(python3 "$HERE/qemu_power_loop.py" "$KERNEL" "$WORK/stress.cpio" 1 "$WORK" "$CMD" | grep '^qemu run')
   mv "$WORK/qemu1.console" "$WORK/qemu_st$1.console" 2>/dev/null
   verdict=$(echo "$out" | sed 's/^qemu run 1: //; s/ after.*//')
   [ "$verdict" = guest-shutdown ] && ! grep -aq STRESS-DONE "$WORK/qemu_st$1.console" &&
