@@ -28,7 +28,10 @@ pass() { echo "ok: $*"; }
 vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
 json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 status_of() {  # status_of VM FIELD
-  vmctl --json get "$1" 2>/dev/null | json_field "d['status'].get('$2', '')" 2>/dev/null
+  # Bounded: a wedged daemon must fail the caller's wait, not outlast it
+  # (one lab run sat in here until the lab's 600 s timeout).
+  timeout 30 "$BIN/vmctl" --socket "$SOCK" --json get "$1" 2>/dev/null |
+    json_field "d['status'].get('$2', '')" 2>/dev/null
 }
 wait_state() {  # wait_state VM STATE SECONDS
   local end=$((SECONDS + $3)) st

@@ -163,7 +163,6 @@ SH
     --initrd "$WORK/reboot.cpio" --cmdline "$CMD" >/dev/null || fail "create lin2"
   vmctl start lin2 >/dev/null || fail "start lin2"
   end=$((SECONDS + 300)); bc=0
-  attach_console lin2
   while [ $SECONDS -le $end ]; do
     bc=$(status_of lin2 boot_count); [ "${bc:-0}" -ge 2 ] 2>/dev/null && break
     vm_dead lin2 && break
