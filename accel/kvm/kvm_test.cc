@@ -97,6 +97,11 @@ TEST_F(KvmTest, PioMmioAndKick) {
   EXPECT_EQ(exit.kind, VcpuExit::Kind::kInterrupted);
   std::string state = vcpu_->DescribeState();
   EXPECT_NE(state.find("rip=0x16"), std::string::npos) << state;  // After hlt.
+  // The exit history, oldest first, ends with the kick.
+  EXPECT_NE(state.find("exits=5 last=[out:0x3f8 in:0x3f8 mmio_w:0x90010 mmio_r:0x90020 intr]"),
+            std::string::npos)
+      << state;
+  EXPECT_NE(state.find("idtr="), std::string::npos) << state;
 
   kvm_regs regs{};
   ASSERT_EQ(ioctl(vcpu_->fd(), KVM_GET_REGS, &regs), 0);

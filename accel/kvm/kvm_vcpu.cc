@@ -115,6 +115,7 @@ absl::StatusOr<VcpuExit> KvmVcpu::Run() {
     if (err == EINTR || err == EAGAIN) {
       // A kick: consume it. The caller re-checks its own flags next, which
       // the kicker set before kicking.
+      history_[exits_++ % kExitHistory] = ExitRecord{KVM_EXIT_INTR, false, 0};
       __atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
       VcpuExit exit;
       exit.kind = VcpuExit::Kind::kInterrupted;
@@ -122,7 +123,53 @@ absl::StatusOr<VcpuExit> KvmVcpu::Run() {
     }
     return ErrnoStatus(err, absl::StrFormat("KVM_RUN vcpu=%d", id_));
   }
+  RecordExit();
   return TranslateExit();
+}
+
+void KvmVcpu::RecordExit() {
+  const kvm_run* run = run_.run();
+  ExitRecord& r = history_[exits_++ % kExitHistory];
+  r.reason = run->exit_reason;
+  r.write = false;
+  r.where = 0;
+  if (run->exit_reason == KVM_EXIT_IO) {
+    r.write = run->io.direction == KVM_EXIT_IO_OUT;
+    r.where = run->io.port;
+  } else if (run->exit_reason == KVM_EXIT_MMIO) {
+    r.write = run->mmio.is_write != 0;
+    r.where = run->mmio.phys_addr;
+  }
+}
+
+std::string KvmVcpu::DescribeExitHistory() const {
+  std::string out = absl::StrFormat("exits=%d last=[", exits_);
+  uint64_t first = exits_ > kExitHistory ? exits_ - kExitHistory : 0;
+  for (uint64_t i = first; i < exits_; ++i) {
+    const ExitRecord& r = history_[i % kExitHistory];
+    if (i != first) out += ' ';
+    switch (r.reason) {
+      case KVM_EXIT_IO:
+        absl::StrAppendFormat(&out, "%s:0x%x", r.write ? "out" : "in", r.where);
+        break;
+      case KVM_EXIT_MMIO:
+        absl::StrAppendFormat(&out, "%s:0x%x", r.write ? "mmio_w" : "mmio_r", r.where);
+        break;
+      case KVM_EXIT_INTR:
+        out += "intr";
+        break;
+      case KVM_EXIT_SHUTDOWN:
+        out += "shutdown";
+        break;
+      case KVM_EXIT_HLT:
+        out += "hlt";
+        break;
+      default:
+        absl::StrAppendFormat(&out, "reason%d", r.reason);
+    }
+  }
+  out += ']';
+  return out;
 }
 
 VcpuExit KvmVcpu::TranslateExit() {
@@ -212,14 +259,30 @@ std::string KvmVcpu::DescribeState() {
   kvm_regs regs{};
   kvm_sregs sregs{};
   if (::ioctl(fd(), KVM_GET_REGS, &regs) < 0 || ::ioctl(fd(), KVM_GET_SREGS, &sregs) < 0) {
-    return absl::StrFormat("vcpu=%d (registers unavailable: %s)", id_,
-                           ErrnoStatus("KVM_GET_REGS").message());
+    return absl::StrFormat("vcpu=%d (registers unavailable: %s) %s", id_,
+                           ErrnoStatus("KVM_GET_REGS").message(), DescribeExitHistory());
   }
-  return absl::StrFormat(
+  std::string out = absl::StrFormat(
       "vcpu=%d rip=0x%x cs=0x%x cs_base=0x%x rsp=0x%x rflags=0x%x cr0=0x%x cr3=0x%x cr4=0x%x "
-      "efer=0x%x",
+      "efer=0x%x cr2=0x%x ss=0x%x cpl=%d gdtr=0x%x/0x%x idtr=0x%x/0x%x tr=0x%x",
       id_, regs.rip, sregs.cs.selector, sregs.cs.base, regs.rsp, regs.rflags, sregs.cr0, sregs.cr3,
-      sregs.cr4, sregs.efer);
+      sregs.cr4, sregs.efer, sregs.cr2, sregs.ss.selector, sregs.cs.dpl, sregs.gdt.base,
+      sregs.gdt.limit, sregs.idt.base, sregs.idt.limit, sregs.tr.selector);
+  // What KVM still holds for delivery: an exception being delivered when
+  // the CPU gave up is the usual first step of a triple fault.
+  kvm_vcpu_events ev{};
+  if (::ioctl(fd(), KVM_GET_VCPU_EVENTS, &ev) == 0) {
+    absl::StrAppendFormat(
+        &out,
+        " exception=%s%d/err=0x%x interrupt=%s%d nmi_pending=%d nmi_masked=%d "
+        "shadow=%d",
+        ev.exception.injected ? "injected:" : (ev.exception.pending ? "pending:" : "none:"),
+        ev.exception.nr, ev.exception.error_code,
+        ev.interrupt.injected ? "injected:" : "none:", ev.interrupt.nr, ev.nmi.pending,
+        ev.nmi.masked, ev.interrupt.shadow);
+  }
+  absl::StrAppend(&out, " ", DescribeExitHistory());
+  return out;
 }
 
 }  // namespace vmm

@@ -4,6 +4,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -48,7 +49,15 @@ class KvmVcpu : public Vcpu {
   uint32_t id() const override { return id_; }
   absl::StatusOr<VcpuExit> Run() override;
   void Kick() override;
+  // Registers (RIP, RSP, RFLAGS, CS/SS, CR0/2/3/4, EFER, GDTR/IDTR, TR),
+  // pending events (KVM_GET_VCPU_EVENTS) and the last kExitHistory exits
+  // (oldest first) for a crash report. Call it from the vCPU's own thread
+  // or after that thread stopped. On AMD a KVM_EXIT_SHUTDOWN comes with
+  // the VMCB already reset by KVM (svm.c shutdown_interception), so the
+  // registers then show the INIT state; the exit history still shows what
+  // the guest did last.
   std::string DescribeState() override;
+  static constexpr size_t kExitHistory = 16;
 
   int fd() const { return fd_.get(); }
 
@@ -89,10 +98,23 @@ class KvmVcpu : public Vcpu {
   KvmVcpu(uint32_t id, Fd fd, KvmRunMapping run)
       : id_(id), fd_(std::move(fd)), run_(std::move(run)) {}
   VcpuExit TranslateExit();
+  void RecordExit();
+  std::string DescribeExitHistory() const;
+
+  // One KVM exit, as cheap to record as possible: the kvm_run exit reason
+  // plus its port or address (0 for the others) and direction.
+  struct ExitRecord {
+    uint32_t reason = 0;
+    bool write = false;
+    uint64_t where = 0;
+  };
 
   const uint32_t id_;
   Fd fd_;
   KvmRunMapping run_;
+  // Ring of the last exits; touched only by the thread in Run().
+  std::array<ExitRecord, kExitHistory> history_{};
+  uint64_t exits_ = 0;
   absl::Mutex mu_;
   bool in_run_ ABSL_GUARDED_BY(mu_) = false;
   pthread_t thread_ ABSL_GUARDED_BY(mu_){};

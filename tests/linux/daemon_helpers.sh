@@ -8,8 +8,13 @@
 #   start_vmmd                       # vmmd on a private socket; EXIT trap
 #   vmctl create ...                 # vmctl against that daemon
 #   attach_console VM                # console (with replay) -> $WORK/VM.console
-#   wait_console VM REGEX SECONDS    # 0 once the console matches
-#   wait_state VM STATE SECONDS      # 0 once `vmctl get` shows STATE
+#   wait_console VM REGEX SECONDS    # 0 once the console matches; 1 at the
+#                                    # deadline or as soon as the VM is dead
+#                                    # (CRASHED, or the guest kernel panicked)
+#   wait_state VM STATE SECONDS      # 0 once `vmctl get` shows STATE; 1 at the
+#                                    # deadline or at once when CRASHED
+#   vm_dead VM                       # 0 when CRASHED or panicked (says which)
+#   dump_vm VM                       # whole console + the worker's crash log
 #   status_of VM FIELD               # a field of the VM's status (state, reason, ...)
 #   on_fail_dump VM                  # what the daemon knows, for a failure message
 #   fail MSG / pass MSG              # counted in $failures
@@ -25,14 +30,30 @@ pass() { echo "ok: $*"; }
 vmctl() { "${VMCTL:-$BIN/vmctl}" --socket "$SOCK" "$@"; }
 json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 status_of() {  # status_of VM FIELD
-  vmctl --json get "$1" 2>/dev/null | json_field "d['status'].get('$2', '')" 2>/dev/null
+  # Bounded: a wedged daemon must fail the caller's wait, not outlast it
+  # (one lab run sat in here until the lab's 600 s timeout).
+  timeout 30 "$BIN/vmctl" --socket "$SOCK" --json get "$1" 2>/dev/null |
+    json_field "d['status'].get('$2', '')" 2>/dev/null
 }
 wait_state() {  # wait_state VM STATE SECONDS
-  local end=$((SECONDS + $3))
+  local end=$((SECONDS + $3)) st
   while [ "$SECONDS" -le "$end" ]; do
-    [ "$(status_of "$1" state)" = "$2" ] && return 0
+    st=$(status_of "$1" state)
+    [ "$st" = "$2" ] && return 0
+    # A crashed VM never changes state again: do not wait out the deadline.
+    [ "$st" = CRASHED ] && { echo "note: $1 is CRASHED (wanted $2)"; return 1; }
     sleep 0.5
   done
+  return 1
+}
+# A guest that cannot reach what a test waits for any more: the VM CRASHED
+# (triple fault, KVM error), or the guest kernel panicked (it then idles:
+# panic=0, the default).
+vm_dead() {  # vm_dead VM
+  if grep -aq "Kernel panic - not syncing" "$WORK/$1.console" 2>/dev/null; then
+    echo "note: $1's kernel panicked"; return 0
+  fi
+  [ "$(status_of "$1" state)" = CRASHED ] && { echo "note: $1 is CRASHED"; return 0; }
   return 1
 }
 CONSOLES=()
@@ -41,16 +62,36 @@ attach_console() {  # attach_console VM: streams its console (with replay) to $W
   CONSOLES+=($!)
 }
 wait_console() {  # wait_console VM REGEX SECONDS
-  local end=$((SECONDS + $3))
+  local end=$((SECONDS + $3)) n=0
   while [ "$SECONDS" -le "$end" ]; do
     grep -aq "$2" "$WORK/$1.console" 2>/dev/null && return 0
+    # Every ~2 s: stop at once when the guest can no longer get there.
+    n=$((n + 1)); [ $((n % 4)) = 0 ] && vm_dead "$1" && return 1
     sleep 0.5
   done
   return 1
 }
+# The worker log of VM (in the daemon's state dir): its id from vmmd's log.
+worker_log_of() {  # worker_log_of VM
+  local id
+  id=$(grep -ao "event=vm_created vm=$1 id=[0-9a-f]*" "$WORK/vmmd.log" | tail -1 | sed 's/.*id=//')
+  [ -n "$id" ] && echo "$RUN/state/vms/$id/worker.log"
+}
 on_fail_dump() {  # on_fail_dump VM
   vmctl get "$1" 2>&1 | head -20
   grep -v unclaimed_access "$WORK/vmmd.log" | tail -10 | cut -c1-300
+}
+# Everything there is about a failed guest: its whole console and what the
+# worker logged of the crash (guest_crashed names the faulting vCPU, its
+# registers, pending events and last exits; vcpu_state_at_crash every vCPU).
+dump_vm() {  # dump_vm VM
+  echo "===== $1: state=$(status_of "$1" state) reason=$(status_of "$1" reason)"
+  echo "===== $1: whole console:"
+  tr -d '\r' < "$WORK/$1.console" 2>/dev/null
+  local log; log=$(worker_log_of "$1")
+  echo "===== $1: worker log ($log), errors and the machine's exit:"
+  [ -n "$log" ] && grep -a "level=error\|machine_exited\|guest_prepares" "$log" | cut -c1-1500
+  echo "===== end of $1"
 }
 
 stop_vmmd() {

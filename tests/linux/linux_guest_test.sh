@@ -9,6 +9,9 @@
 #   linux_guest_test.sh --lab-power-loop [POWEROFFS REBOOTS]
 #                                    power_loop.sh: many guest poweroffs and
 #                                    reboots on 2 vCPUs in one lab boot
+#   linux_guest_test.sh --lab-smp-stress [RUNS [SECONDS]]
+#                                    smp_stress_loop.sh (by hand; QEMU=1,
+#                                    KVM_TRACE=1 pass through to the lab)
 # The lab test prints "skipped" and passes only when nested KVM is truly
 # unavailable (`kvmlab check` does not report it working).
 set -u
@@ -36,6 +39,15 @@ LAB="$(readlink -f "$R/tools/kvmlab/kvmlab")"
 if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   echo "skipped: nested KVM is not available here (kvmlab check)"
   exit 0
+fi
+if [ "$MODE" = --lab-smp-stress ]; then
+  # By hand (issue 3): smp_stress_loop.sh RUNS guests of SECONDS load, with
+  # QEMU=1 the same under QEMU/KVM in turn, KVM_TRACE=1 the lab's KVM trace.
+  runs="${2:-5}"
+  exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout $((120 + runs * 240)) --share "$WORK" \
+    --env QEMU --env KVM_TRACE \
+    -- "$(readlink -f "$R/tests/linux/smp_stress_loop.sh")" "$BIN" "$KERNEL" "$WORK" "$runs" \
+    "${3:-15}"
 fi
 if [ "$MODE" = --lab-power-loop ]; then
   LOOP="$(readlink -f "$R/tests/linux/power_loop.sh")"

@@ -19,42 +19,10 @@ CMD="${7:-console=ttyS0 reboot=k quiet nokaslr}"  # nokaslr: trace RIPs match Sy
 start_vmmd
 
 # POWER_LOOP_TRACE=1: record KVM's exits and injected exceptions in the
-# (lab) kernel's trace ring, and save it when a guest fails: on AMD the
-# registers of a triple-faulted vCPU are gone (KVM resets the VMCB), the
-# trace still has the last exits and exceptions before it.
-TRACE=""
-if [ "${POWER_LOOP_TRACE:-0}" = 1 ]; then
-  T=/sys/kernel/tracing
-  [ -d "$T/events" ] || mount -t tracefs nodev "$T" 2>/dev/null
-  if [ -d "$T/events/kvm" ]; then
-    TRACE="$T"
-    echo 0 > "$T/tracing_on"; echo > "$T/trace"; echo 32768 > "$T/buffer_size_kb"
-    for e in kvm_exit kvm_inj_exception kvm_userspace_exit kvm_pio kvm_apic_ipi \
-             kvm_apic_accept_irq kvm_inj_virq kvm_msr kvm_cr kvm_set_irq kvm_apic \
-             kvm_vcpu_wakeup kvm_eoi kvm_ioapic_set_irq; do
-      echo 1 > "$T/events/kvm/$e/enable" 2>/dev/null
-    done
-    # Freeze the ring at the first KVM_EXIT_SHUTDOWN (8) so that the other
-    # guest's exits do not overwrite what led to it.
-    echo 'traceoff if reason == 8' > "$T/events/kvm/kvm_userspace_exit/trigger"
-    echo 1 > "$T/tracing_on"
-    # The lab runs the guests' kernel: its symbols (relative to _text) name
-    # the RIPs in the trace of a nokaslr guest, whose _text is 0xffffffff81000000.
-    cat /proc/kallsyms > "$WORK/lab.kallsyms" 2>/dev/null
-  else
-    echo "note: no KVM trace events here"
-  fi
-fi
-dump_trace() {  # dump_trace VM
-  [ -n "$TRACE" ] || return 0
-  echo 0 > "$TRACE/tracing_on"
-  cp "$TRACE/trace" "$WORK/$1.trace"
-  # Which trace lines are this VM's: its worker's threads.
-  ps -eLo pid,tid,args | grep "[v]mm-worker" > "$WORK/$1.threads" 2>/dev/null
-  echo "--- $1: KVM trace saved in $WORK/$1.trace; last shutdown/exception lines:"
-  grep -n "SHUTDOWN\|shutdown\|inj_exception\|userspace_exit" "$WORK/$1.trace" | tail -20
-  echo 1 > "$TRACE/tracing_on"
-}
+# (lab) kernel's trace ring, and save it when a guest fails (kvm_trace_lib.sh).
+. "$(dirname "$(readlink -f "$0")")/kvm_trace_lib.sh"
+KVM_TRACE="${POWER_LOOP_TRACE:-0}" kvm_trace_start
+dump_trace() { kvm_trace_dump "$1"; }
 
 echo 'echo 8 > /proc/sys/kernel/printk' > "$WORK/loud.sh"
 "$BIN/mkinitramfs" "$WORK/poweroff.cpio" --then poweroff --no-acpid --script "$WORK/loud.sh" \

@@ -81,6 +81,8 @@ TEST(S5KvmTest, TripleFaultWithoutPts5IsACrash) {
   BootResult plain = Boot("fault.elf", {kTripleFault}, absl::Seconds(60));
   EXPECT_EQ(plain.exit.kind, MachineExit::Kind::kCrash) << plain.exit.message;
   EXPECT_TRUE(Has(plain.exit.message, "KVM_EXIT_SHUTDOWN")) << plain.exit.message;
+  // The crash report carries the vCPU's last exits, ending in the shutdown.
+  EXPECT_TRUE(Has(plain.exit.message, "shutdown]")) << plain.exit.message;
   BootResult s3 = Boot("pts3_fault.elf", {kPts3, kTripleFault}, absl::Seconds(60));
   EXPECT_EQ(s3.exit.kind, MachineExit::Kind::kCrash) << s3.exit.message;
 }

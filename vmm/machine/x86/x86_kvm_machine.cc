@@ -427,6 +427,13 @@ MachineExit X86KvmMachine::WaitForExit() {
     for (std::thread& t : threads_) t.join();
     s5_watchdog_.join();
     joined_ = true;
+    // A crash report names the faulting vCPU; where the others were (an
+    // IPI handler, idle, spinning on a lock) is often the rest of the story.
+    if (exit.kind == MachineExit::Kind::kCrash) {
+      for (auto& vcpu : vcpus_) {
+        Log(LogLevel::kError, "machine", "vcpu_state_at_crash", {{"state", vcpu->DescribeState()}});
+      }
+    }
   }
   return exit;
 }
