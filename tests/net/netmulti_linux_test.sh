@@ -23,11 +23,21 @@ KVER="${KERNEL##*/vmlinuz-}"
   --script "$(readlink -f "$R/tests/net/netmulti_guest_script.sh")" \
   --modules virtio_pci,virtio_net,vmw_vsock_virtio_transport --kernel-version "$KVER" \
   --binaries "$BIN/vsock_echo" || { echo "FAIL: mkinitramfs"; exit 1; }
-cp "$(readlink -f "$R/tests/net/netmulti_linux_daemon.sh")" "$BIN/"
+cp "$(readlink -f "$R/tests/net/netmulti_linux_daemon.sh")" "$(readlink -f "$R/tests/linux/kvm_trace_lib.sh")" "$BIN/"
 LAB="$(readlink -f "$R/tools/kvmlab/kvmlab")"
 if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   echo "skipped: nested KVM is not available here (kvmlab check)"
   exit 0
 fi
-exec "$LAB" run --if-needed --cpus 2 --mem 2048 --timeout 600 --share "$WORK" \
+# KVM_TRACE=1 (--test_env=KVM_TRACE=1): the lab kernel's KVM trace of a crash.
+"$LAB" run --if-needed --cpus 2 --mem 2048 --timeout 600 --share "$WORK" \
+  --env KVM_TRACE="${KVM_TRACE:-0}" \
   -- "$BIN/netmulti_linux_daemon.sh" "$BIN" "$KERNEL" "$WORK"
+rc=$?
+# A failed run's KVM traces and worker logs, for the post-mortem
+# (bazel-testlogs/.../test.outputs/outputs.zip).
+if [ $rc != 0 ] && [ -n "${TEST_UNDECLARED_OUTPUTS_DIR:-}" ]; then
+  cp "$WORK"/*.trace "$WORK"/worker.*.log "$WORK"/*.console "$WORK"/threads.txt \
+    "$TEST_UNDECLARED_OUTPUTS_DIR/" 2>/dev/null
+fi
+exit $rc
