@@ -32,7 +32,7 @@ json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; 
 status_of() {  # status_of VM FIELD
   # Bounded: a wedged daemon must fail the caller's wait, not outlast it
   # (one lab run sat in here until the lab's 600 s timeout).
-  timeout 30 "$BIN/vmctl" --socket "$SOCK" --json get "$1" 2>/dev/null |
+  timeout 30 "${VMCTL:-$BIN/vmctl}" --socket "$SOCK" --json get "$1" 2>/dev/null |
     json_field "d['status'].get('$2', '')" 2>/dev/null
 }
 wait_state() {  # wait_state VM STATE SECONDS
