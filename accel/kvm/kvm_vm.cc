@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Kvm>> Kvm::Open(const std::string& path) {
     if (::ioctl(kvm->fd(), kKvmGetSupportedCpuid, cpuid.data()) == 0) {
       uint32_t n = std::min(cpuid.nent(), nent);
       for (uint32_t i = 0; i < n; ++i) kvm->supported_cpuid_.push_back(cpuid.entry(i));
+      kvm->AddCapabilityOnlyCpuidBits();
       return kvm;
     }
     if (errno != E2BIG) return ErrnoStatus(absl::StrFormat("%s: KVM_GET_SUPPORTED_CPUID", path));
@@ -87,6 +88,18 @@ absl::StatusOr<std::unique_ptr<Kvm>> Kvm::Open(const std::string& path) {
 }
 
 int Kvm::CheckExtension(int cap) const { return ::ioctl(fd(), KVM_CHECK_EXTENSION, cap); }
+
+void Kvm::AddCapabilityOnlyCpuidBits() {
+  // The TSC-deadline LAPIC timer mode is emulated by KVM but reported only
+  // through KVM_CAP_TSC_DEADLINE_TIMER, never by KVM_GET_SUPPORTED_CPUID
+  // (KVM API doc, KVM_GET_SUPPORTED_CPUID). Guests then arm their timer with
+  // one WRMSR instead of an LVT/TMICT write sequence; QEMU sets it the same way.
+  constexpr uint32_t kCpuid1EcxTscDeadline = 1u << 24;
+  if (CheckExtension(KVM_CAP_TSC_DEADLINE_TIMER) <= 0) return;
+  for (kvm_cpuid_entry2& e : supported_cpuid_) {
+    if (e.function == 1) e.ecx |= kCpuid1EcxTscDeadline;
+  }
+}
 
 absl::StatusOr<std::unique_ptr<KvmVm>> KvmVm::Create(const Kvm* kvm) {
   int fd = Ioctl(kvm->fd(), KVM_CREATE_VM, 0);

@@ -27,7 +27,8 @@ class Kvm {
   size_t vcpu_mmap_size() const { return vcpu_mmap_size_; }
   // Highest vCPU count KVM accepts for one VM.
   uint32_t max_vcpus() const { return max_vcpus_; }
-  // KVM_GET_SUPPORTED_CPUID, the template each vCPU's CPUID starts from.
+  // KVM_GET_SUPPORTED_CPUID plus the features KVM reports only as a
+  // capability (TSC-deadline timer): the template each vCPU's CPUID starts from.
   const std::vector<kvm_cpuid_entry2>& supported_cpuid() const { return supported_cpuid_; }
 
   // KVM_GET_MSR_INDEX_LIST: the MSRs a VMM may save/restore and set.
@@ -38,6 +39,7 @@ class Kvm {
 
  private:
   Kvm() = default;
+  void AddCapabilityOnlyCpuidBits();
   Fd fd_;
   size_t vcpu_mmap_size_ = 0;
   uint32_t max_vcpus_ = 1;
