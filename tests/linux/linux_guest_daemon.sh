@@ -154,6 +154,13 @@ SH
     fail "poweroff: not reached"
   elif wait_state lin1 SHUTOFF 90 && [ "$(status_of lin1 reason)" = GUEST_SHUTDOWN ]; then
     pass "guest poweroff -> SHUTOFF/GUEST_SHUTDOWN"
+    # Linux runs our DSDT's \_PTS(5) before SLP_EN; the machine's S5
+    # deadline, which ends a guest stuck on its way down, starts there.
+    if grep -q 'event=guest_prepares_s5' "$(worker_log_of lin1)"; then
+      pass "guest ran \\_PTS(5) before its S5 write (worker log: guest_prepares_s5)"
+    else
+      fail "no guest_prepares_s5 in $(worker_log_of lin1): Linux did not run \\_PTS(5) to our port"
+    fi
   else
     fail "poweroff: state=$(status_of lin1 state) reason=$(status_of lin1 reason)"
     on_fail_dump lin1; dump_vm lin1
