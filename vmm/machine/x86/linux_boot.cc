@@ -15,6 +15,7 @@
 #include "vmm/base/errno_status.h"
 #include "vmm/base/fd.h"
 #include "vmm/base/status_macros.h"
+#include "vmm/machine/x86/boot_gdt.h"
 #include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
@@ -36,13 +37,6 @@ constexpr uint16_t kVersionRsdp = 0x020e;  // 2.14: boot_params.acpi_rsdp_addr.
 constexpr uint8_t kLoadedHigh = 0x01;
 constexpr uint16_t kXlfKernel64 = 0x01;
 constexpr uint8_t kTypeOfLoaderUndefined = 0xff;
-constexpr uint64_t kStartup64Offset = 0x200;
-
-// Page-table and descriptor bits (Intel SDM vol. 3, §4.5 and §3.4.5).
-constexpr uint64_t kPtePresent = 1, kPteWrite = 2, kPtePageSize = 0x80;
-// Flat segments: 64-bit code (L=1) at __BOOT_CS 0x10 and data at __BOOT_DS
-// 0x18, the selectors boot.rst's 64-bit protocol asks for.
-constexpr uint64_t kGdt[4] = {0, 0, 0x00af9b000000ffffull, 0x00cf93000000ffffull};
 
 template <typename T>
 T Get(absl::Span<const uint8_t> b, size_t off) {
@@ -58,24 +52,6 @@ absl::Status WriteBytes(GuestMemory* memory, uint64_t addr, absl::Span<const uin
   absl::Status s = memory->Write(GuestAddress(addr), data);
   if (!s.ok()) return absl::InternalError(absl::StrCat("writing the ", what, ": ", s.message()));
   return absl::OkStatus();
-}
-
-absl::Status WriteIdentityMap(GuestMemory* memory) {
-  // PML4[0] -> PDPT; PDPT[0..3] -> 4 PDs; 2048 2 MiB pages = [0, 4 GiB).
-  std::vector<uint64_t> pml4(512, 0), pdpt(512, 0), pd(4 * 512, 0);
-  pml4[0] = xl::kPdptAddress | kPtePresent | kPteWrite;
-  for (uint64_t i = 0; i < 4; ++i) {
-    pdpt[i] = (xl::kPdAddress + i * 4096) | kPtePresent | kPteWrite;
-  }
-  for (uint64_t i = 0; i < pd.size(); ++i) {
-    pd[i] = (i << 21) | kPtePresent | kPteWrite | kPtePageSize;
-  }
-  auto bytes = [](const std::vector<uint64_t>& v) {
-    return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(v.data()), v.size() * 8);
-  };
-  RETURN_IF_ERROR(WriteBytes(memory, xl::kPml4Address, bytes(pml4), "PML4"));
-  RETURN_IF_ERROR(WriteBytes(memory, xl::kPdptAddress, bytes(pdpt), "PDPT"));
-  return WriteBytes(memory, xl::kPdAddress, bytes(pd), "page directories");
 }
 
 void AddE820(boot_params* bp, uint64_t addr, uint64_t size, uint32_t type) {
@@ -109,7 +85,7 @@ absl::StatusOr<BzImageInfo> ParseBzImage(absl::Span<const uint8_t> image) {
   info.version = Get<uint16_t>(image, kVersionOffset);
   if (info.version < kMinVersion) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "boot protocol %d.%02d is too old: need 2.12 or newer (Linux 3.8+) for the 64-bit entry",
+        "boot protocol %d.%02d is too old: need 2.12 or newer (Linux 3.8+)",
         info.version >> 8, info.version & 0xff));
   }
   if (image.size() < kHeaderEndV212) {
@@ -138,7 +114,7 @@ absl::StatusOr<BzImageInfo> ParseBzImage(absl::Span<const uint8_t> image) {
   }
   if ((hdr.xloadflags & kXlfKernel64) == 0) {
     return absl::InvalidArgumentError(
-        "not a 64-bit kernel: xloadflags.XLF_KERNEL_64 is clear (no 64-bit entry point)");
+        "not a 64-bit kernel: xloadflags.XLF_KERNEL_64 is clear (an x86_64 kernel is needed)");
   }
   if (hdr.init_size == 0 || hdr.init_size < info.kernel_bytes) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -243,12 +219,9 @@ absl::StatusOr<LinuxEntry> LoadLinux(GuestMemory* memory, uint64_t memory_bytes,
     AddE820(&bp, xl::k4GiB, memory_bytes - xl::kPciHoleStart, kE820Ram);
   }
   RETURN_IF_ERROR(memory->WriteObj(GuestAddress(xl::kZeroPageAddress), bp));
-  RETURN_IF_ERROR(WriteBytes(memory, xl::kGdtAddress,
-                             absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(kGdt),
-                                                 sizeof(kGdt)),
-                             "GDT"));
-  RETURN_IF_ERROR(WriteIdentityMap(memory));
-  return LinuxEntry{plan.kernel_address + kStartup64Offset, xl::kZeroPageAddress};
+  RETURN_IF_ERROR(WriteBootGdt(memory));
+  return LinuxEntry{static_cast<uint32_t>(plan.kernel_address),
+                    static_cast<uint32_t>(xl::kZeroPageAddress)};
 }
 
 absl::StatusOr<std::string> ReadBootFile(absl::string_view what, const std::string& path,

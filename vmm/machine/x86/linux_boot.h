@@ -12,11 +12,19 @@
 
 namespace vmm {
 
-// Linux/x86 boot protocol (Documentation/arch/x86/boot.rst), 64-bit entry.
+// Linux/x86 boot protocol (Documentation/arch/x86/boot.rst), 32-bit entry.
+//
+// The guest starts at the protected-mode kernel's startup_32 (its load
+// address, code32_start) in flat 32-bit mode with paging off, as QEMU's
+// loader enters it. The decompressor then builds its own identity map of
+// 4 GiB and takes no page faults. Entered at startup_64 instead, it drops
+// the loader's page tables, maps only its image and boot_params, and
+// demand-faults every other 2 MiB it touches; delivering those early #PFs
+// to a vCPU whose nested page tables are still empty is the path suspected
+// in issue 3's first-run triple fault in the nested lab.
 //
 // We require protocol 2.12 (Linux 3.8, 2013) or newer: 2.12 adds xloadflags,
-// whose XLF_KERNEL_64 bit is the only way to know the kernel has the 64-bit
-// entry point at load address + 0x200 that we jump to; 2.10 gave us
+// whose XLF_KERNEL_64 bit says the kernel is an x86_64 one; 2.10 gave us
 // pref_address/init_size, which we need to place the kernel and the initrd
 // without overlapping the kernel's decompression buffer.
 // e820 entry types (ACPI 6.4 §15, "AddressRangeMemory"/"AddressRangeReserved").
@@ -53,13 +61,13 @@ absl::StatusOr<LinuxBootPlan> PlanLinuxBoot(const BzImageInfo& info, uint64_t me
                                             uint64_t initrd_bytes, size_t cmdline_length);
 
 struct LinuxEntry {
-  uint64_t rip = 0;  // startup_64.
-  uint64_t rsi = 0;  // boot_params.
+  uint32_t eip = 0;  // startup_32, the load address.
+  uint32_t esi = 0;  // boot_params.
 };
 
 // Writes the protected-mode kernel, initrd, command line, boot_params (with
-// the e820 map) and the long-mode GDT and identity page tables. `rsdp` is the
-// ACPI RSDP address (0: none).
+// the e820 map) and the boot GDT (boot_gdt.h). `rsdp` is the ACPI RSDP
+// address (0: none).
 absl::StatusOr<LinuxEntry> LoadLinux(GuestMemory* memory, uint64_t memory_bytes,
                                      const BzImageInfo& info, const LinuxBootPlan& plan,
                                      absl::Span<const uint8_t> image,

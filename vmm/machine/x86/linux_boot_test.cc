@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "vmm/machine/x86/boot_gdt.h"
 #include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
@@ -150,8 +151,8 @@ TEST(LoadLinuxTest, WritesKernelBootParamsAndPageTables) {
   auto entry = LoadLinux(mem->get(), mem_bytes, *info, *plan, S(img), S(initrd),
                          "console=foo", 0xe0000);
   ASSERT_TRUE(entry.ok()) << entry.status();
-  EXPECT_EQ(entry->rip, plan->kernel_address + 0x200);
-  EXPECT_EQ(entry->rsi, xl::kZeroPageAddress);
+  EXPECT_EQ(entry->eip, plan->kernel_address) << "startup_32, the load address";
+  EXPECT_EQ(entry->esi, xl::kZeroPageAddress);
 
   std::vector<uint8_t> kernel(info->kernel_bytes);
   ASSERT_TRUE((*mem)->Read(GuestAddress(plan->kernel_address), absl::MakeSpan(kernel)).ok());
@@ -175,10 +176,15 @@ TEST(LoadLinuxTest, WritesKernelBootParamsAndPageTables) {
                          absl::MakeSpan(reinterpret_cast<uint8_t*>(cmd), sizeof(cmd)))
                   .ok());
   EXPECT_STREQ(cmd, "console=foo");
-  // The identity map covers 3 GiB - 2 MiB with a present, writable 2 MiB page.
-  auto pde = (*mem)->ReadObj<uint64_t>(GuestAddress(xl::kPdAddress + 8 * 1535));
-  ASSERT_TRUE(pde.ok());
-  EXPECT_EQ(*pde, (1535ull << 21) | 0x83);
+  // The boot GDT: flat 32-bit code at 0x10 (base 0, 4 GiB, D=1, L=0) and
+  // data at 0x18, as the 32-bit boot protocol asks.
+  for (size_t i = 0; i < 5; ++i) {
+    auto d = (*mem)->ReadObj<uint64_t>(GuestAddress(xl::kGdtAddress + 8 * i));
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(*d, kBootGdt[i]) << "GDT entry " << i;
+  }
+  EXPECT_EQ((kBootGdt[2] >> 53) & 1, 0u) << "__BOOT_CS is not a 64-bit (L=1) segment";
+  EXPECT_EQ((kBootGdt[2] >> 54) & 1, 1u) << "__BOOT_CS is 32-bit (D=1)";
 }
 
 // Debian's stock kernel, when installed, parses and has what we need.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "vmm/base/status_macros.h"
+#include "vmm/machine/x86/boot_gdt.h"
 #include "vmm/machine/x86/linux_boot.h"
 #include "vmm/machine/x86/x86_layout.h"
 
@@ -47,12 +48,6 @@ struct HvmMemmapEntry {
   uint32_t reserved;
 };
 static_assert(sizeof(HvmMemmapEntry) == 24, "hvm_memmap_table_entry layout");
-
-// Flat 32-bit code at 0x10, data at 0x18, and a 32-bit busy TSS at 0x20
-// (pvh.pandoc: "tr: must be a 32-bit TSS (active) with an arbitrary base
-// and 0x67 limit").
-constexpr uint64_t kGdt32[5] = {0, 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull,
-                                0x00008b0000000067ull};
 
 template <typename T>
 T Get(absl::Span<const uint8_t> b, uint64_t off) {
@@ -253,10 +248,7 @@ absl::StatusOr<PvhEntry> LoadPvh(GuestMemory* memory, uint64_t memory_bytes,
     si.modlist_paddr = kPvhModlistAddress;
   }
   RETURN_IF_ERROR(memory->WriteObj(GuestAddress(kPvhStartInfoAddress), si));
-  RETURN_IF_ERROR(Write(memory, xl::kGdtAddress,
-                        absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(kGdt32),
-                                            sizeof(kGdt32)),
-                        "GDT"));
+  RETURN_IF_ERROR(WriteBootGdt(memory));
   return PvhEntry{info.entry, static_cast<uint32_t>(kPvhStartInfoAddress)};
 }
 

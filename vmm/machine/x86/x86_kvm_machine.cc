@@ -18,6 +18,7 @@
 #include "vmm/machine/net_devices.h"
 #include "vmm/machine/io_dispatch.h"
 #include "vmm/machine/x86/acpi_tables.h"
+#include "vmm/machine/x86/boot_gdt.h"
 #include "vmm/machine/x86/linux_boot.h"
 #include "vmm/machine/x86/pci_aml.h"
 #include "vmm/machine/x86/pvh_boot.h"
@@ -136,13 +137,9 @@ absl::Status X86KvmMachine::Build(ConsoleOutput console) {
     RETURN_IF_ERROR(vcpu->SetBootMsrs(kvm_->msr_index_list()));
     // Only the BSP takes 8259 interrupts, as a PC BIOS sets things up.
     RETURN_IF_ERROR(vcpu->SetupLapicLints(/*extint=*/id == 0));
-    if (id == 0 && kernel_boot && pvh_entry_) {
-      RETURN_IF_ERROR(vcpu->SetProtectedModeEntry(x86_layout::kGdtAddress, 5 * 8 - 1,
-                                                  static_cast<uint32_t>(entry_rip_),
-                                                  static_cast<uint32_t>(entry_rsi_)));
-    } else if (id == 0 && kernel_boot) {
-      RETURN_IF_ERROR(vcpu->SetLongModeEntry(x86_layout::kPml4Address, x86_layout::kGdtAddress,
-                                             4 * 8 - 1, entry_rip_, entry_rsi_));
+    if (id == 0 && kernel_boot) {
+      RETURN_IF_ERROR(vcpu->SetProtectedModeEntry(x86_layout::kGdtAddress, kBootGdtLimit,
+                                                  entry_.eip, entry_.ebx, entry_.esi));
     } else if (id == 0) {
       RETURN_IF_ERROR(vcpu->SetRealModeEntry(kPayloadAddress >> 4, 0));
     } else {
@@ -185,8 +182,7 @@ absl::Status X86KvmMachine::LoadKernel() {
   ASSIGN_OR_RETURN(LinuxEntry entry,
                    LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan, AsBytes(image),
                              AsBytes(in.initrd), in.cmdline, in.rsdp));
-  entry_rip_ = entry.rip;
-  entry_rsi_ = entry.rsi;
+  entry_ = {entry.eip, /*ebx=*/0, entry.esi};
   Log(LogLevel::kInfo, "machine", "linux_loaded",
       {{"kernel", path},
        {"protocol", absl::StrFormat("%d.%02d", info->version >> 8, info->version & 0xff)},
@@ -211,9 +207,7 @@ absl::Status X86KvmMachine::LoadPvhKernel(const std::string& image) {
   }
   ASSIGN_OR_RETURN(PvhEntry entry, LoadPvh(memory_.get(), spec_.memory_bytes, *info, *plan,
                                            AsBytes(image), AsBytes(in.initrd), in.cmdline, in.rsdp));
-  pvh_entry_ = true;
-  entry_rip_ = entry.eip;
-  entry_rsi_ = entry.ebx;
+  entry_ = {entry.eip, entry.ebx, /*esi=*/0};
   Log(LogLevel::kInfo, "machine", "linux_loaded",
       {{"kernel", path},
        {"protocol", "pvh"},

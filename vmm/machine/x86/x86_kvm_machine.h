@@ -149,9 +149,14 @@ class X86KvmMachine : public Machine {
   std::vector<std::shared_ptr<virtio::BlockDevice>> disks_;
   std::unique_ptr<NetDevices> net_;  // NICs and vsock.
   std::unique_ptr<X86PciDevices> pci_;
-  uint64_t entry_rip_ = 0;  // Kernel boot: 64-bit entry point and boot_params,
-  uint64_t entry_rsi_ = 0;  // or with pvh_entry_ the 32-bit EIP and EBX.
-  bool pvh_entry_ = false;
+  // Kernel boot: vCPU 0 starts in 32-bit protected mode (bzImage: ESI =
+  // boot_params; PVH: EBX = start_info).
+  struct Entry32 {
+    uint32_t eip = 0;
+    uint32_t ebx = 0;
+    uint32_t esi = 0;
+  };
+  Entry32 entry_;
 
   absl::Mutex threads_mu_;
   bool started_ ABSL_GUARDED_BY(threads_mu_) = false;

@@ -11,11 +11,8 @@ namespace vmm {
 // in the BIOS area [0x9fc00, 0x100000), which the e820 map reports reserved.
 namespace x86_layout {
 
-constexpr uint64_t kGdtAddress = 0x500;            // 4 descriptors.
+constexpr uint64_t kGdtAddress = 0x500;            // kBootGdt (boot_gdt.h).
 constexpr uint64_t kZeroPageAddress = 0x7000;      // struct boot_params.
-constexpr uint64_t kPml4Address = 0x9000;          // Identity map of 4 GiB:
-constexpr uint64_t kPdptAddress = 0xa000;          //   PML4, PDPT,
-constexpr uint64_t kPdAddress = 0xb000;            //   4 PDs of 2 MiB pages.
 constexpr uint64_t kCmdlineAddress = 0x20000;      // Up to kMaxCmdline bytes.
 constexpr uint64_t kMaxCmdline = 0x10000;
 constexpr uint64_t kEbdaStart = 0x9fc00;           // Reserved up to 1 MiB.
