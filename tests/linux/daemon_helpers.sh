@@ -90,7 +90,7 @@ dump_vm() {  # dump_vm VM
   tr -d '\r' < "$WORK/$1.console" 2>/dev/null
   local log; log=$(worker_log_of "$1")
   echo "===== $1: worker log ($log), errors and the machine's exit:"
-  [ -n "$log" ] && grep -a "level=error\|machine_exited\|guest_prepares" "$log" | cut -c1-1500
+  [ -n "$log" ] && grep -a "level=error\|machine_exited\|machine_destroyed\|guest_prepares\|event=exit" "$log" | cut -c1-1500
   echo "===== end of $1"
 }
 

@@ -39,7 +39,9 @@ machine_exit_message() {  # machine_exit_message VM
 }
 keep_state() {  # keep_state VM: the daemon's state dir (worker logs) for a post-mortem
   cp -r "$RUN/state" "$WORK/$1.state" 2>/dev/null
-  grep -rh "machine_exited\|guest_crashed\|level=error" "$WORK/$1.state" 2>/dev/null | tail -5 | cut -c1-300
+  local log; log=$(worker_log_of "$1")  # This VM's own worker log.
+  [ -n "$log" ] && grep -a "machine_\|guest_crashed\|guest_prepares\|event=exit\|level=error" "$log" |
+    tail -8 | cut -c1-300
 }
 
 # Guest i: poweroff for i <= POWEROFFS, then reboots.

@@ -3,6 +3,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "vmm/base/log.h"
 
 namespace vmm::worker {
@@ -126,7 +129,12 @@ RunnerExit VmRunner::Run() {
     Log(LogLevel::kInfo, "worker", "machine_exited",
         {{"message", exit.message}, {"rebuild", rebuild ? "true" : "false"}});
     // Destroy the machine (joins its threads) before building the next one.
+    // Timed: the API shows the VM running until this returns, so a slow or
+    // stuck teardown must be visible in the log.
+    const absl::Time teardown_start = absl::Now();
     machine.reset();
+    Log(LogLevel::kInfo, "worker", "machine_destroyed",
+        {{"seconds", absl::StrFormat("%.3f", absl::ToDoubleSeconds(absl::Now() - teardown_start))}});
     if (!rebuild) break;
   }
   absl::MutexLock lock(&mu_);
