@@ -110,6 +110,7 @@ if [ "$MODE" != "--bad-only" ]; then
 echo 8 > /proc/sys/kernel/printk
 awk -F'\t*: ' '/^siblings|^core id/ {gsub(" ","_",$1); print "cpu_" $1 "=" $2}' /proc/cpuinfo
 echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+grep -q ' tsc_deadline_timer' /proc/cpuinfo && echo "cpu_flag=tsc_deadline_timer"
 SH
   "$BIN/mkinitramfs" "$WORK/poweroff.cpio" --then poweroff --no-acpid --script "$WORK/cpu.sh" \
     2>/dev/null
@@ -148,6 +149,9 @@ SH
   fi
   grep -aq '^clocksource=kvm-clock' "$c1" && pass "guest clocksource kvm-clock" \
     || fail "clocksource: $(grep -a '^clocksource=' "$c1")"
+  # KVM always emulates the TSC-deadline timer; CPUID must offer it (x86_cpuid.h).
+  grep -aq '^cpu_flag=tsc_deadline_timer' "$c1" && pass "guest CPU flag tsc_deadline_timer" \
+    || fail "guest CPU flags lack tsc_deadline_timer"
   grep -aq "nproc=2" "$WORK/lin1.console" && pass "guest sees nproc=2" \
     || fail "nproc: $(grep -a nproc "$WORK/lin1.console")"
   if [ $dead1 = 1 ]; then
