@@ -1,5 +1,9 @@
 #include "vmm/machine/run_control.h"
 
+#include <algorithm>
+
+#include "absl/time/clock.h"
+
 namespace vmm {
 
 bool RunControl::WaitUntilRunnable() {
@@ -71,6 +75,31 @@ MachineExit RunControl::WaitForExitReason() {
            ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return self->exit_.has_value(); },
       this));
   return *exit_;
+}
+
+bool RunControl::WaitForThreadsExited(size_t count, absl::Duration timeout,
+                                      absl::Duration rekick_every, int* rekicks) {
+  struct Want {
+    RunControl* self;
+    size_t count;
+  } want{this, count};
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      const absl::Time until = std::min(deadline, absl::Now() + rekick_every);
+      if (mu_.AwaitWithDeadline(
+              absl::Condition(
+                  +[](Want* w) ABSL_NO_THREAD_SAFETY_ANALYSIS { return w->self->exited_ >= w->count; },
+                  &want),
+              until)) {
+        return true;
+      }
+    }
+    if (absl::Now() >= deadline) return false;
+    ++*rekicks;
+    KickAll();
+  }
 }
 
 std::optional<MachineExit> RunControl::exit_reason() const {

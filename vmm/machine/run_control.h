@@ -8,6 +8,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "accel/accelerator.h"
 #include "vmm/machine/machine.h"
 
@@ -40,6 +41,14 @@ class RunControl {
 
   // Blocks until an exit has been recorded.
   MachineExit WaitForExitReason();
+
+  // After an exit: waits up to `timeout` until `count` vCPU threads have
+  // called ThreadExited(), kicking every vCPU again each `rekick_every`
+  // (a kick is a signal; should one be lost, e.g. in a nested KVM, the
+  // next one still gets the thread out). Adds the re-kicks to *rekicks and
+  // returns whether all threads ended.
+  bool WaitForThreadsExited(size_t count, absl::Duration timeout, absl::Duration rekick_every,
+                            int* rekicks);
   std::optional<MachineExit> exit_reason() const;
 
  private:

@@ -38,7 +38,16 @@ class KickableVcpu : public Vcpu {
   }
   void Kick() override {
     absl::MutexLock lock(&mu_);
+    if (kicks_to_lose_ > 0) {
+      --kicks_to_lose_;
+      return;
+    }
     kicked_ = true;
+  }
+  // The next `n` kicks get lost, like a signal a nested KVM never acts on.
+  void LoseKicks(int n) {
+    absl::MutexLock lock(&mu_);
+    kicks_to_lose_ = n;
   }
   std::string DescribeState() override { return "fake"; }
   // A deaf vCPU ignores kicks, like one stuck in a slow device access.
@@ -54,6 +63,7 @@ class KickableVcpu : public Vcpu {
   absl::Mutex mu_;
   bool kicked_ ABSL_GUARDED_BY(mu_) = false;
   bool deaf_ ABSL_GUARDED_BY(mu_) = false;
+  int kicks_to_lose_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<bool> in_guest_{false};
   std::atomic<int> runs_{0};
 };
@@ -143,6 +153,31 @@ TEST_F(RunControlTest, ResumeDuringPauseAbortsThePause) {
   EXPECT_EQ(pause_status.code(), absl::StatusCode::kAborted) << pause_status;
   vcpus_[1]->SetDeaf(false);
   control_->RequestExit({MachineExit::Kind::kStopped, "host"});
+  Join();
+}
+
+TEST_F(RunControlTest, RekicksAVcpuThatLostItsKick) {
+  StartThreads(2);
+  absl::SleepFor(absl::Milliseconds(20));
+  vcpus_[1]->LoseKicks(2);
+  control_->RequestExit({MachineExit::Kind::kPowerOff, "guest"});
+  int rekicks = 0;
+  EXPECT_TRUE(control_->WaitForThreadsExited(2, absl::Seconds(20), absl::Milliseconds(10), &rekicks));
+  EXPECT_GE(rekicks, 2) << "the exit kick and the first re-kick were lost";
+  Join();
+}
+
+TEST_F(RunControlTest, WaitForThreadsExitedGivesUpOnAStuckVcpu) {
+  StartThreads(2);
+  absl::SleepFor(absl::Milliseconds(20));
+  vcpus_[0]->SetDeaf(true);  // Stuck: no kick gets it out.
+  control_->RequestExit({MachineExit::Kind::kStopped, "host"});
+  int rekicks = 0;
+  EXPECT_FALSE(control_->WaitForThreadsExited(2, absl::Milliseconds(100), absl::Milliseconds(10),
+                                              &rekicks));
+  EXPECT_GE(rekicks, 3);
+  vcpus_[0]->SetDeaf(false);
+  EXPECT_TRUE(control_->WaitForThreadsExited(2, absl::Seconds(20), absl::Milliseconds(10), &rekicks));
   Join();
 }
 

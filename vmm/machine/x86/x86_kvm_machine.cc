@@ -418,6 +418,20 @@ MachineExit X86KvmMachine::WaitForExit() {
   }
   absl::MutexLock lock(&threads_mu_);
   if (!joined_) {
+    // The API shows the VM running until the vCPU threads are joined: a
+    // vCPU that does not leave KVM_RUN must show in the log.
+    int rekicks = 0;
+    if (!control_->WaitForThreadsExited(threads_.size(), absl::Seconds(5), absl::Seconds(1),
+                                        &rekicks)) {
+      Log(LogLevel::kWarning, "machine", "vcpus_slow_to_stop",
+          {{"after", "5s"}, {"rekicks", absl::StrCat(rekicks)}});
+      control_->WaitForThreadsExited(threads_.size(), absl::InfiniteDuration(), absl::Seconds(1),
+                                     &rekicks);
+    }
+    if (rekicks > 0) {
+      Log(LogLevel::kWarning, "machine", "vcpus_stopped_after_rekicks",
+          {{"rekicks", absl::StrCat(rekicks)}});
+    }
     for (std::thread& t : threads_) t.join();
     s5_watchdog_.join();
     joined_ = true;
