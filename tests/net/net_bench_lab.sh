@@ -99,10 +99,12 @@ snap() {
   d=$(kvmdir "$pid")
   local k; k() { cat "$d/$1" 2>/dev/null || echo 0; }
   local cpu; cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-  # /proc/PID/net/dev: the tap of PID's namespace (no Python here: each
-  # interpreter start costs seconds in the lab).
+  # /proc/.../net/dev: the tap of that namespace (no Python here: each
+  # interpreter start costs seconds in the lab). Ours: this script's own
+  # namespace (the worker is not dumpable, its /proc/PID/net is hidden).
+  local nd=/proc/self/net/dev; [ "$1" = ours ] || nd=/proc/$QPID/net/dev
   echo "$(k exits) $(k irq_injections)" \
-    "$(awk -v t="$(tapdev "$1"):" '$1 == t {print $3, $2, $11, $10}' "/proc/$pid/net/dev")" \
+    "$(awk -v t="$(tapdev "$1"):" '$1 == t {print $3, $2, $11, $10}' "$nd")" \
     "$(k io_exits) $(k mmio_exits) $(k halt_exits) $cpu"
 }
 # gsnap WHO FILE: the guest's /proc/interrupts and ethtool -S into FILE.
