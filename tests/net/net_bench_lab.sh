@@ -122,6 +122,12 @@ run() {
     udp64_g2h) args="-R -u -l 64 -b $rate" ;;
     udp64_h2g) args="-u -l 64 -b $rate" ;;
   esac
+  # A VM that died (e.g. issue 3's triple fault) ends the run: its figures
+  # would be iperf3 connect errors.
+  if ! kill -0 "$([ "$who" = ours ] && echo "$OPID" || echo "$QPID")" 2>/dev/null; then
+    echo "$who VM is gone: $(grep -a -o 'state=CRASHED.*' "$WORK/vmmd.log" | head -1 | cut -c1-300)" >&2
+    exit 1
+  fi
   gsnap "$who" "$WORK/gstats.a"
   a=$(snap "$who")
   echo "run $who $t" >&2
