@@ -208,7 +208,7 @@ phase() {  # phase LABEL: every test, ours (as LABEL) then QEMU, ROUNDS times
   for r in $(seq "$ROUNDS"); do
     for t in $TESTS; do
       for who in ours qemu; do
-        o=$(run "$who" "$t")
+        o=$(run "$who" "$t") || exit 1
         echo "round $r $t $([ $who = ours ] && echo "$1" || echo qemu): $o  (load $(cut -d' ' -f1-3 /proc/loadavg))"
         RES[$t.$who.$1]="${RES[$t.$who.$1]:-} ${o%% *}"
       done
