@@ -5,10 +5,17 @@
 # (ours, QEMU, ours, QEMU...) so host load hits both alike. iperf3 3.12 in
 # the guest (copied into the initramfs with its libraries):
 #   tcp g2h / h2g   MB/s (iperf3 -R / forward, 128 KiB writes)
-#   udp64 g2h/h2g   64-byte UDP datagrams per second delivered (-u, offered
-#                   NETBENCH_UDP_BPS, default 8M = 15.6k datagrams/s)
+#   udp64 g2h/h2g   64-byte UDP datagrams per second delivered and loss %
+#                   (-u -l 64) at each offered rate of NETBENCH_UDP_BPS (a
+#                   list, default "1M 4M 16M" = 1.95k / 7.8k / 31k
+#                   datagrams/s; -b 0 would starve iperf3's control
+#                   connection)
 # beside, per MB moved: KVM exits and injected interrupts of the VM (the
-# lab's /sys/kernel/debug/kvm/<pid>-<fd>), and the tap's frames and bytes.
+# lab's /sys/kernel/debug/kvm/<pid>-<fd>), and the tap's frames and bytes;
+# and from inside each guest (its stats server, net_bench_guest_script.sh):
+# interrupts per vector (/proc/interrupts) and virtio-net kicks
+# (ethtool -S), so ours and QEMU are counted by the same guest kernel.
+# NETBENCH_TESTS picks tests (default: tcp_g2h tcp_h2g udp64_g2h udp64_h2g).
 #   tests/net/net_bench_lab.sh [SECONDS] [ROUNDS]     (after bazel build of
 #   //api:vmmd //vmm/worker:vmm-worker //tools/vmctl; take the lab lock)
 set -u
@@ -23,14 +30,16 @@ if [ -z "${NETBENCH_INNER:-}" ]; then
   for f in api/vmmd vmm/worker/vmm-worker tools/vmctl/vmctl; do
     cp "$(readlink -f "$R/$f")" "$BIN/" || { echo "missing $R/$f: bazel build it"; exit 1; }
   done
-  command -v iperf3 >/dev/null || { echo "needs iperf3 (tools/setup.sh)"; exit 1; }
+  for t in iperf3 ethtool; do
+    command -v $t >/dev/null || { echo "needs $t (tools/setup.sh)"; exit 1; }
+  done
   "$ROOT/tools/guest-initramfs/build.sh" "$BIN/init.cpio" --then hang \
     --script "$ROOT/tests/net/net_bench_guest_script.sh" --modules virtio_pci,virtio_net \
-    --kernel-version "$KVER" --binaries "$(command -v iperf3)" >"$WORK/mkinitramfs.log" 2>&1 \
+    --kernel-version "$KVER" --binaries "$(command -v iperf3),$(command -v ethtool)" >"$WORK/mkinitramfs.log" 2>&1 \
     || { cat "$WORK/mkinitramfs.log"; exit 1; }
   cp "$0" "$BIN/net_bench_lab.sh"
   exec "$ROOT/tools/kvmlab/kvmlab" run --if-needed --env NETBENCH_INNER=1 --cpus 2 --mem 2048 \
-    ${NETBENCH_UDP_BPS:+--env NETBENCH_UDP_BPS} ${NETBENCH_IDLE_POLL:+--env NETBENCH_IDLE_POLL} \
+    ${NETBENCH_UDP_BPS:+--env NETBENCH_UDP_BPS} ${NETBENCH_TESTS:+--env NETBENCH_TESTS} ${NETBENCH_IDLE_POLL:+--env NETBENCH_IDLE_POLL} \
     --timeout 900 --share "$WORK" -- "$BIN/net_bench_lab.sh" "$SECS" "$ROUNDS" "$BIN" "$KERNEL" "$WORK"
 fi
 
@@ -90,28 +99,71 @@ snap() {
   d=$(kvmdir "$pid")
   local k; k() { cat "$d/$1" 2>/dev/null || echo 0; }
   local cpu; cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+  # /proc/.../net/dev: the tap of that namespace (no Python here: each
+  # interpreter start costs seconds in the lab). Ours: this script's own
+  # namespace (the worker is not dumpable, its /proc/PID/net is hidden).
+  local nd=/proc/self/net/dev; [ "$1" = ours ] || nd=/proc/$QPID/net/dev
   echo "$(k exits) $(k irq_injections)" \
-    "$(in_ns "$1" ip -s -j link show "$(tapdev "$1")" | "$PY" -c "import json,sys; s=json.load(sys.stdin)[0]['stats64']; print(s['rx']['packets'], s['rx']['bytes'], s['tx']['packets'], s['tx']['bytes'])")" \
+    "$(awk -v t="$(tapdev "$1"):" '$1 == t {print $3, $2, $11, $10}' "$nd")" \
     "$(k io_exits) $(k mmio_exits) $(k halt_exits) $cpu"
 }
-# run WHO TEST: prints "value unit" and the per-MB figures
+# gsnap WHO FILE: the guest's /proc/interrupts and ethtool -S into FILE.
+gsnap() {
+  in_ns "$1" timeout 20 bash -c 'cat </dev/tcp/10.77.0.2/5001' >"$2" 2>&1
+}
+# run WHO TEST: prints "value unit" and the per-MB figures. TEST is
+# tcp_g2h, tcp_h2g, udp64_g2h@RATE or udp64_h2g@RATE.
 run() {
-  local who=$1 t=$2 a b j args
-  case $t in
+  local who=$1 t=$2 a b j args rate=${2#*@}
+  case ${t%@*} in
     tcp_g2h) args="-R" ;; tcp_h2g) args="" ;;
     # A bounded offered rate: with -b 0 the guest's sender starves iperf3's
     # own control connection and the test never ends (seen in the lab).
-    udp64_g2h) args="-R -u -l 64 -b ${NETBENCH_UDP_BPS:-8M}" ;;
-    udp64_h2g) args="-u -l 64 -b ${NETBENCH_UDP_BPS:-8M}" ;;
+    udp64_g2h) args="-R -u -l 64 -b $rate" ;;
+    udp64_h2g) args="-u -l 64 -b $rate" ;;
   esac
+  # A VM that died (e.g. issue 3's triple fault) ends the run: its figures
+  # would be iperf3 connect errors.
+  if ! kill -0 "$([ "$who" = ours ] && echo "$OPID" || echo "$QPID")" 2>/dev/null; then
+    echo "$who VM is gone: $(grep -a -o 'state=CRASHED.*' "$WORK/vmmd.log" | head -1 | cut -c1-300)" >&2
+    exit 1
+  fi
+  gsnap "$who" "$WORK/gstats.a"
   a=$(snap "$who")
   echo "run $who $t" >&2
   j=$(in_ns "$who" timeout -k 5 $((SECS + 30)) iperf3 -c 10.77.0.2 --connect-timeout 10000 \
     -t "$SECS" -J $args 2>&1 | tee "$WORK/iperf3.$who.$t.json")
   b=$(snap "$who")
-  J="$j" "$PY" - "$t" "$a" "$b" <<'PY'
-import json, os, sys
+  gsnap "$who" "$WORK/gstats.b"
+  J="$j" "$PY" - "${t%@*}" "$a" "$b" "$WORK/gstats.a" "$WORK/gstats.b" <<'PY'
+import json, os, re, sys
 t, a, b = sys.argv[1], [int(x) for x in sys.argv[2].split()], [int(x) for x in sys.argv[3].split()]
+def gstats(path):
+    """{name: count}: /proc/interrupts rows (summed over CPUs; numbered IRQs
+    by their device name) and ethtool -S kick counters."""
+    out, eth = {}, False
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return out
+    ncpu = len(lines[0].split()) if lines else 0
+    for line in lines[1:]:
+        if line.startswith("ETHTOOL"):
+            eth = True
+            continue
+        f = line.split()
+        if eth:
+            if len(f) == 2 and f[0].endswith("kicks:"):
+                out[f[0][:-1].replace("_queue_", "")] = int(f[1])
+            continue
+        if len(f) < 2 or not f[0].endswith(":"):
+            continue
+        counts = [int(x) for x in f[1:1 + ncpu] if x.isdigit()]
+        key = f[0][:-1]
+        if key.isdigit():
+            key = f[-1]
+        out[key] = out.get(key, 0) + sum(counts)
+    return out
 try:
     j = json.loads(os.environ["J"])
     e = j["end"]
@@ -122,13 +174,19 @@ d = [y - x for x, y in zip(a, b)]
 g2h = t.endswith("g2h")
 pk, by = (d[2], d[3]) if g2h else (d[4], d[5])   # tap rx = from the guest
 mb = max(by, 1) / 1e6
+extra = ""
 if t.startswith("tcp"):
     v, unit = e["sum_received"]["bits_per_second"] / 8e6, "MB/s"
 else:
-    s = e["sum"]
-    v, unit = (s["packets"] - s["lost_packets"]) / s["seconds"], "pps"
-print("%.2f %s exits/MB=%.0f irqs/MB=%.0f frames/MB=%.0f frame=%.0fB io/MB=%.0f mmio/MB=%.0f halt/MB=%.0f cpu_ms/MB=%.0f" % (
-    v, unit, d[0] / mb, d[1] / mb, pk / mb, by / max(pk, 1), d[6] / mb, d[7] / mb, d[8] / mb, d[9] * 10 / mb))
+    r, s = e["sum_received"], e["sum_sent"]
+    v, unit = (r["packets"] - r["lost_packets"]) / r["seconds"], "pps"
+    extra = " sent=%.0fpps loss=%.1f%%" % (s["packets"] / max(s["seconds"], 1e-9),
+                                          100.0 * r["lost_packets"] / max(r["packets"], 1))
+ga, gb = gstats(sys.argv[4]), gstats(sys.argv[5])
+gd = {k: gb[k] - ga.get(k, 0) for k in gb if gb[k] - ga.get(k, 0) > 0}
+guest = " ".join("%s=%.1f" % (k, gd[k] / mb) for k in sorted(gd)) or "(no guest stats)"
+print("%.2f %s%s exits/MB=%.0f irqs/MB=%.0f frames/MB=%.0f frame=%.0fB io/MB=%.0f mmio/MB=%.0f halt/MB=%.0f cpu_ms/MB=%.0f\n      guest per MB: %s" % (
+    v, unit, extra, d[0] / mb, d[1] / mb, pk / mb, by / max(pk, 1), d[6] / mb, d[7] / mb, d[8] / mb, d[9] * 10 / mb, guest))
 PY
 }
 # Idle cost of each VM (both guests idle): exits/s and the VMM's CPU.
@@ -137,14 +195,20 @@ ia=$(snap ours); iq=$(snap qemu); sleep 5; ib=$(snap ours); iqb=$(snap qemu)
 for who, a, b in (('ours', '$ia', '$ib'), ('qemu', '$iq', '$iqb')):
     d = [int(y) - int(x) for x, y in zip(a.split(), b.split())]
     print('idle %s: exits/s=%.0f irqs/s=%.0f io/s=%.0f mmio/s=%.0f halt/s=%.0f cpu=%.0f%%' % (who, d[0] / 5, d[1] / 5, d[6] / 5, d[7] / 5, d[8] / 5, d[9] * 10 / 5 / 10))"
-TESTS="tcp_g2h tcp_h2g udp64_g2h udp64_h2g"
+TESTS=""
+for t in ${NETBENCH_TESTS:-tcp_g2h tcp_h2g udp64_g2h udp64_h2g}; do
+  case $t in
+    udp*) for r in ${NETBENCH_UDP_BPS:-1M 4M 16M}; do TESTS="$TESTS $t@$r"; done ;;
+    *) TESTS="$TESTS $t" ;;
+  esac
+done
 declare -A RES
 phase() {  # phase LABEL: every test, ours (as LABEL) then QEMU, ROUNDS times
   local r t who o
   for r in $(seq "$ROUNDS"); do
     for t in $TESTS; do
       for who in ours qemu; do
-        o=$(run "$who" "$t")
+        o=$(run "$who" "$t") || exit 1
         echo "round $r $t $([ $who = ours ] && echo "$1" || echo qemu): $o  (load $(cut -d' ' -f1-3 /proc/loadavg))"
         RES[$t.$who.$1]="${RES[$t.$who.$1]:-} ${o%% *}"
       done

@@ -4,8 +4,10 @@
 # a hardware KVM host). Prints "skipped" and passes only when nested KVM is
 # truly unavailable (`kvmlab check`).
 set -u
-# $1: MiB moved each way over TCP (default $NETVSOCK_MIB, else 256).
-MIB="${1:-${NETVSOCK_MIB:-256}}"
+# MiB moved each way over TCP: $NETVSOCK_MIB if set (so
+# `bazel test --test_env=NETVSOCK_MIB=256` overrides the BUILD's args), else
+# $1, else 256.
+MIB="${NETVSOCK_MIB:-${1:-256}}"
 R="${TEST_SRCDIR:-}/vmm"
 [ -d "$R/api" ] || R="$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin"
 KERNEL="$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)"
