@@ -29,14 +29,15 @@ BUILD_PKGS=(
 # (clang-14 + its runtime), the block benchmark's baseline (fio) and vsock
 # capture decoding (tshark), and the riscv64 reference checks: dtc for the
 # generated device trees, QEMU's virt machine and OpenSBI firmware; iperf3
-# for the virtio-net benchmark (host and, copied in, the lab guest).
+# and ethtool for the virtio-net benchmark (host and, copied in, the lab
+# guest).
 TEST_PKGS=(
   openssl iproute2 python3 bc
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
   clang-14 libclang-rt-14-dev
   fio tshark qemu-user e2fsprogs
   device-tree-compiler qemu-system-misc opensbi
-  iperf3
+  iperf3 ethtool
 )
 # tools/kvmlab: QEMU (TCG with emulated SVM), Debian's stock kernel and its
 # modules (kvm_amd, 9p, virtio), and a static busybox + cpio for the lab's
