@@ -80,10 +80,10 @@ void Vcpu::SetInterruptPin(uint64_t mask, bool level) {
   mask &= kAllInterrupts;
   if (level) {
     pins_.fetch_or(mask, std::memory_order_acq_rel);
+    pin_raises_.fetch_add(1, std::memory_order_acq_rel);
   } else {
     pins_.fetch_and(~mask, std::memory_order_acq_rel);
   }
-  pin_writes_.fetch_add(1, std::memory_order_acq_rel);
   executor_.RequestStop();  // recheck at the next block boundary
   absl::MutexLock lock(&wait_mu_);
   wait_cv_.SignalAll();
@@ -94,8 +94,8 @@ bool Vcpu::WaitForInterrupt(absl::Time deadline) {
   if (poll_wfi_) {
     poll_wfi_ = false;
     const absl::Time until = std::min(deadline, absl::Now() + kWfiPollBackoff);
-    // Any pin write since Run saw the WFI ends the wait.
-    while (pin_writes_.load(std::memory_order_acquire) == last_wfi_pin_writes_ &&
+    // Any pin raise since Run saw the WFI ends the wait.
+    while (pin_raises_.load(std::memory_order_acquire) == last_wfi_pin_raises_ &&
            !stop_requested_.load(std::memory_order_acquire)) {
       if (wait_cv_.WaitWithDeadline(&wait_mu_, until)) break;  // timed out
     }
@@ -146,12 +146,12 @@ absl::StatusOr<Vcpu::StopReason> Vcpu::Run(uint64_t max_blocks) {
         // masked (kWfiPollBackoff).
         const uint64_t pending = (state_.mip | pins()) & state_.mie;
         if (pending == 0) return StopReason::kWaitForInterrupt;
-        const uint64_t writes = pin_writes_.load(std::memory_order_acquire);
+        const uint64_t raises = pin_raises_.load(std::memory_order_acquire);
         const bool polling = pending == last_wfi_pending_ && traps_ == last_wfi_traps_ &&
-                             writes == last_wfi_pin_writes_;
+                             raises == last_wfi_pin_raises_;
         last_wfi_pending_ = pending;
         last_wfi_traps_ = traps_;
-        last_wfi_pin_writes_ = writes;
+        last_wfi_pin_raises_ = raises;
         if (polling) {
           poll_wfi_ = true;
           return StopReason::kWaitForInterrupt;

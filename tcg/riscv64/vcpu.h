@@ -53,23 +53,26 @@ class Vcpu {
   // or a stop is requested. True if an interrupt is pending.
   //
   // A polling WFI (Run returned kWaitForInterrupt although an interrupt is
-  // pending, see kWfiPollBackoff) instead waits for the next pin write, a
+  // pending, see kWfiPollBackoff) instead waits for the next pin raise, a
   // stop, `deadline` or kWfiPollBackoff, whichever comes first.
   bool WaitForInterrupt(absl::Time deadline);
 
   // WFI completes at once while an enabled interrupt is pending, even one
   // the hart cannot take (M-mode with mstatus.MIE clear). A hart that runs
   // such a WFI again with the same interrupts pending, no trap taken and no
-  // pin written in between is polling memory with the interrupt masked:
+  // pin raised in between is polling memory with the interrupt masked:
   // OpenSBI 1.1's sbi_hsm_hart_wait() does so from cold boot until Linux's
   // HSM hart_start, as the cold-boot IPI is still pending. Spinning there
   // takes a host CPU from the boot hart (2 harts on 2 host cores) and lets
   // the waiter see START_PENDING within nanoseconds, which on OpenSBI 1.1
   // is before hart_start has stored the entry address (it publishes the
   // state first): the hart then enters the kernel at its boot entry and
-  // never comes online. Such a WFI sleeps until the next pin write (the
-  // hart_start IPI, sent after the stores), a stop, or this long at most.
-  static constexpr absl::Duration kWfiPollBackoff = absl::Milliseconds(10);
+  // never comes online. Such a WFI sleeps until the next pin raise (the
+  // hart_start IPI, sent after the stores; lowering writes, e.g. the PLIC's
+  // on every UART interrupt, do not count), a stop, or this long at most:
+  // long enough that a wake-up by the bound rarely falls in the window of a
+  // boot hart descheduled between its two steps under host load.
+  static constexpr absl::Duration kWfiPollBackoff = absl::Milliseconds(100);
 
   // For helpers on this hart's thread: leave the dispatch loop after the
   // current block (re-evaluate interrupts and translation flags), and
@@ -100,14 +103,14 @@ class Vcpu {
   std::function<uint64_t()> time_;
   bool tlb_flush_ = false;  // this hart's thread only
   std::atomic<uint64_t> pins_{0};
-  // SetInterruptPin calls (any level, changed or not): a pin write.
-  std::atomic<uint64_t> pin_writes_{0};
+  // SetInterruptPin calls with level = true (changed or not): a raise.
+  std::atomic<uint64_t> pin_raises_{0};
   // The last WFI that completed at once (this hart's thread only): what was
-  // pending, and the trap and pin-write counts then. poll_wfi_ is set when
+  // pending, and the trap and pin-raise counts then. poll_wfi_ is set when
   // Run returns kWaitForInterrupt for a polling WFI (kWfiPollBackoff).
   uint64_t last_wfi_pending_ = 0;
   uint64_t last_wfi_traps_ = ~uint64_t{0};
-  uint64_t last_wfi_pin_writes_ = 0;
+  uint64_t last_wfi_pin_raises_ = 0;
   bool poll_wfi_ = false;
   std::atomic<bool> stop_requested_{false};
   absl::Mutex wait_mu_;

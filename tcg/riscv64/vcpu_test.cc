@@ -141,17 +141,32 @@ TEST_F(VcpuWfiPollTest, PollingWfiWaitsForThePollBackoff) {
   EXPECT_LT(wall, absl::Seconds(5)) << "bounded by kWfiPollBackoff, not the 30 s deadline";
 }
 
-TEST_F(VcpuWfiPollTest, APinWriteEndsThePollAtOnce) {
+TEST_F(VcpuWfiPollTest, APinRaiseEndsThePollAtOnce) {
   RunToPollingWfi();
   // A second IPI while MSIP is pending (hart_start's, in OpenSBI).
   hart_.SetInterruptPin(kMipMsip, true);
   const absl::Time start = absl::Now();
   EXPECT_TRUE(hart_.WaitForInterrupt(start + absl::Seconds(30)));
   EXPECT_LT(absl::Now() - start, Vcpu::kWfiPollBackoff);
-  // And the WFI after it completes at once again (a new pin write).
+  // And the WFI after it completes at once again (a new pin raise).
   absl::StatusOr<Vcpu::StopReason> stop = hart_.Run(2);
   ASSERT_TRUE(stop.ok());
   EXPECT_EQ(*stop, Vcpu::StopReason::kBudgetExhausted);
+}
+
+TEST_F(VcpuWfiPollTest, LoweringAnotherPinDoesNotEndThePoll) {
+  RunToPollingWfi();
+  std::thread plic([this] {
+    // The PLIC drives SEIP low on every UART interrupt of another hart.
+    for (int i = 0; i < 20; ++i) {
+      hart_.SetInterruptPin(kMipSeip, false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(hart_.WaitForInterrupt(start + absl::Seconds(30)));
+  plic.join();
+  EXPECT_GE(absl::Now() - start, Vcpu::kWfiPollBackoff * 0.9);
 }
 
 TEST_F(VcpuWfiPollTest, APollingHartDoesNotSpinTheHostCpu) {
