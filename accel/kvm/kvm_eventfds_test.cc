@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "accel/kvm/kvm_test_fixture.h"
 #include "accel/kvm/kvm_vcpu.h"
 #include "accel/kvm/kvm_vm.h"
 #include "gtest/gtest.h"
@@ -12,26 +13,14 @@
 namespace vmm {
 namespace {
 
-class KvmEventfdsTest : public ::testing::Test {
+class KvmEventfdsTest : public KvmVmTest {
  protected:
-  void SetUp() override {
-    auto kvm = Kvm::Open();
-    ASSERT_TRUE(kvm.ok()) << kvm.status();
-    kvm_ = std::move(*kvm);
-    auto vm = KvmVm::Create(kvm_.get());
-    ASSERT_TRUE(vm.ok()) << vm.status();
-    vm_ = std::move(*vm);
-  }
-
   uint8_t MasterPicIrr() {
     kvm_irqchip chip{};
     chip.chip_id = KVM_IRQCHIP_PIC_MASTER;
     EXPECT_EQ(::ioctl(vm_->fd(), KVM_GET_IRQCHIP, &chip), 0);
     return chip.chip.pic.irr;
   }
-
-  std::unique_ptr<Kvm> kvm_;
-  std::unique_ptr<KvmVm> vm_;
 };
 
 TEST_F(KvmEventfdsTest, IrqfdRaisesThePicInput) {
@@ -59,8 +48,8 @@ TEST_F(KvmEventfdsTest, IoeventfdSwallowsMatchingWrites) {
   ASSERT_TRUE(vm_->MapMemory(**mem).ok());
   auto io = KvmIoeventfd::Create(vm_->fd(), KvmIoeventfd::Space::kPio, 0x710, 1, 1);
   ASSERT_TRUE(io.ok()) << io.status();
-  auto vcpu = KvmVcpu::Create(vm_->fd(), 0, kvm_->vcpu_mmap_size());
-  ASSERT_TRUE(vcpu.ok());
+  auto vcpu = CreateVcpu(0);
+  ASSERT_TRUE(vcpu.ok()) << vcpu.status();
   ASSERT_TRUE((*vcpu)->SetCpuid(kvm_->supported_cpuid(), 1).ok());
   ASSERT_TRUE((*vcpu)->SetRealModeEntry(0x1000, 0).ok());
   // The write of 1 matches and stays in the kernel; the write of 2 does not

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <thread>
 
+#include "accel/kvm/kvm_test_fixture.h"
 #include "accel/kvm/kvm_vcpu.h"
 #include "accel/kvm/kvm_vm.h"
 #include "gtest/gtest.h"
@@ -19,22 +20,18 @@ namespace {
 constexpr uint8_t kCode[] = {0xba, 0xf8, 0x03, 0xb0, 0x41, 0xee, 0xec, 0xb8, 0x00, 0x90, 0x8e,
                              0xd8, 0xc7, 0x06, 0x10, 0x00, 0xef, 0xbe, 0xa1, 0x20, 0x00, 0xf4};
 
-class KvmTest : public ::testing::Test {
+class KvmTest : public KvmVmTest {
  protected:
   void SetUp() override {
-    auto kvm = Kvm::Open();
-    ASSERT_TRUE(kvm.ok()) << kvm.status();
-    kvm_ = std::move(*kvm);
-    auto vm = KvmVm::Create(kvm_.get());
-    ASSERT_TRUE(vm.ok()) << vm.status();
-    vm_ = std::move(*vm);
+    KvmVmTest::SetUp();
+    if (HasFatalFailure()) return;
     // RAM below 512 KiB only, so 0x90000 is MMIO.
     auto mem = GuestMemory::Create({{GuestAddress(0), 0x80000}});
     ASSERT_TRUE(mem.ok());
     mem_ = std::move(*mem);
     ASSERT_TRUE(mem_->Write(GuestAddress(0x10000), kCode).ok());
     ASSERT_TRUE(vm_->MapMemory(*mem_).ok());
-    auto vcpu = KvmVcpu::Create(vm_->fd(), 0, kvm_->vcpu_mmap_size());
+    auto vcpu = CreateVcpu(0);
     ASSERT_TRUE(vcpu.ok()) << vcpu.status();
     vcpu_ = std::move(*vcpu);
     ASSERT_TRUE(vcpu_->SetCpuid(kvm_->supported_cpuid(), 1).ok());
@@ -48,8 +45,6 @@ class KvmTest : public ::testing::Test {
     return exit.ok() ? *exit : VcpuExit{};
   }
 
-  std::unique_ptr<Kvm> kvm_;
-  std::unique_ptr<KvmVm> vm_;
   std::unique_ptr<GuestMemory> mem_;
   std::unique_ptr<KvmVcpu> vcpu_;
 };
@@ -149,6 +144,12 @@ TEST(KvmOpenTest, MissingDeviceIsAClearError) {
   auto kvm = Kvm::Open("/nonexistent/kvm");
   ASSERT_FALSE(kvm.ok());
   EXPECT_NE(kvm.status().message().find("/nonexistent/kvm"), std::string::npos);
+}
+
+TEST(KvmOpenTest, FixtureHelperPassesTheOpenErrorOn) {
+  auto opened = OpenKvmVm("/nonexistent/kvm");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.status().message().find("/nonexistent/kvm"), std::string::npos);
 }
 
 }  // namespace

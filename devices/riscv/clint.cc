@@ -156,7 +156,10 @@ void Clint::Write(uint64_t offset, absl::Span<const uint8_t> data) {
     if (size != 4) return;
     size_t h = (offset - kMsipBase) / 4;
     uint32_t bit = value & 1;  // Upper bits are WARL zero.
-    if (bit != msip_[h]) {
+    // Writing 1 over a pending 1 is still an IPI: the line is driven again
+    // so a hart polling in WFI with MSIP already pending (OpenSBI 1.1's HSM
+    // wait, see tcg::riscv64::Vcpu::kWfiPollBackoff) wakes for hart_start.
+    if (bit != msip_[h] || bit != 0) {
       msip_[h] = bit;
       pins_[h].msip->SetLevel(bit != 0);
     }

@@ -77,6 +77,33 @@ TEST(ClintTest, MsipPerHart) {
   EXPECT_EQ(f.msip[1]->rising_edges(), 1);
 }
 
+// Counts every level written, changed or not.
+class CountingLine : public InterruptLine {
+ public:
+  void SetLevel(bool high) override {
+    ++writes;
+    level = high;
+  }
+  int writes = 0;
+  bool level = false;
+};
+
+TEST(ClintTest, MsipWriteOfOneOverOneDrivesTheLineAgain) {
+  auto line = std::make_shared<CountingLine>();
+  auto mtip = std::make_shared<RecordingInterruptLine>();
+  auto c = Clint::Create({{line, mtip, nullptr, nullptr}});
+  ASSERT_TRUE(c.ok());
+  const uint8_t one[4] = {1, 0, 0, 0}, zero[4] = {0, 0, 0, 0};
+  (*c)->Write(0, absl::MakeConstSpan(one));
+  (*c)->Write(0, absl::MakeConstSpan(one));  // A second IPI while the first is pending.
+  EXPECT_TRUE(line->level);
+  EXPECT_EQ(line->writes, 2);  // A hart polling in WFI wakes for it.
+  (*c)->Write(0, absl::MakeConstSpan(zero));
+  (*c)->Write(0, absl::MakeConstSpan(zero));  // Clearing a clear bit stays silent.
+  EXPECT_FALSE(line->level);
+  EXPECT_EQ(line->writes, 3);
+}
+
 TEST(ClintTest, MtipFollowsMtimecmpAndDeadline) {
   Fixture f(2);
   EXPECT_FALSE(f.mtip[0]->level());  // Reset mtimecmp is all ones.

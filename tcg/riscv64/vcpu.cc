@@ -1,5 +1,7 @@
 #include "tcg/riscv64/vcpu.h"
 
+#include <algorithm>
+
 #include "tcg/opt/passes.h"
 #include "tcg/riscv64/csr.h"
 
@@ -78,6 +80,7 @@ void Vcpu::SetInterruptPin(uint64_t mask, bool level) {
   mask &= kAllInterrupts;
   if (level) {
     pins_.fetch_or(mask, std::memory_order_acq_rel);
+    pin_raises_.fetch_add(1, std::memory_order_acq_rel);
   } else {
     pins_.fetch_and(~mask, std::memory_order_acq_rel);
   }
@@ -88,6 +91,16 @@ void Vcpu::SetInterruptPin(uint64_t mask, bool level) {
 
 bool Vcpu::WaitForInterrupt(absl::Time deadline) {
   absl::MutexLock lock(&wait_mu_);
+  if (poll_wfi_) {
+    poll_wfi_ = false;
+    const absl::Time until = std::min(deadline, absl::Now() + kWfiPollBackoff);
+    // Any pin raise since Run saw the WFI ends the wait.
+    while (pin_raises_.load(std::memory_order_acquire) == last_wfi_pin_raises_ &&
+           !stop_requested_.load(std::memory_order_acquire)) {
+      if (wait_cv_.WaitWithDeadline(&wait_mu_, until)) break;  // timed out
+    }
+    return WfiShouldWake(state_, pins());
+  }
   while (!WfiShouldWake(state_, pins()) && !stop_requested_.load(std::memory_order_acquire)) {
     if (wait_cv_.WaitWithDeadline(&wait_mu_, deadline)) break;  // timed out
   }
@@ -95,6 +108,7 @@ bool Vcpu::WaitForInterrupt(absl::Time deadline) {
 }
 
 absl::StatusOr<Vcpu::StopReason> Vcpu::Run(uint64_t max_blocks) {
+  poll_wfi_ = false;  // Only for the WaitForInterrupt right after a polling WFI.
   uint64_t ran = 0;
   while (ran < max_blocks) {
     if (stop_requested_.exchange(false, std::memory_order_acq_rel)) {
@@ -126,10 +140,24 @@ absl::StatusOr<Vcpu::StopReason> Vcpu::Run(uint64_t max_blocks) {
         // harts already invalidated theirs; this catches device DMA).
         cache_->FlushChanged();
         break;
-      case ir::ExitReason::kHalt:
-        // WFI completes at once if an interrupt is already pending.
-        if (!WfiShouldWake(state_, pins())) return StopReason::kWaitForInterrupt;
+      case ir::ExitReason::kHalt: {
+        // WFI completes at once if an interrupt is already pending
+        // (privileged spec 3.3.3), unless the hart is polling with it
+        // masked (kWfiPollBackoff).
+        const uint64_t pending = (state_.mip | pins()) & state_.mie;
+        if (pending == 0) return StopReason::kWaitForInterrupt;
+        const uint64_t raises = pin_raises_.load(std::memory_order_acquire);
+        const bool polling = pending == last_wfi_pending_ && traps_ == last_wfi_traps_ &&
+                             raises == last_wfi_pin_raises_;
+        last_wfi_pending_ = pending;
+        last_wfi_traps_ = traps_;
+        last_wfi_pin_raises_ = raises;
+        if (polling) {
+          poll_wfi_ = true;
+          return StopReason::kWaitForInterrupt;
+        }
         break;
+      }
       case ir::ExitReason::kHelper:
         return StopReason::kStopRequested;
     }

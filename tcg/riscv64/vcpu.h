@@ -51,7 +51,28 @@ class Vcpu {
   // interrupt is pending and enabled in mie (spec 3.3.3: WFI ignores the
   // global enables), `deadline` passes (the timer device's next deadline),
   // or a stop is requested. True if an interrupt is pending.
+  //
+  // A polling WFI (Run returned kWaitForInterrupt although an interrupt is
+  // pending, see kWfiPollBackoff) instead waits for the next pin raise, a
+  // stop, `deadline` or kWfiPollBackoff, whichever comes first.
   bool WaitForInterrupt(absl::Time deadline);
+
+  // WFI completes at once while an enabled interrupt is pending, even one
+  // the hart cannot take (M-mode with mstatus.MIE clear). A hart that runs
+  // such a WFI again with the same interrupts pending, no trap taken and no
+  // pin raised in between is polling memory with the interrupt masked:
+  // OpenSBI 1.1's sbi_hsm_hart_wait() does so from cold boot until Linux's
+  // HSM hart_start, as the cold-boot IPI is still pending. Spinning there
+  // takes a host CPU from the boot hart (2 harts on 2 host cores) and lets
+  // the waiter see START_PENDING within nanoseconds, which on OpenSBI 1.1
+  // is before hart_start has stored the entry address (it publishes the
+  // state first): the hart then enters the kernel at its boot entry and
+  // never comes online. Such a WFI sleeps until the next pin raise (the
+  // hart_start IPI, sent after the stores; lowering writes, e.g. the PLIC's
+  // on every UART interrupt, do not count), a stop, or this long at most:
+  // long enough that a wake-up by the bound rarely falls in the window of a
+  // boot hart descheduled between its two steps under host load.
+  static constexpr absl::Duration kWfiPollBackoff = absl::Milliseconds(100);
 
   // For helpers on this hart's thread: leave the dispatch loop after the
   // current block (re-evaluate interrupts and translation flags), and
@@ -82,6 +103,15 @@ class Vcpu {
   std::function<uint64_t()> time_;
   bool tlb_flush_ = false;  // this hart's thread only
   std::atomic<uint64_t> pins_{0};
+  // SetInterruptPin calls with level = true (changed or not): a raise.
+  std::atomic<uint64_t> pin_raises_{0};
+  // The last WFI that completed at once (this hart's thread only): what was
+  // pending, and the trap and pin-raise counts then. poll_wfi_ is set when
+  // Run returns kWaitForInterrupt for a polling WFI (kWfiPollBackoff).
+  uint64_t last_wfi_pending_ = 0;
+  uint64_t last_wfi_traps_ = ~uint64_t{0};
+  uint64_t last_wfi_pin_raises_ = 0;
+  bool poll_wfi_ = false;
   std::atomic<bool> stop_requested_{false};
   absl::Mutex wait_mu_;
   absl::CondVar wait_cv_;

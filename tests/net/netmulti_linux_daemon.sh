@@ -12,7 +12,8 @@
 #               blocks (stops being writable) after a bounded amount, and the
 #               worker's RSS stays flat (growth < 8 MiB) while it tries 64 MiB
 #   netmulti_linux_daemon.sh BIN_DIR KERNEL WORK_DIR
-# BIN_DIR holds vmmd, vmm-worker, vmctl, vsock_echo, vsock_host.py, init.cpio.
+# BIN_DIR holds vmmd, vmm-worker, vmctl, vsock_echo, init.cpio, and beside
+# this script daemon_helpers.sh and kvm_trace_lib.sh (tests/linux).
 set -u
 if [ -z "${NETMULTI_NETNS:-}" ]; then
   NETMULTI_NETNS=1 exec unshare --net -- "$0" "$@"
@@ -20,18 +21,16 @@ fi
 ip link set lo up
 BIN="$1"; KERNEL="$2"; WORK="$3"
 PY=/usr/bin/python3
-RUN="$(mktemp -d /tmp/nml.XXXXXX)"
-SOCK="$RUN/vmmd.sock"
-VS="$RUN/v.sock"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-vmctl() { "$BIN/vmctl" --socket "$SOCK" "$@"; }
-field() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
-CA="$WORK/nma.console"; CB="$WORK/nmb.console"
+# vmmd on a private socket ($RUN, $SOCK), vmctl, fail/pass, status_of,
+# attach_console, wait_console, dump_vm (tests/linux/daemon_helpers.sh,
+# copied beside this script).
+HERE="$(dirname "$(readlink -f "$0")")"
+. "$HERE/daemon_helpers.sh"
+field() { json_field "$1" 2>/dev/null; }
+CA="$WORK/nm-a.console"; CB="$WORK/nm-b.console"  # attach_console's names
 # KVM_TRACE=1: the lab kernel's KVM trace, frozen at the first triple fault
 # (issue 3: VM a triple-faults in ~1 of 4 runs under the flows below).
-. "$(dirname "$(readlink -f "$0")")/kvm_trace_lib.sh"
+. "$HERE/kvm_trace_lib.sh"
 kvm_trace_start
 # A VM that can no longer get anywhere: CRASHED (triple fault) or panicked.
 # Report it with everything there is (state, console, the worker's crash
@@ -41,40 +40,30 @@ crash_check() {  # crash_check [VM...] (default a b): exits the script on a dead
   local vm st con
   for vm in ${@:-a b}; do
     con="$CA"; [ $vm = b ] && con="$CB"
-    st=$(timeout 30 "$BIN/vmctl" --socket "$SOCK" --json get nm-$vm 2>/dev/null | field 'd["status"]["state"]')
+    st=$(status_of nm-$vm state)
     if [ "$st" = CRASHED ] || grep -aq "Kernel panic - not syncing" "$con" 2>/dev/null; then
       fail "nm-$vm is ${st:-?} ($((SECONDS - t0)) s after start)$(grep -aq 'Kernel panic' "$con" && echo ', guest kernel panicked')"
       kvm_trace_dump nm-$vm
-      vmctl get nm-$vm | grep -aE '^(State|Message|Boot count):'
-      echo "--- nm-$vm console (last 60 lines):"; tail -60 "$con" | tr -d '\r'
-      local d
-      for d in "$RUN"/state/vms/*/; do
-        echo "--- worker log $(basename "$d"): crash report"
-        grep -a "guest_crashed\|vcpu_state_at_crash\|level=error\|machine_exited" "$d/worker.log" | cut -c1-3000
-      done
+      echo "message: $(status_of nm-$vm message)"
+      dump_vm nm-$vm  # whole console, the worker's guest_crashed / vcpu_state_at_crash
       echo "failures=$failures"
       exit 1
     fi
   done
   return 0
 }
-wait_console() {  # wait_console FILE REGEX SECONDS: gives up at once on a dead VM
-  local end=$((SECONDS + $3)) n=0
-  while [ "$SECONDS" -le "$end" ]; do
-    grep -aq "$2" "$1" 2>/dev/null && return 0
-    n=$((n + 1)); [ $((n % 6)) = 0 ] && crash_check
-    sleep 0.3
-  done
+# wait_console (daemon_helpers.sh) gives up at once when the VM it waits on
+# is dead; then crash_check reports it (or a dead peer) and ends the run.
+wait_or_crash() {  # wait_or_crash VM(a|b) REGEX SECONDS
+  wait_console nm-$1 "$2" "$3" && return 0
+  crash_check
   return 1
 }
 
-"$BIN/vmmd" --socket="$SOCK" --state-dir="$RUN/state" --worker="$BIN/vmm-worker" \
-  2>"$WORK/vmmd.log" &
-DAEMON=$!
+start_vmmd
+VS="$RUN/v.sock"
 PIDS=""
-trap 'kill $PIDS 2>/dev/null; for d in "$RUN"/state/vms/*/; do cp "$d/worker.log" "$WORK/worker.$(basename "$d").log" 2>/dev/null; done; kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$RUN"' EXIT
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { echo "FAIL: vmmd did not listen"; cat "$WORK/vmmd.log"; exit 1; }
+trap 'kill $PIDS 2>/dev/null; for d in "$RUN"/state/vms/*/; do cp "$d/worker.log" "$WORK/worker.$(basename "$d").log" 2>/dev/null; done; stop_vmmd' EXIT
 ip link add br0 type bridge && ip addr add 10.78.0.1/24 dev br0 && ip link set br0 up \
   || { echo "FAIL: bridge br0"; exit 1; }
 
@@ -93,13 +82,11 @@ for vm in a b; do
   vmctl start nm-$vm >/dev/null || { fail "start nm-$vm"; exit 1; }
   tap="vm${id:0:8}n0"
   ip link set "$tap" master br0 && ip link set "$tap" up || fail "$tap into br0"
-  con="$CA"; [ $vm = b ] && con="$CB"
-  (sleep 600 | vmctl console nm-$vm --replay --timeout-ms 600000 > "$con" 2>&1) &
-  PIDS="$PIDS $!"
+  attach_console nm-$vm
 done
 pass "two VMs on br0 (ports: $(ip -br link show master br0 | cut -d' ' -f1 | tr '\n' ' '))"
-for c in "$CA" "$CB"; do
-  wait_console "$c" "SERVERS-READY" 150 || { fail "$(basename "$c"): not ready: $(tail -c 1500 "$c")"; exit 1; }
+for vm in a b; do
+  wait_or_crash $vm "SERVERS-READY" 150 || { fail "nm-$vm: not ready: $(tail -c 1500 "$WORK/nm-$vm.console")"; exit 1; }
 done
 pass "both guests up in $((SECONDS - t0)) s"
 ps -eLo pid,tid,args | grep "[v]mm-worker" > "$WORK/threads.txt"  # the trace names threads
@@ -162,7 +149,7 @@ RAWPID=$!
 PIDS="$PIDS $RAWPID"
 sleep 0.5
 "$PY" -c "import socket; socket.create_connection(('10.78.0.2', 5009), timeout=10).close()"
-wait_console "$CA" "IRQ-DONE" 60
+wait_or_crash a "IRQ-DONE" 60
 "$PY" - "$CA" "$RUN/irq.sum" <<'PY' && pass "both queue pairs carry traffic: $(tail -1 "$RUN/irq.sum")" || fail "multiqueue: $(cat "$RUN/irq.sum")"
 import re, sys, os
 lines = {}
@@ -177,7 +164,7 @@ need = ["input.0", "input.1", "output.0", "output.1"]
 sys.exit(0 if all(delta.get(k, 0) > 0 for k in need) else 1)
 PY
 
-wait_console "$CA" "RAW-DONE" 60
+wait_or_crash a "RAW-DONE" 60
 sleep 1
 raw_seen=$(sort -n "$RUN/raw.txt" 2>/dev/null | tr '\n' ' ')
 r1514=$(grep -a "^rawsend len=1514" "$CA" | tr -d '\r'); r9000=$(grep -a "^rawsend len=9000" "$CA" | tr -d '\r')
@@ -189,9 +176,9 @@ else
 fi
 
 # --- bridge: a <-> b.
-wait_console "$CB" "BRIDGE-MD5" 150
+wait_or_crash b "BRIDGE-MD5" 150
 grep -aq "PEER-PING-OK" "$CB" && pass "b pings a across br0" || fail "b -> a ping: $(grep -a -A2 PEER-PING "$CB")"
-wait_console "$CA" "PEER-PING-" 60
+wait_or_crash a "PEER-PING-" 60
 grep -aq "PEER-PING-OK" "$CA" && pass "a pings b across br0" || fail "a -> b ping: $(grep -a -A2 PEER-PING "$CA")"
 got=$(grep -a "^BRIDGE-MD5" "$CB" | tail -1 | tr -d '\r' | cut -d' ' -f2)
 [ "$got" = "$want_md5" ] && pass "16 MiB a -> b through br0, md5 match ($want_md5)" \
@@ -239,7 +226,7 @@ echo "nm-a NIC counters: $c"
 if [ $failures != 0 ]; then  # What became of the VMs, and the end of their consoles.
   for vm in a b; do
     vmctl get nm-$vm | grep -aE '^(State|Message|Boot count):'
-    echo "--- nm-$vm console tail:"; tail -c 1500 "$WORK/nm$vm.console" | tr -d '\r'
+    echo "--- nm-$vm console tail:"; tail -c 1500 "$WORK/nm-$vm.console" | tr -d '\r'
   done
 fi
 for vm in a b; do vmctl stop nm-$vm --force >/dev/null 2>&1; done

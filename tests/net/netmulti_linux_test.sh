@@ -23,7 +23,8 @@ KVER="${KERNEL##*/vmlinuz-}"
   --script "$(readlink -f "$R/tests/net/netmulti_guest_script.sh")" \
   --modules virtio_pci,virtio_net,vmw_vsock_virtio_transport --kernel-version "$KVER" \
   --binaries "$BIN/vsock_echo" || { echo "FAIL: mkinitramfs"; exit 1; }
-cp "$(readlink -f "$R/tests/net/netmulti_linux_daemon.sh")" "$(readlink -f "$R/tests/linux/kvm_trace_lib.sh")" "$BIN/"
+cp "$(readlink -f "$R/tests/net/netmulti_linux_daemon.sh")" "$(readlink -f "$R/tests/linux/kvm_trace_lib.sh")" \
+  "$(readlink -f "$R/tests/linux/daemon_helpers.sh")" "$BIN/"
 LAB="$(readlink -f "$R/tools/kvmlab/kvmlab")"
 if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   echo "skipped: nested KVM is not available here (kvmlab check)"

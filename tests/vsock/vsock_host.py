@@ -77,17 +77,23 @@ def sink(c):
 
 
 def connect(uds, port):
+    """Hybrid vsock handshake (Firecracker's): "CONNECT <port>\\n" on the VM's
+    unix socket, answered "OK <host port>\\n"; returns the socket with the
+    stream positioned just after that line. vsock_lab_bench.py times it."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(uds)
     s.sendall(b"CONNECT %d\n" % port)
     line = b""
     while not line.endswith(b"\n"):
-        d = s.recv(1)
+        d = s.recv(64 - len(line), socket.MSG_PEEK)
         if not d:
-            raise ConnectionError("reset (no OK line)")
-        line += d
+            raise ConnectionError("reset: no OK line for port %d" % port)
+        # Consume exactly the line (peek, then take up to the newline): the
+        # guest's stream bytes may follow it in the same segment.
+        take = d.index(b"\n") + 1 if b"\n" in d else len(d)
+        line += s.recv(take)
     if not line.startswith(b"OK "):
-        raise ConnectionError("bad answer %r" % line)
+        raise ConnectionError("bad answer %r for port %d" % (line, port))
     return s
 
 

@@ -17,7 +17,10 @@ WORK="$(mktemp -d /var/tmp/vsock_lab_bench.XXXXXX)"
 BIN="$WORK/bin"
 mkdir -p "$BIN"
 for f in api/vmmd vmm/worker/vmm-worker tools/vmctl/vmctl; do cp "$(readlink -f "bazel-bin/$f")" "$BIN/"; done
-cp tests/linux/daemon_helpers.sh tests/vsock/vsock_lab_bench.py tests/vsock/vsock_lab_bench_lab.sh "$BIN/"
+# vsock_lab_bench.py imports vsock_host.py (the hybrid CONNECT handshake)
+# from its own directory.
+cp tests/linux/daemon_helpers.sh tests/vsock/vsock_host.py tests/vsock/vsock_lab_bench.py \
+  tests/vsock/vsock_lab_bench_lab.sh "$BIN/"
 gcc -static -O2 -pthread -o "$BIN/vsock_echo" tests/vsock/guest/vsock_echo.c
 tools/guest-initramfs/build.sh "$BIN/init.cpio" --then hang --script tests/vsock/vsock_bench_guest.sh \
   --modules virtio_pci,vmw_vsock_virtio_transport --kernel-version "$KVER" \

@@ -11,20 +11,16 @@
 #include <vector>
 
 #include "accel/kvm/kvm_abi.h"
+#include "accel/kvm/kvm_test_fixture.h"
 #include "accel/kvm/kvm_vm.h"
 #include "gtest/gtest.h"
 
 namespace vmm {
 namespace {
 
-class GsiRouterTest : public ::testing::Test {
+class GsiRouterTest : public KvmVmTest {
  protected:
-  void SetUp() override {
-    auto kvm = Kvm::Open();
-    ASSERT_TRUE(kvm.ok()) << kvm.status();
-    kvm_ = std::move(*kvm);
-    vm_ = NewVm();
-  }
+  // A further VM on the same /dev/kvm fd.
   std::unique_ptr<KvmVm> NewVm() {
     auto vm = KvmVm::Create(kvm_.get());
     EXPECT_TRUE(vm.ok()) << vm.status();
@@ -64,9 +60,6 @@ class GsiRouterTest : public ::testing::Test {
     Line(vm, gsi, false);
     return a;
   }
-
-  std::unique_ptr<Kvm> kvm_;
-  std::unique_ptr<KvmVm> vm_;
 };
 
 TEST_F(GsiRouterTest, DefaultTableMatchesKvmCreateIrqchip) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "accel/kvm/kvm_test_fixture.h"
 #include "accel/kvm/kvm_vcpu.h"
 #include "accel/kvm/kvm_vm.h"
 #include "devices/virtio/block/blk_spec.h"
@@ -43,16 +44,11 @@ class MsixKvmTest : public PciKvmRig {
   void SetUp() override {
     PciKvmRig::SetUp();
     if (HasFatalFailure()) return;
-    auto vcpu = KvmVcpu::Create(vm_->fd(), 0, kvm_->vcpu_mmap_size());
+    auto vcpu = CreateVcpu(0);
     ASSERT_TRUE(vcpu.ok()) << vcpu.status();
     vcpu_ = std::move(*vcpu);
-    // Software-enable the LAPIC (SVR bit 8), as a guest kernel does: a
-    // disabled one drops fixed interrupts.
-    kvm_lapic_state lapic{};
-    ASSERT_EQ(::ioctl(vcpu_->fd(), KVM_GET_LAPIC, &lapic), 0);
-    uint32_t svr = 0x1ff;
-    std::memcpy(&lapic.regs[0xf0], &svr, 4);
-    ASSERT_EQ(::ioctl(vcpu_->fd(), KVM_SET_LAPIC, &lapic), 0);
+    const absl::Status lapic = SoftwareEnableLapic(*vcpu_);
+    ASSERT_TRUE(lapic.ok()) << lapic;
 
     virtio::BlockDeviceOptions o;
     o.path = image_;
@@ -355,23 +351,16 @@ TEST_F(MsixKvmTest, DisablingMsixStopsVectorsAndFallsBackToIntx) {
 
 // The vectors alone on a VM of their own (no transport), to replay exact
 // orderings of device signals and guest table writes.
-class MsixSinkKvmTest : public ::testing::Test {
+class MsixSinkKvmTest : public KvmVmTest {
  protected:
   void SetUp() override {
-    auto kvm = Kvm::Open();
-    ASSERT_TRUE(kvm.ok()) << kvm.status();
-    kvm_ = std::move(*kvm);
-    auto vm = KvmVm::Create(kvm_.get());
-    ASSERT_TRUE(vm.ok()) << vm.status();
-    vm_ = std::move(*vm);
-    auto vcpu = KvmVcpu::Create(vm_->fd(), 0, kvm_->vcpu_mmap_size());
+    KvmVmTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto vcpu = CreateVcpu(0);
     ASSERT_TRUE(vcpu.ok()) << vcpu.status();
     vcpu_ = std::move(*vcpu);
-    kvm_lapic_state lapic{};
-    ASSERT_EQ(::ioctl(vcpu_->fd(), KVM_GET_LAPIC, &lapic), 0);
-    uint32_t svr = 0x1ff;  // Software-enabled, as a guest kernel leaves it.
-    std::memcpy(&lapic.regs[0xf0], &svr, 4);
-    ASSERT_EQ(::ioctl(vcpu_->fd(), KVM_SET_LAPIC, &lapic), 0);
+    const absl::Status lapic = SoftwareEnableLapic(*vcpu_);
+    ASSERT_TRUE(lapic.ok()) << lapic;
     auto router = GsiRouter::Create(vm_->fd());
     ASSERT_TRUE(router.ok()) << router.status();
     router_ = std::move(*router);
@@ -404,8 +393,6 @@ class MsixSinkKvmTest : public ::testing::Test {
     ASSERT_EQ(::ioctl(vcpu_->fd(), KVM_SET_LAPIC, &lapic), 0);
   }
 
-  std::unique_ptr<Kvm> kvm_;
-  std::unique_ptr<KvmVm> vm_;
   std::unique_ptr<KvmVcpu> vcpu_;
   std::unique_ptr<GsiRouter> router_;
   std::shared_ptr<KvmMsixVectors> vectors_;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/types/span.h"
+#include "accel/kvm/kvm_test_fixture.h"
 #include "accel/kvm/kvm_vm.h"
 #include "gtest/gtest.h"
 #include "vmm/base/fd.h"
@@ -21,15 +22,11 @@
 
 namespace vmm {
 
-class PciKvmRig : public ::testing::Test {
+class PciKvmRig : public KvmVmTest {
  protected:
   void SetUp() override {
-    auto kvm = Kvm::Open();
-    ASSERT_TRUE(kvm.ok()) << kvm.status();
-    kvm_ = std::move(*kvm);
-    auto vm = KvmVm::Create(kvm_.get());
-    ASSERT_TRUE(vm.ok()) << vm.status();
-    vm_ = std::move(*vm);
+    KvmVmTest::SetUp();
+    if (HasFatalFailure()) return;
     auto mem = GuestMemory::Create({{GuestAddress(0), 16 << 20}});
     ASSERT_TRUE(mem.ok());
     memory_ = std::move(*mem);
@@ -56,8 +53,6 @@ class PciKvmRig : public ::testing::Test {
     EXPECT_TRUE(pio_.Write(0xcfc, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(&v), 4)));
   }
 
-  std::unique_ptr<Kvm> kvm_;
-  std::unique_ptr<KvmVm> vm_;
   std::unique_ptr<GuestMemory> memory_;
   Bus pio_{"pio"};
   Bus mmio_{"mmio"};
