@@ -77,6 +77,22 @@ worker_log_of() {  # worker_log_of VM
   id=$(grep -ao "event=vm_created vm=$1 id=[0-9a-f]*" "$WORK/vmmd.log" | tail -1 | sed 's/.*id=//')
   [ -n "$id" ] && echo "$RUN/state/vms/$id/worker.log"
 }
+# Where each of VM's worker threads is: state, kernel wait channel and
+# kernel stack (a vCPU thread inside KVM_RUN shows kvm_vcpu_ioctl), then the
+# user stacks (gdb). Tells a vCPU that never leaves the guest from a worker
+# thread blocked on a lock.
+dump_threads() {  # dump_threads VM
+  local pid t
+  pid=$(status_of "$1" worker_pid)
+  [ -n "$pid" ] && [ "$pid" != 0 ] && [ -d "/proc/$pid" ] || { echo "no worker process for $1"; return; }
+  echo "===== $1: worker $pid threads (state, wchan, kernel stack):"
+  for t in /proc/"$pid"/task/*; do
+    echo "-- tid $(basename "$t") $(awk '{print $3}' "$t/stat") wchan=$(cat "$t/wchan" 2>/dev/null)"
+    head -6 "$t/stack" 2>/dev/null | sed 's/^/     /'
+  done
+  command -v gdb >/dev/null &&
+    timeout 60 gdb -p "$pid" -batch -ex "thread apply all bt 12" 2>/dev/null | grep -a "^Thread\|^#" | cut -c1-200
+}
 on_fail_dump() {  # on_fail_dump VM
   vmctl get "$1" 2>&1 | head -20
   grep -v unclaimed_access "$WORK/vmmd.log" | tail -10 | cut -c1-300

@@ -85,7 +85,7 @@ check_guest() {  # check_guest I
            return 1
          fi
          echo "--- $vm console tail:"; tail -c 1500 "$WORK/$vm.console"; echo "---"
-         dump_trace "$vm"; keep_state "$vm"
+         dump_trace "$vm"; keep_state "$vm"; dump_threads "$vm"
          vmctl stop "$vm" --force >/dev/null 2>&1; return 0 ;;
     esac
     reason=$(status_of "$vm" reason)
