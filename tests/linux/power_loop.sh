@@ -107,7 +107,7 @@ check_guest() {  # check_guest I
   elif [ "$state" = CRASHED ] || [ "$state" = SHUTOFF ] || [ $((SECONDS - t0)) -ge 300 ]; then
     fail "$label reboot: boot_count=$bc state=$state $(status_of "$vm" message | cut -c1-300)"
     echo "--- $vm console tail:"; tail -c 3000 "$WORK/$vm.console"; echo "---"
-    dump_trace "$vm"; keep_state "$vm"
+    dump_trace "$vm"; keep_state "$vm"; dump_threads "$vm"
   else
     return 1
   fi
