@@ -14,31 +14,12 @@ namespace vmm {
 
 absl::StatusOr<Mapping> Mapping::Anonymous(uint64_t size) {
   if (size == 0) return absl::InvalidArgumentError("mapping size=0: must be > 0");
-  // Reserve 2 MiB more so the mapping can start on a 2 MiB boundary: then
-  // every 2 MiB of guest RAM can be one transparent huge page.
-  const uint64_t reserve = size >= kHugePageSize ? size + kHugePageSize : size;
-  void* p = ::mmap(nullptr, reserve, PROT_READ | PROT_WRITE,
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     return ErrnoStatus(absl::StrFormat("mmap of %d bytes of guest RAM", size));
   }
-  uint8_t* start = static_cast<uint8_t*>(p);
-  if (reserve != size) {
-    const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
-    const uintptr_t aligned = (addr + kHugePageSize - 1) & ~uintptr_t{kHugePageSize - 1};
-    const uint64_t head = aligned - addr;
-    if (head != 0) ::munmap(p, head);
-    if (reserve - head - size != 0) ::munmap(reinterpret_cast<uint8_t*>(aligned) + size,
-                                             reserve - head - size);
-    start = reinterpret_cast<uint8_t*>(aligned);
-  }
-  // Huge pages when the guest first touches its RAM, as QEMU asks for them:
-  // fewer TLB and nested-page-table misses, and nothing for khugepaged to
-  // collapse later, which would unmap RAM under a running guest (a KVM MMU
-  // invalidation each time). Advice only: without THP it is refused, and
-  // RAM stays in small pages.
-  (void)::madvise(start, size, MADV_HUGEPAGE);
-  return Mapping(start, size);
+  return Mapping(static_cast<uint8_t*>(p), size);
 }
 
 Mapping::~Mapping() { Reset(); }

@@ -20,10 +20,8 @@ namespace vmm {
 class Mapping {
  public:
   // Maps `size` bytes of zeroed anonymous memory (MAP_NORESERVE: guest RAM is
-  // committed lazily, as the guest touches it). From 2 MiB up the mapping is
-  // 2 MiB aligned and advised MADV_HUGEPAGE.
+  // committed lazily, as the guest touches it).
   static absl::StatusOr<Mapping> Anonymous(uint64_t size);
-  static constexpr uint64_t kHugePageSize = 2ull << 20;
 
   Mapping() = default;
   ~Mapping();

@@ -1,11 +1,8 @@
 #include "vmm/memory/guest_memory.h"
 
 #include <cstdint>
-#include <fstream>
-#include <string>
 #include <vector>
 
-#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 
 namespace vmm {
@@ -101,48 +98,6 @@ TEST(GuestMemoryTest, HostRegionsCoverRam) {
   EXPECT_EQ(regions[1].guest_start, GuestAddress(0x100000));
   regions[1].host[3] = 42;
   EXPECT_EQ(*mem->ReadObj<uint8_t>(GuestAddress(0x100003)), 42);
-}
-
-}  // namespace
-}  // namespace vmm
-
-namespace vmm {
-namespace {
-
-// The VmFlags line of the /proc/self/smaps entry that starts at `addr`.
-std::string VmFlagsOf(const void* addr) {
-  std::ifstream smaps("/proc/self/smaps");
-  const std::string start = absl::StrFormat("%x-", reinterpret_cast<uintptr_t>(addr));
-  std::string line;
-  bool in_entry = false;
-  while (std::getline(smaps, line)) {
-    if (line.rfind(start, 0) == 0) in_entry = true;
-    if (in_entry && line.rfind("VmFlags:", 0) == 0) return line;
-  }
-  return "";
-}
-
-TEST(MappingTest, GuestRamIsHugePageAlignedAndAdvised) {
-  auto m = Mapping::Anonymous(8ull << 20);
-  ASSERT_TRUE(m.ok()) << m.status();
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(m->data()) % Mapping::kHugePageSize, 0u);
-  m->data()[0] = 1;
-  m->data()[(8ull << 20) - 1] = 2;  // The whole size is mapped.
-  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string mode;
-  std::getline(thp, mode);
-  if (mode.empty() || mode.find("[never]") != std::string::npos) {
-    GTEST_SKIP() << "no transparent huge pages on this host: " << mode;
-  }
-  const std::string flags = VmFlagsOf(m->data());
-  EXPECT_NE((" " + flags + " ").find(" hg "), std::string::npos) << "MADV_HUGEPAGE: " << flags;
-}
-
-TEST(MappingTest, SmallMappingsStayPlain) {
-  auto m = Mapping::Anonymous(4096);
-  ASSERT_TRUE(m.ok()) << m.status();
-  m->data()[4095] = 1;
-  EXPECT_EQ(m->size(), 4096u);
 }
 
 }  // namespace
