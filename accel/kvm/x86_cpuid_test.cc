@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "accel/kvm/kvm_test_fixture.h"
 #include "accel/kvm/kvm_vcpu.h"
 #include "accel/kvm/kvm_vm.h"
 #include "gtest/gtest.h"
@@ -135,21 +136,19 @@ constexpr uint8_t kCpuidCode[] = {
     0x01, 0x66, 0xb8, 0x0d, 0x00, 0x00, 0x00, 0x66, 0x31, 0xc9, 0x0f, 0xa2, 0x66, 0x89, 0x0e,
     0x10, 0x01, 0xe6, 0x80};
 
-TEST(X86CpuidKvmTest, GuestSeesItsTopology) {
-  auto kvm = Kvm::Open();
-  ASSERT_TRUE(kvm.ok()) << kvm.status();
-  auto vm = KvmVm::Create(kvm->get());
-  ASSERT_TRUE(vm.ok()) << vm.status();
+using X86CpuidKvmTest = KvmVmTest;
+
+TEST_F(X86CpuidKvmTest, GuestSeesItsTopology) {
   auto mem = GuestMemory::Create({{GuestAddress(0), 0x80000}});
   ASSERT_TRUE(mem.ok());
   ASSERT_TRUE((*mem)->Write(GuestAddress(0x10000), kCpuidCode).ok());
-  ASSERT_TRUE((*vm)->MapMemory(**mem).ok());
+  ASSERT_TRUE(vm_->MapMemory(**mem).ok());
   std::vector<std::unique_ptr<KvmVcpu>> vcpus;
   for (uint32_t id = 0; id < 2; ++id) {
-    auto v = KvmVcpu::Create((*vm)->fd(), id, (*kvm)->vcpu_mmap_size());
+    auto v = CreateVcpu(id);
     ASSERT_TRUE(v.ok()) << v.status();
-    ASSERT_TRUE((*v)->SetCpuid((*kvm)->supported_cpuid(), 2).ok());
-    ASSERT_TRUE((*v)->SetBootMsrs((*kvm)->msr_index_list()).ok());
+    ASSERT_TRUE((*v)->SetCpuid(kvm_->supported_cpuid(), 2).ok());
+    ASSERT_TRUE((*v)->SetBootMsrs(kvm_->msr_index_list()).ok());
     vcpus.push_back(std::move(*v));
   }
   KvmVcpu& v1 = *vcpus[1];
@@ -167,10 +166,10 @@ TEST(X86CpuidKvmTest, GuestSeesItsTopology) {
   EXPECT_EQ(out[0] >> 24, 1u) << "leaf 1 APIC id";
   EXPECT_EQ((out[0] >> 16) & 0xff, 2u) << "leaf 1 logical count";
   EXPECT_NE(out[5] & (1u << 31), 0u) << "leaf 1 ECX hypervisor bit";
-  if ((*kvm)->CheckExtension(KVM_CAP_TSC_DEADLINE_TIMER) > 0) {
+  if (kvm_->CheckExtension(KVM_CAP_TSC_DEADLINE_TIMER) > 0) {
     EXPECT_NE(out[5] & (1u << 24), 0u) << "leaf 1 ECX TSC-deadline timer (KVM has the capability)";
   }
-  const auto expected = BuildVcpuCpuid((*kvm)->supported_cpuid(), 1, 2);
+  const auto expected = BuildVcpuCpuid(kvm_->supported_cpuid(), 1, 2);
   if (Find(expected, 0xb, 1) != nullptr) {
     EXPECT_EQ(out[1], 1u) << "0xB core level shift";
     EXPECT_EQ(out[2], 2u) << "0xB core level count";
@@ -181,16 +180,14 @@ TEST(X86CpuidKvmTest, GuestSeesItsTopology) {
   }
 }
 
-TEST(X86MsrKvmTest, BootMsrsReadBack) {
-  auto kvm = Kvm::Open();
-  ASSERT_TRUE(kvm.ok()) << kvm.status();
-  EXPECT_FALSE((*kvm)->msr_index_list().empty());
-  auto vm = KvmVm::Create(kvm->get());
-  ASSERT_TRUE(vm.ok()) << vm.status();
-  auto v = KvmVcpu::Create((*vm)->fd(), 0, (*kvm)->vcpu_mmap_size());
+using X86MsrKvmTest = KvmVmTest;
+
+TEST_F(X86MsrKvmTest, BootMsrsReadBack) {
+  EXPECT_FALSE(kvm_->msr_index_list().empty());
+  auto v = CreateVcpu(0);
   ASSERT_TRUE(v.ok()) << v.status();
-  ASSERT_TRUE((*v)->SetCpuid((*kvm)->supported_cpuid(), 1).ok());
-  ASSERT_TRUE((*v)->SetBootMsrs((*kvm)->msr_index_list()).ok());
+  ASSERT_TRUE((*v)->SetCpuid(kvm_->supported_cpuid(), 1).ok());
+  ASSERT_TRUE((*v)->SetBootMsrs(kvm_->msr_index_list()).ok());
   auto misc = (*v)->GetMsr(0x1a0);
   ASSERT_TRUE(misc.ok()) << misc.status();
   EXPECT_NE(*misc & 1u, 0u) << "IA32_MISC_ENABLE fast strings";
