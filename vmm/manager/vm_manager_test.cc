@@ -155,6 +155,22 @@ TEST_F(VmManagerTest, HelloPowersOffAndEventsShowIt) {
   WaitState("h", v1::SHUTOFF);
 }
 
+// A worker that powers off within milliseconds of its spawn races the
+// manager's first status watch: it can close its control socket between the
+// channel's connect and the stream's start. Every start must still settle.
+TEST_F(VmManagerTest, WorkerThatEndsAtOnceIsAlwaysSeen) {
+  ManagerOptions o;
+  ASSERT_TRUE(manager_->Create(Spec("quick", "hello")).ok());
+  for (int i = 0; i < 40; ++i) {
+    absl::Time t0 = absl::Now();
+    absl::StatusOr<v1::Vm> vm = manager_->Start(Ref("quick"));
+    ASSERT_TRUE(vm.ok()) << "start " << i << ": " << vm.status();
+    EXPECT_LT(absl::Now() - t0, o.start_timeout / 2) << "start " << i;
+    v1::VmStatus st = WaitState("quick", v1::SHUTOFF);
+    ASSERT_EQ(st.reason(), v1::GUEST_SHUTDOWN) << "start " << i << ": " << st.ShortDebugString();
+  }
+}
+
 TEST_F(VmManagerTest, TickerPauseResumeRebootConsoleStop) {
   v1::Vm vm = CreateAndStart("t", "ticker");
   EXPECT_EQ(vm.status().state(), v1::RUNNING);

@@ -20,6 +20,7 @@ namespace vmm::manager {
 namespace {
 
 constexpr absl::Duration kAdoptProbeTimeout = absl::Seconds(3);
+constexpr absl::Duration kWatchConnectTimeout = absl::Milliseconds(200);
 
 v1::Accelerator ToProto(AccelKind a) {
   switch (a) {
@@ -154,8 +155,10 @@ void VmManager::Monitor(std::shared_ptr<Record> rec, uint64_t generation) {
   }
   while (!shutting_down_) {
     if (WaitForExit(pidfd->get(), absl::ZeroDuration())) break;
+    // Short connect waits, so that a worker that ended before its socket
+    // answered is seen at once by the pidfd check above.
     absl::StatusOr<std::unique_ptr<worker::StatusWatch>> opened =
-        client->WatchStatus(absl::Seconds(1));
+        client->WatchStatus(kWatchConnectTimeout);
     if (!opened.ok()) {
       WaitForExit(pidfd->get(), absl::Milliseconds(100));
       continue;

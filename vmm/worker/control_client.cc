@@ -160,9 +160,10 @@ class GrpcWorkerClient : public WorkerClient {
   absl::StatusOr<std::unique_ptr<StatusWatch>> WatchStatus(
       absl::Duration connect_timeout) override {
     auto ctx = std::make_unique<grpc::ClientContext>();
-    // No deadline for the stream itself; only the first message is awaited
-    // for connect_timeout, via wait_for_ready plus a bounded first Read.
-    ctx->set_wait_for_ready(true);
+    // No deadline for the stream itself, and no wait_for_ready: the wait for
+    // the worker's socket is WaitConnected's, bounded. A stream that waited
+    // for ready could wait forever, when the worker closes its socket (it
+    // exits) between the connect and the stream's start.
     grpc::ClientContext* raw = ctx.get();
     if (!WaitConnected(connect_timeout)) {
       return absl::UnavailableError("worker control socket did not answer");
