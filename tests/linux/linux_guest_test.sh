@@ -42,10 +42,11 @@ if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
 fi
 if [ "$MODE" = --lab-smp-stress ]; then
   # By hand (issue 3): smp_stress_loop.sh RUNS guests of SECONDS load, with
-  # QEMU=1 the same under QEMU/KVM in turn, KVM_TRACE=1 the lab's KVM trace.
+  # QEMU=1 the same under QEMU/KVM in turn, KVM_TRACE=1 the lab's KVM trace,
+  # LAB_MMU_STRESS=1 / LAB_THP=never stress or calm the lab's own MM.
   runs="${2:-5}"
   exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout $((120 + runs * 240)) --share "$WORK" \
-    --env QEMU --env KVM_TRACE \
+    --env QEMU --env KVM_TRACE --env LAB_MMU_STRESS --env LAB_THP \
     -- "$(readlink -f "$R/tests/linux/smp_stress_loop.sh")" "$BIN" "$KERNEL" "$WORK" "$runs" \
     "${3:-15}"
 fi

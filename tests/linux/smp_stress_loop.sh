@@ -18,6 +18,13 @@
 # initramfs is a triple fault), interleaved so both see the same load.
 # KVM_TRACE=1 records the lab kernel's KVM trace (kvm_trace_lib.sh) and
 # saves it for a failing guest.
+# LAB_MMU_STRESS=1 makes the lab kernel move guest memory under the running
+# guests: memory compaction every 0.3 s and khugepaged without pauses, each
+# page move or collapse being an MMU-notifier invalidation that the lab's
+# KVM must carry into its nested page tables (and QEMU's TCG, emulating SVM,
+# into its TLB). LAB_THP=never|madvise|always sets the lab's THP mode first.
+# Both ask: do guests of ours and of QEMU fail alike when the lab's MM moves
+# pages (then the lab is at fault), or only ours?
 #   smp_stress_loop.sh BIN_DIR KERNEL WORK_DIR RUNS [SECONDS] [CMDLINE]
 # BIN_DIR holds vmmd, vmm-worker, vmctl, mkinitramfs (tools/guest-initramfs).
 # Prints one line per run and `summary: ours ok=.. crashed=.. ... / qemu ...`.
@@ -32,6 +39,16 @@ HERE="$(dirname "$(readlink -f "$0")")"
 . "$HERE/kvm_trace_lib.sh"
 start_vmmd
 kvm_trace_start
+THP=/sys/kernel/mm/transparent_hugepage
+[ -z "${LAB_THP:-}" ] || echo "$LAB_THP" > "$THP/enabled"
+echo "lab mm: thp $(cat "$THP/enabled") mmu_stress=${LAB_MMU_STRESS:-0}"
+if [ "${LAB_MMU_STRESS:-0}" = 1 ]; then
+  echo 0 > "$THP/khugepaged/scan_sleep_millisecs"
+  echo 0 > "$THP/khugepaged/alloc_sleep_millisecs"
+  (while :; do echo 1 > /proc/sys/vm/compact_memory; sleep 0.3; done) &
+  MM_STRESSOR=$!
+  trap 'kill $MM_STRESSOR 2>/dev/null; stop_vmmd' EXIT  # keeps start_vmmd's
+fi
 
 cat > "$WORK/stress.sh" <<SH
 awk -F'\t*: ' '/^siblings|^core id/ {gsub(" ","_",\$1); print "cpu_" \$1 "=" \$2}' /proc/cpuinfo
@@ -42,13 +59,14 @@ taskset -c 0 sh -c 'while :; do :; done' & b0=\$!
 taskset -c 1 sh -c 'while :; do :; done' & b1=\$!
 taskset -c 0 yes | taskset -c 1 sh -c 'while read l; do :; done' & p=\$!
 (while :; do taskset -c 1 true; taskset -c 0 true; done) & f=\$!
+(while :; do dd if=/dev/zero of=/tmp/churn bs=1M count=48 2>/dev/null; rm -f /tmp/churn; done) & m=\$!
 i=0
 while [ \$i -lt $SECS ]; do
   taskset -p -c \$((i % 2)) \$b0 >/dev/null; taskset -p -c \$(((i + 1) % 2)) \$b1 >/dev/null
   cat /proc/interrupts > /dev/null
   sleep 1; i=\$((i + 1))
 done
-kill \$b0 \$b1 \$f \$p
+kill \$b0 \$b1 \$f \$p \$m
 grep -E '^ *(LOC|RES|CAL|TLB|NMI):' /proc/interrupts | tr -s ' '
 echo STRESS-DONE
 SH
