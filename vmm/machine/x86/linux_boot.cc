@@ -15,6 +15,7 @@
 #include "vmm/base/fd.h"
 #include "vmm/base/status_macros.h"
 #include "vmm/machine/x86/boot_gdt.h"
+#include "vmm/machine/x86/boot_write.h"
 #include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
@@ -45,13 +46,6 @@ T Get(absl::Span<const uint8_t> b, size_t off) {
 }
 
 uint64_t AlignUp(uint64_t v, uint64_t a) { return a == 0 ? v : (v + a - 1) / a * a; }
-
-absl::Status WriteBytes(GuestMemory* memory, uint64_t addr, absl::Span<const uint8_t> data,
-                        absl::string_view what) {
-  absl::Status s = memory->Write(GuestAddress(addr), data);
-  if (!s.ok()) return absl::InternalError(absl::StrCat("writing the ", what, ": ", s.message()));
-  return absl::OkStatus();
-}
 
 void AddE820(boot_params* bp, uint64_t addr, uint64_t size, uint32_t type) {
   if (bp->e820_entries >= E820_MAX_ENTRIES_ZEROPAGE) return;
@@ -180,14 +174,14 @@ absl::StatusOr<LinuxEntry> LoadLinux(GuestMemory* memory, uint64_t memory_bytes,
                                      absl::Span<const uint8_t> image,
                                      absl::Span<const uint8_t> initrd, absl::string_view cmdline,
                                      uint64_t rsdp) {
-  RETURN_IF_ERROR(WriteBytes(memory, plan.kernel_address, image.subspan(info.setup_bytes),
-                             "kernel"));
+  RETURN_IF_ERROR(
+      WriteBootBytes(memory, plan.kernel_address, image.subspan(info.setup_bytes), "kernel"));
   if (!initrd.empty()) {
-    RETURN_IF_ERROR(WriteBytes(memory, plan.initrd_address, initrd, "initrd"));
+    RETURN_IF_ERROR(WriteBootBytes(memory, plan.initrd_address, initrd, "initrd"));
   }
   std::string cmd(cmdline);
   cmd.push_back('\0');
-  RETURN_IF_ERROR(WriteBytes(
+  RETURN_IF_ERROR(WriteBootBytes(
       memory, xl::kCmdlineAddress,
       absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(cmd.data()), cmd.size()), "cmdline"));
 

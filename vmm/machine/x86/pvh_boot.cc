@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "vmm/base/status_macros.h"
 #include "vmm/machine/x86/boot_gdt.h"
+#include "vmm/machine/x86/boot_write.h"
 #include "vmm/machine/x86/linux_boot.h"
 #include "vmm/machine/x86/x86_layout.h"
 
@@ -58,13 +59,6 @@ T Get(absl::Span<const uint8_t> b, uint64_t off) {
 
 // [off, off + len) inside a file of `size` bytes, without overflow.
 bool InFile(uint64_t off, uint64_t len, uint64_t size) { return off <= size && len <= size - off; }
-
-absl::Status Write(GuestMemory* memory, uint64_t addr, absl::Span<const uint8_t> data,
-                   absl::string_view what) {
-  absl::Status s = memory->Write(GuestAddress(addr), data);
-  if (!s.ok()) return absl::InternalError(absl::StrCat("PVH: writing the ", what, ": ", s.message()));
-  return absl::OkStatus();
-}
 
 // The Xen PHYS32_ENTRY note in [off, off + len), if any.
 absl::StatusOr<bool> FindEntryNote(absl::Span<const uint8_t> image, uint64_t off, uint64_t len,
@@ -206,20 +200,23 @@ absl::StatusOr<PvhEntry> LoadPvh(GuestMemory* memory, uint64_t memory_bytes,
                                  absl::string_view cmdline, uint64_t rsdp) {
   static const uint8_t kZeros[4096] = {};
   for (const auto& s : info.segments) {
-    RETURN_IF_ERROR(Write(memory, s.paddr, image.subspan(s.file_offset, s.file_bytes), "kernel"));
+    RETURN_IF_ERROR(
+        WriteBootBytes(memory, s.paddr, image.subspan(s.file_offset, s.file_bytes), "kernel"));
     // .bss and friends: memsz beyond filesz is zero.
     for (uint64_t off = s.file_bytes; off < s.mem_bytes;) {
       const uint64_t n = std::min<uint64_t>(sizeof(kZeros), s.mem_bytes - off);
-      RETURN_IF_ERROR(Write(memory, s.paddr + off, absl::MakeConstSpan(kZeros, n), "kernel bss"));
+      RETURN_IF_ERROR(
+          WriteBootBytes(memory, s.paddr + off, absl::MakeConstSpan(kZeros, n), "kernel bss"));
       off += n;
     }
   }
-  if (!initrd.empty()) RETURN_IF_ERROR(Write(memory, plan.initrd_address, initrd, "initrd"));
+  if (!initrd.empty())
+    RETURN_IF_ERROR(WriteBootBytes(memory, plan.initrd_address, initrd, "initrd"));
   std::string cmd(cmdline);
   cmd.push_back('\0');
-  RETURN_IF_ERROR(Write(memory, xl::kCmdlineAddress,
-                        absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(cmd.data()), cmd.size()),
-                        "cmdline"));
+  RETURN_IF_ERROR(WriteBootBytes(
+      memory, xl::kCmdlineAddress,
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(cmd.data()), cmd.size()), "cmdline"));
 
   // The same map the bzImage path puts in e820.
   std::vector<HvmMemmapEntry> map;
@@ -230,10 +227,10 @@ absl::StatusOr<PvhEntry> LoadPvh(GuestMemory* memory, uint64_t memory_bytes,
   if (memory_bytes > xl::kPciHoleStart) {
     map.push_back({xl::k4GiB, memory_bytes - xl::kPciHoleStart, kE820Ram, 0});
   }
-  RETURN_IF_ERROR(Write(memory, kPvhMemmapAddress,
-                        absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(map.data()),
-                                            map.size() * sizeof(HvmMemmapEntry)),
-                        "memory map"));
+  RETURN_IF_ERROR(WriteBootBytes(memory, kPvhMemmapAddress,
+                                 absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(map.data()),
+                                                     map.size() * sizeof(HvmMemmapEntry)),
+                                 "memory map"));
   HvmStartInfo si{};
   si.magic = kPvhStartInfoMagic;
   si.version = 1;
