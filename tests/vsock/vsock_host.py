@@ -85,6 +85,9 @@ def connect(uds, port):
     s.sendall(b"CONNECT %d\n" % port)
     line = b""
     while not line.endswith(b"\n"):
+        if len(line) >= 64:
+            raise ConnectionError("bad answer %r... for port %d: no newline in its first "
+                                  "64 bytes" % (line, port))
         d = s.recv(64 - len(line), socket.MSG_PEEK)
         if not d:
             raise ConnectionError("reset: no OK line for port %d" % port)
