@@ -2,6 +2,7 @@
 # Source it with WORK set (where traces go), then:
 #   kvm_trace_start    when KVM_TRACE=1: enable the lab kernel's KVM trace
 #                      events, frozen at the first shutdown (triple fault)
+#   kvm_trace_rearm    empty the ring (before each guest of a loop)
 #   kvm_trace_dump VM  save the ring to $WORK/VM.trace, print the faulting
 #                      vCPU's last events before the shutdown (guest
 #                      kernel RIPs named from the lab's kallsyms), re-arm
@@ -75,6 +76,14 @@ print("--- all threads, the 15 events before it:")
 for l in lines[max(0, i - 15):i + 1]:
     print(re.sub(r"0xffffffff[0-9a-f]{8}", name, l)[:300])
 PY
+}
+# An empty ring before the next guest: a guest that runs for minutes fills
+# 64 MiB per CPU, and a full ring keeps the oldest events, not the crash.
+kvm_trace_rearm() {
+  [ -n "$KVM_TRACE_DIR" ] || return 0
+  echo 0 > "$KVM_TRACE_DIR/tracing_on"
+  echo > "$KVM_TRACE_DIR/trace"
+  echo 1 > "$KVM_TRACE_DIR/tracing_on"
 }
 kvm_trace_dump() {  # kvm_trace_dump VM
   [ -n "$KVM_TRACE_DIR" ] || return 0

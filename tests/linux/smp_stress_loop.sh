@@ -114,9 +114,14 @@ run_qemu() {  # run_qemu I: the same guest under QEMU/KVM
     echo "===== end of qemu_st$1"; kvm_trace_dump "qemu_st$1"
   fi
 }
+mm_counters() {  # the lab's page moves so far: compaction, THP collapses
+  grep -E '^(compact_migrate_scanned|compact_success|pgmigrate_success|thp_collapse_alloc|thp_fault_alloc) ' \
+    /proc/vmstat | tr '\n' ' '
+}
 for i in $(seq "$RUNS"); do
-  run_ours "$i"
-  [ "${QEMU:-0}" = 1 ] && run_qemu "$i"
+  kvm_trace_rearm; run_ours "$i"
+  [ "${QEMU:-0}" = 1 ] && { kvm_trace_rearm; run_qemu "$i"; }
+  echo "lab mm after round $i: $(mm_counters)"
 done
 line="summary: ours"
 for k in "${!OURS[@]}"; do line+=" $k=${OURS[$k]}"; done

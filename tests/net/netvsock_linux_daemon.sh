@@ -35,10 +35,20 @@ field() { json_field "$1" 2>/dev/null; }
 CONSOLE="$WORK/nv1.console"
 console_value() { grep -a "^$1" "$CONSOLE" | tail -1 | tr -d '\r' | cut -d' ' -f2; }
 
+# KVM_TRACE=1: the lab kernel's KVM trace, frozen at the first triple fault
+# and printed if the guest crashed (tests/linux/kvm_trace_lib.sh).
+. "$(dirname "$(readlink -f "$0")")/kvm_trace_lib.sh"
 start_vmmd
+kvm_trace_start
 VS="$RUN/v.sock"
 PIDS=""
-trap 'kill $PIDS 2>/dev/null; cp "$RUN"/state/vms/*/worker.log "$WORK/" 2>/dev/null; stop_vmmd' EXIT
+on_exit() {
+  kill $PIDS 2>/dev/null
+  [ "$(status_of nv1 state)" = CRASHED ] && kvm_trace_dump nv1
+  cp "$RUN"/state/vms/*/worker.log "$WORK/" 2>/dev/null
+  stop_vmmd
+}
+trap on_exit EXIT
 
 # Built natively before the lab (netvsock_linux_test.sh): xz-decompressing
 # modules under the lab's TCG takes minutes.

@@ -29,12 +29,15 @@ KVER="${KERNEL##*/vmlinuz-}"
   --modules virtio_pci,virtio_net,vmw_vsock_virtio_transport --kernel-version "$KVER" \
   --binaries "$BIN/vsock_echo" || { echo "FAIL: mkinitramfs"; exit 1; }
 cp "$(readlink -f "$R/tests/net/netvsock_linux_daemon.sh")" "$BIN/"
-cp "$(readlink -f "$R/tests/linux/daemon_helpers.sh")" "$BIN/"
+cp "$(readlink -f "$R/tests/linux/daemon_helpers.sh")" "$(readlink -f "$R/tests/linux/kvm_trace_lib.sh")" \
+  "$BIN/"
 SCRIPT="$BIN/netvsock_linux_daemon.sh"
 LAB="$(readlink -f "$R/tools/kvmlab/kvmlab")"
 if ! "$LAB" check 2>&1 | grep -q "nested KVM: works"; then
   echo "skipped: nested KVM is not available here (kvmlab check)"
   exit 0
 fi
-exec "$LAB" run --if-needed ${NETVSOCK_BENCH:+--env NETVSOCK_BENCH} --env "NETVSOCK_MIB=$MIB" --cpus 2 --mem 2048 --timeout 900 --share "$WORK" \
+# KVM_TRACE=1 (--test_env=KVM_TRACE=1): the lab kernel's KVM trace of a crash.
+exec "$LAB" run --if-needed ${NETVSOCK_BENCH:+--env NETVSOCK_BENCH} --env "NETVSOCK_MIB=$MIB" \
+  --env KVM_TRACE="${KVM_TRACE:-0}" --cpus 2 --mem 2048 --timeout 900 --share "$WORK" \
   -- "$SCRIPT" "$BIN" "$KERNEL" "$WORK"
