@@ -29,6 +29,12 @@ kvm_trace_start() {
            $(cd "$T/events/kvm" && ls -d kvm_apic* kvm_nested_* kvm_inj_* kvm_xsetbv kvm_invlpga 2>/dev/null); do
     [ -d "$T/events/kvm/$e" ] && echo 1 > "$T/events/kvm/$e/enable" 2>/dev/null && n=$((n + 1))
   done
+  # The lab's changes to the guest's nested page tables (zaps on page moves,
+  # THP collapses): did one touch the guest just before a fault?
+  for e in kvm_tdp_mmu_spte_changed kvm_mmu_prepare_zap_page kvm_mmu_zap_all_fast \
+           kvm_mmu_split_huge_page; do
+    [ -d "$T/events/kvmmmu/$e" ] && echo 1 > "$T/events/kvmmmu/$e/enable" 2>/dev/null && n=$((n + 1))
+  done
   # Freeze the ring at the first shutdown so that later exits (the other
   # vCPU, other guests) do not overwrite what led to it: the SVM exit
   # SHUTDOWN (0x7f) itself, or else the KVM_EXIT_SHUTDOWN (8) to userspace.
@@ -41,7 +47,11 @@ kvm_trace_start() {
 # The faulting vCPU's thread in the ring: its last N events up to the
 # shutdown, every guest kernel RIP named from System.map.
 kvm_trace_excerpt() {  # kvm_trace_excerpt TRACE [N]
-  python3 - "$1" "${2:-60}" "$WORK/lab.kallsyms" <<'PY'
+  # Only the ring's tail: Python over a full 64 MiB-per-CPU ring takes
+  # minutes under the lab's TCG, and the shutdown (which freezes the ring)
+  # is near its end.
+  tail -n 200000 "$1" > "$1.tail"
+  python3 - "$1.tail" "${2:-60}" "$WORK/lab.kallsyms" <<'PY'
 import bisect, re, sys
 path, n, smap = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 lines = [l.rstrip("\n") for l in open(path, errors="replace") if not l.startswith("#")]
@@ -76,6 +86,7 @@ print("--- all threads, the 15 events before it:")
 for l in lines[max(0, i - 15):i + 1]:
     print(re.sub(r"0xffffffff[0-9a-f]{8}", name, l)[:300])
 PY
+  rm -f "$1.tail"
 }
 # An empty ring before the next guest: a guest that runs for minutes fills
 # 64 MiB per CPU, and a full ring keeps the oldest events, not the crash.
