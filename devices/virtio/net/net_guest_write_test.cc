@@ -12,6 +12,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -258,6 +261,80 @@ TEST_P(NetGuestWriteTest, HostFramesThroughAwkwardChainsWriteNothingOutsideThem)
       EXPECT_TRUE(empty) << n;
     }
   }
+}
+
+// A guest reset (status 0, as on driver unload or reboot) while frames
+// arrive, then the driver sets the queues up again elsewhere (reload): from
+// the moment the reset returns, the old rings and old buffers never change,
+// whatever the tap or a stale kick brings; the new queues work.
+TEST_P(NetGuestWriteTest, OldRingsAndBuffersStayUntouchedAfterResetAndReprogramming) {
+  FillCanary(*memory_, GuestAddress(kCanaryStart), kRamBytes - kCanaryStart);
+  RawQueue rx(memory_.get(), kQueueSize, GuestAddress(rings_[0].desc),
+              GuestAddress(rings_[0].avail), GuestAddress(rings_[0].used));
+  for (int i = 0; i < 64; ++i) rx.Place({RawBuf{Buffer(2048), 2048, true}});
+  rx.Publish();
+  driver_->Kick(0);
+
+  absl::StatusOr<Fd> sock = net_testing::UdpSocket(kHostIp, 6000);
+  ASSERT_TRUE(sock.ok()) << sock.status();
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> sent{0};
+  std::thread sender([&] {
+    std::vector<uint8_t> p(1400, 0x5a);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(kGuestIp);
+    to.sin_port = htons(kBasePort);
+    while (!stop.load()) {
+      if (::sendto(sock->get(), p.data(), p.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                   sizeof(to)) > 0) {
+        sent++;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  // Let frames flow into the first chains, then reset mid-stream.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (rx.UsedIdx() < 8 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_GE(rx.UsedIdx(), 8) << "no frames before the reset";
+  driver_->Reset();
+  ASSERT_FALSE(device_->activated());
+  const std::vector<uint8_t> at_reset = Snapshot(*memory_, GuestAddress(0), kRamBytes);
+  const uint64_t old_heap = driver_->heap();
+  const uint64_t old_cursor = cursor_;
+  // A stale kick (an ioeventfd write racing the reset) and more frames.
+  const uint64_t one = 1;
+  ASSERT_EQ(::write(device_->kick_fd(0), &one, sizeof(one)), 8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(WriteMap().Diff(*memory_, GuestAddress(0), at_reset), "") << "written after reset";
+
+  // Reload: new rings from the driver's heap, new buffers past the old ones.
+  ASSERT_TRUE(driver_->Negotiate(~0ull).ok());
+  const uint64_t desc = AlignUp(driver_->heap(), 16);
+  const uint64_t avail = AlignUp(desc + DescTableBytes(kQueueSize), 2);
+  const uint64_t used = AlignUp(avail + AvailRingBytes(kQueueSize), 4);
+  ASSERT_TRUE(driver_->SetupQueue(0, kQueueSize).ok());
+  ASSERT_TRUE(driver_->SetupQueue(1, kQueueSize).ok());
+  RawQueue rx2(memory_.get(), kQueueSize, GuestAddress(desc), GuestAddress(avail),
+               GuestAddress(used));
+  for (int i = 0; i < 64; ++i) rx2.Place({RawBuf{Buffer(2048), 2048, true}});
+  driver_->DriverOk();
+  rx2.Publish();
+  driver_->Kick(0);
+  while (rx2.UsedIdx() < 8 && std::chrono::steady_clock::now() < until + std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stop = true;
+  sender.join();
+  EXPECT_GE(rx2.UsedIdx(), 8) << "the reprogrammed queue got no frames";
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  WriteMap allowed;  // Only the new rings (and tables) and the new buffers.
+  allowed.Allow(GuestAddress(old_heap), driver_->heap() - old_heap);
+  allowed.Allow(GuestAddress(old_cursor), cursor_ - old_cursor);
+  EXPECT_EQ(allowed.Diff(*memory_, GuestAddress(0), at_reset), "");
+  EXPECT_GT(sent.load(), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(MrgRxbuf, NetGuestWriteTest, ::testing::Bool(),
