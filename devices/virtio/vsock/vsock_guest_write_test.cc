@@ -6,7 +6,11 @@
 // descriptors, indirect tables, one-byte pieces, a buffer ending at the end
 // of RAM). The test plays the guest driver; the host side is a real unix
 // socket.
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 
 #include <chrono>
 #include <cstring>
@@ -243,6 +247,47 @@ TEST_F(VsockGuestWriteTest, HostDataThroughAwkwardChainsWritesNothingOutsideThem
     }
   }
   EXPECT_EQ(device_->counters().rst_sent, 0u);
+}
+
+// A guest reset (status 0) while the host streams data: from the moment
+// the reset returns, no guest byte changes, whatever the host writes next
+// or a stale kick brings.
+TEST_F(VsockGuestWriteTest, NothingChangesAfterResetMidStream) {
+  constexpr uint32_t kPort = 5001;
+  Fd host = Establish(kPort);
+  ASSERT_TRUE(host);
+  FillCanary(*memory_, GuestAddress(kCanaryStart), kRamBytes - kCanaryStart);
+  RawQueue rx(memory_.get(), kQueueSize, GuestAddress(rings_[0].desc),
+              GuestAddress(rings_[0].avail), GuestAddress(rings_[0].used), 1, 1, 1);
+  for (int i = 0; i < 128; ++i) rx.Place({RawBuf{Buffer(kHdr + 4096), kHdr + 4096, true}});
+  rx.Publish();
+  driver_->Kick(0);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    const std::string chunk = RandomBytes(4096, 3);
+    while (!stop.load()) {
+      // Ends with an error once the reset closed the connection.
+      if (::send(host.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+          errno != EAGAIN) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+  });
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (static_cast<uint16_t>(rx.UsedIdx() - 1) < 16 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_GE(static_cast<uint16_t>(rx.UsedIdx() - 1), 16) << "no data before the reset";
+  driver_->Reset();
+  ASSERT_FALSE(device_->activated());
+  const std::vector<uint8_t> at_reset = Snapshot(*memory_, GuestAddress(0), kRamBytes);
+  const uint64_t one = 1;
+  ASSERT_EQ(::write(device_->kick_fd(0), &one, sizeof(one)), 8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  stop = true;
+  writer.join();
+  EXPECT_EQ(WriteMap().Diff(*memory_, GuestAddress(0), at_reset), "") << "written after reset";
 }
 
 }  // namespace
