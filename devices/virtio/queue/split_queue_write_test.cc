@@ -70,8 +70,11 @@ TEST_P(SplitQueueWriteTest, WritesOnlyTheUsedRingAndAvailEventWhenNegotiated) {
     ASSERT_TRUE(more.ok());
     EXPECT_FALSE(*more);
   }
-  // A head outside the queue is refused, and writes nothing.
+  // A head outside the queue, one returned already and one never popped
+  // are refused, and write nothing.
   EXPECT_FALSE(q->AddUsed(kSize, 1).ok());
+  EXPECT_FALSE(q->AddUsed(static_cast<uint16_t>(((kChains - 1) * 3) % kSize), 1).ok());
+  EXPECT_FALSE(q->AddUsed(1, 1).ok());
 
   WriteMap allowed;
   allowed.Allow(GuestAddress(kUsed), 4 + 8 * kSize);  // flags, idx, ring
@@ -86,6 +89,34 @@ TEST_P(SplitQueueWriteTest, WritesOnlyTheUsedRingAndAvailEventWhenNegotiated) {
   if (event_idx) {
     EXPECT_EQ(*mem.ReadObj<uint16_t>(GuestAddress(kUsed + 4 + 8 * kSize)), kChains);
   }
+}
+
+// A head the driver makes available twice while the device holds it is a
+// protocol error (the device would use one chain for two requests).
+TEST(SplitQueueInFlightTest, HeadAvailableTwiceWhileHeldIsRefused) {
+  auto m = GuestMemory::Create({{GuestAddress(0), kRam}});
+  ASSERT_TRUE(m.ok());
+  GuestMemory& mem = **m;
+  auto q = SplitQueue::Create(
+      &mem, {kSize, GuestAddress(kDesc), GuestAddress(kAvail), GuestAddress(0x3000)}, 256, {});
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(mem.WriteObj(GuestAddress(kDesc), VirtqDesc{0x8000, 16, kVirtqDescFWrite, 0}).ok());
+  ASSERT_TRUE(mem.WriteObj(GuestAddress(kAvail + 4), uint16_t{0}).ok());
+  ASSERT_TRUE(mem.WriteObj(GuestAddress(kAvail + 6), uint16_t{0}).ok());
+  ASSERT_TRUE(mem.WriteObj(GuestAddress(kAvail + 2), uint16_t{2}).ok());
+  auto first = q->Pop();
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_FALSE(q->Pop().ok());
+  // Undo gives it back: popped again, returned once.
+  q->Undo();
+  auto again = q->Pop();
+  ASSERT_TRUE(again.ok() && again->has_value());
+  EXPECT_TRUE(q->AddUsed(0, 16).ok());
+  EXPECT_FALSE(q->AddUsed(0, 16).ok());
+  auto second = q->Pop();  // Returned now: the second entry is fine.
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_TRUE(q->AddUsed(0, 16).ok());
+  EXPECT_EQ(*mem.ReadObj<uint16_t>(GuestAddress(0x3000 + 2)), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(EventIdx, SplitQueueWriteTest, ::testing::Bool(),
