@@ -148,6 +148,7 @@ absl::Status BlockDevice::Activate(Activation activation) {
   for (const Fd& fd : kick_fds_) setup.kick_fds.push_back(fd.get());
   setup.stop_fd = stop_fd_.get();
   setup.counters = &counters_;
+  setup.first_id = next_request_id_;
   worker_ = std::make_unique<BlockWorker>(std::move(setup));
   BlockWorker* w = worker_.get();
   thread_ = std::thread([w] { w->Run(); });
@@ -165,6 +166,7 @@ void BlockDevice::Reset() {
   const uint64_t one = 1;
   (void)!::write(stop_fd_.get(), &one, sizeof(one));
   thread_.join();
+  next_request_id_ = worker_->next_id();
   worker_.reset();
   uint64_t v;
   (void)!::read(stop_fd_.get(), &v, sizeof(v));

@@ -81,6 +81,7 @@ class BlockDevice : public VirtioDevice {
 
   // Activated state.
   std::unique_ptr<BlockWorker> worker_;
+  uint64_t next_request_id_ = 1;  // Carried across activations (BlockWorker::Setup).
   std::thread thread_;
 };
 

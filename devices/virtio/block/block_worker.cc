@@ -21,7 +21,8 @@ BlockWorker::BlockWorker(Setup setup)
     : setup_(std::move(setup)),
       queues_(setup_.activation.queues),
       throttled_(queues_.size(), false),
-      dirty_(queues_.size(), false) {}
+      dirty_(queues_.size(), false),
+      next_id_(setup_.first_id) {}
 
 void BlockWorker::Run() {
   std::vector<pollfd> fds;
@@ -56,6 +57,18 @@ void BlockWorker::Run() {
   // Reset: let the kernel finish with guest memory and complete what was in
   // flight (as QEMU's drain does). This all happens inside the driver's
   // status write, before the reset is visible to it; no interrupt is sent.
+  // SQEs prepared but not submitted (after a failed submit) point at this
+  // worker's iovecs and the driver's buffers: the next activation's first
+  // submit would send them to the kernel. Submit them now so the drain
+  // covers them.
+  if (setup_.engine->pending() > 0) {
+    absl::Status s = setup_.engine->Submit();
+    if (!s.ok() || setup_.engine->pending() > 0) {
+      Log(LogLevel::kError, "virtio_blk", "reset_submit_failed",
+          {{"error", std::string(s.message())},
+           {"pending", absl::StrFormat("%d", setup_.engine->pending())}});
+    }
+  }
   while (setup_.engine->in_flight() > 0) {
     setup_.engine->Reap(true, [this](uint64_t id, int32_t res) { OnCompletion(id, res); });
   }

@@ -38,8 +38,14 @@ class BlockWorker {
     std::vector<int> kick_fds;  // Indexed by queue index.
     int stop_fd = -1;
     BlockCounters* counters = nullptr;  // Required; outlives the worker.
+    // First io_uring user_data id. The engine outlives workers: ids carry
+    // on across activations so that a completion left from an earlier one
+    // can never be taken for a request of this one.
+    uint64_t first_id = 1;
   };
   explicit BlockWorker(Setup setup);
+  // The id the next request would get (for the next activation's first_id).
+  uint64_t next_id() const { return next_id_; }
 
   // The thread body: returns when stop_fd becomes readable, after every
   // in-flight operation has completed and been returned in the used ring

@@ -29,6 +29,7 @@ class UringEngine {
   int event_fd() const { return event_fd_.get(); }
   unsigned capacity() const { return entries_; }
   unsigned in_flight() const { return in_flight_; }
+  unsigned pending() const { return pending_; }
   unsigned room() const { return entries_ - in_flight_ - pending_; }
 
   // A zeroed SQE (user_data still to be set), or nullptr if `room()` is 0.

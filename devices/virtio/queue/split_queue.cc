@@ -77,9 +77,21 @@ absl::StatusOr<std::optional<DescriptorChain>> SplitQueue::Pop() {
     return absl::OutOfRangeError(absl::StrFormat(
         "avail.ring[%d]=%d: head outside the queue of size %d", slot, *head, layout_.size));
   }
+  if (in_flight_[*head]) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "avail.ring[%d]=%d: head made available again while the device still holds it", slot,
+        *head));
+  }
+  in_flight_[*head] = true;
+  last_popped_ = *head;
   ++next_avail_;
   return std::optional<DescriptorChain>(DescriptorChain(memory_, layout_.desc, layout_.size, *head,
                                                         features_.indirect, max_chain_bytes_));
+}
+
+void SplitQueue::Undo() {
+  in_flight_[last_popped_] = false;
+  --next_avail_;
 }
 
 absl::Status SplitQueue::AddUsed(uint16_t head, uint32_t len) {
@@ -87,6 +99,11 @@ absl::Status SplitQueue::AddUsed(uint16_t head, uint32_t len) {
     return absl::OutOfRangeError(
         absl::StrFormat("used head=%d: outside the queue of size %d", head, layout_.size));
   }
+  if (!in_flight_[head]) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "used head=%d: not held by the device (returned twice, or never popped)", head));
+  }
+  in_flight_[head] = false;
   const uint64_t slot = next_used_ % layout_.size;
   absl::Status s = memory_->WriteObj(
       GuestAddress(layout_.used.value() + kUsedRingOffset + 8 * slot), VirtqUsedElem{head, len});

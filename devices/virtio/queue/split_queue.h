@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -48,11 +49,16 @@ class SplitQueue {
   // avail.idx moved by more than the queue size or a head is out of range.
   absl::StatusOr<std::optional<DescriptorChain>> Pop();
 
-  // Puts `head` back: the next Pop returns it again (used when the backend
-  // cannot take more requests right now).
-  void Undo() { --next_avail_; }
+  // Puts the chain of the last Pop back: the next Pop returns it again
+  // (used when the backend cannot take more requests right now).
+  void Undo();
 
-  // Returns a chain to the driver with `len` bytes written (§2.7.8).
+  // Returns a chain to the driver with `len` bytes written (§2.7.8). Only a
+  // head that Pop handed out and that was not returned since: returning a
+  // chain twice would make the driver free its buffers twice (and the
+  // device would write buffers the driver reused), so that is refused
+  // without writing anything. Likewise Pop refuses a head the driver made
+  // available again while the device still holds it.
   absl::Status AddUsed(uint16_t head, uint32_t len);
 
   // Whether the driver wants an interrupt for the used entries added since
@@ -74,7 +80,7 @@ class SplitQueue {
 
  private:
   SplitQueue(GuestMemory* memory, const QueueLayout& layout, QueueFeatures features)
-      : memory_(memory), layout_(layout), features_(features) {}
+      : memory_(memory), layout_(layout), features_(features), in_flight_(layout.size, false) {}
 
   absl::StatusOr<uint16_t> ReadAvailIdx() const;
 
@@ -86,6 +92,8 @@ class SplitQueue {
   uint16_t next_used_ = 0;
   uint16_t signalled_used_ = 0;
   bool signalled_used_valid_ = false;
+  std::vector<bool> in_flight_;  // By head: popped, not yet returned.
+  uint16_t last_popped_ = 0;
 };
 
 }  // namespace virtio

@@ -136,11 +136,15 @@ void VsockWorker::ProcessRx() {
     }
     absl::StatusOr<ChainBuffers> bufs = CollectChain(**chain);
     if (!bufs.ok()) return Broken(std::string(bufs.status().message()));
-    if (bufs->writable_bytes < sizeof(VsockHdr)) {
+    // Data needs a header and at least one payload byte: with no room for
+    // payload, recv() of 0 bytes would return 0 and read as the host's EOF.
+    const uint64_t needed = sizeof(VsockHdr) + (data_conn != nullptr ? 1 : 0);
+    if (bufs->writable_bytes < needed) {
       // Useless buffer: give it back empty and keep what we had to send.
       if (data_conn != nullptr)
         rx_ready_.push_front(MakeKey(data_conn->local_port, data_conn->peer_port));
-      Dropped("rx buffer shorter than the header");
+      Dropped(data_conn != nullptr ? "rx buffer with no room for payload"
+                                   : "rx buffer shorter than the header");
       absl::Status s = q->AddUsed(bufs->head, 0);
       if (!s.ok()) return Broken(std::string(s.message()));
       continue;
