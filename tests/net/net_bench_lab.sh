@@ -84,7 +84,10 @@ unshare --net -- sh -c "ip link set lo up; ip tuntap add qtap0 mode tap && \
   -append '$CMDLINE' -netdev tap,id=n0,ifname=qtap0,script=no,downscript=no,vhost=off \
   -device virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02" &
 QPID=$!
-wait_file "$WORK/nb.console" BENCH-READY 300 || { echo "ours not ready: $(tail -c 800 "$WORK/nb.console")"; exit 1; }
+# A guest that died (issue 3's lab triple fault) says so in its status.
+ours_status() { vmctl --json get "$1" | field 'd["status"]["state"] + ": " + d["status"].get("message", "")'; }
+wait_file "$WORK/nb.console" BENCH-READY 300 ||
+  { echo "ours not ready ($(ours_status nb | cut -c1-600)): $(tail -c 800 "$WORK/nb.console")"; exit 1; }
 wait_file "$WORK/qemu.console" BENCH-READY 300 || { echo "qemu not ready: $(tail -c 800 "$WORK/qemu.console")"; exit 1; }
 echo "both guests ready (ours worker pid $OPID, qemu pid $QPID)"
 # in_ns WHO CMD...: runs CMD in the network namespace of WHO's tap.
