@@ -193,8 +193,8 @@ absl::Status X86KvmMachine::LoadKernel() {
   Log(LogLevel::kInfo, "machine", "linux_loaded",
       {{"kernel", path},
        {"protocol", absl::StrFormat("%d.%02d", info->version >> 8, info->version & 0xff)},
-       {"entry", entry.mode == LinuxEntryMode::k64Bit ? "startup_64" : "startup_32"},
-       {"rip", absl::StrFormat("0x%x", entry.rip)},
+       {"mode", entry.mode == LinuxEntryMode::k64Bit ? "startup_64" : "startup_32"},
+       {"entry", absl::StrFormat("0x%x", entry.rip)},
        {"load_address", absl::StrFormat("0x%x", plan->kernel_address)},
        {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
        {"initrd_bytes", absl::StrCat(in.initrd.size())},
@@ -216,7 +216,13 @@ absl::Status X86KvmMachine::LoadPvhKernel(const std::string& image) {
   }
   ASSIGN_OR_RETURN(PvhEntry entry, LoadPvh(memory_.get(), spec_.memory_bytes, *info, *plan,
                                            AsBytes(image), AsBytes(in.initrd), in.cmdline, in.rsdp));
+  // PVH has one entry (32-bit, paging off); the bzImage x86_entry choice
+  // does not apply (vmm.proto X86Entry).
   entry_ = {/*long_mode=*/false, entry.eip, entry.ebx, /*rsi=*/0};
+  if (spec_.x86_entry == X86KernelEntry::k64Bit) {
+    Log(LogLevel::kInfo, "machine", "x86_entry_ignored",
+        {{"kernel", path}, {"reason", "a PVH vmlinux has only its 32-bit PVH entry"}});
+  }
   Log(LogLevel::kInfo, "machine", "linux_loaded",
       {{"kernel", path},
        {"protocol", "pvh"},
