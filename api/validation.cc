@@ -190,6 +190,16 @@ absl::Status ValidateSpec(const v1::VmSpec& spec, const HostLimits& limits) {
       if (s.ok()) s = CheckFile("spec.boot.kernel.initrd_path", k.initrd_path(), false);
       if (s.ok()) s = CheckFile("spec.boot.kernel.firmware_path", k.firmware_path(), false);
       if (!s.ok()) return s;
+      if (!v1::X86Entry_IsValid(k.x86_entry())) {
+        return Invalid("spec.boot.kernel.x86_entry", absl::StrCat(k.x86_entry()),
+                       "set X86_ENTRY_DEFAULT, X86_ENTRY_32BIT or X86_ENTRY_64BIT");
+      }
+      if (spec.arch() != v1::X86_64 && k.x86_entry() != v1::X86_ENTRY_DEFAULT) {
+        return Invalid("spec.boot.kernel.x86_entry", v1::X86Entry_Name(k.x86_entry()),
+                       absl::StrCat("applies to X86_64 bzImages only; leave it at "
+                                    "X86_ENTRY_DEFAULT for ",
+                                    v1::Arch_Name(spec.arch())));
+      }
       break;
     }
     default:

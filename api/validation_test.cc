@@ -100,6 +100,30 @@ TEST_F(ValidateSpecTest, BootFiles) {
   EXPECT_TRUE(absl::IsInvalidArgument(Check()));
 }
 
+TEST_F(ValidateSpecTest, X86Entry) {
+  auto* k = spec_.mutable_boot()->mutable_kernel();
+  k->set_kernel_path(dir_ + "/p.bin");
+  for (v1::X86Entry e : {v1::X86_ENTRY_DEFAULT, v1::X86_ENTRY_32BIT, v1::X86_ENTRY_64BIT}) {
+    k->set_x86_entry(e);
+    EXPECT_TRUE(Check().ok()) << v1::X86Entry_Name(e) << ": " << Check();
+  }
+  k->set_x86_entry(static_cast<v1::X86Entry>(7));
+  EXPECT_EQ(Check().message(),
+            "spec.boot.kernel.x86_entry=7: set X86_ENTRY_DEFAULT, X86_ENTRY_32BIT or "
+            "X86_ENTRY_64BIT");
+  spec_.set_arch(v1::RISCV64);
+  spec_.set_accelerator(v1::TCG);
+  k->set_x86_entry(v1::X86_ENTRY_DEFAULT);
+  EXPECT_TRUE(Check().ok()) << Check();
+  for (v1::X86Entry e : {v1::X86_ENTRY_32BIT, v1::X86_ENTRY_64BIT}) {
+    k->set_x86_entry(e);
+    EXPECT_EQ(Check().message(),
+              absl::StrCat("spec.boot.kernel.x86_entry=", v1::X86Entry_Name(e),
+                           ": applies to X86_64 bzImages only; leave it at X86_ENTRY_DEFAULT "
+                           "for RISCV64"));
+  }
+}
+
 TEST_F(ValidateSpecTest, NicsAndVsockAreChecked) {
   spec_.add_nics()->set_mtu(10);
   EXPECT_EQ(Check().message(), "spec.nics[0].mtu=10: must be 0 (1500) or 68..9000");

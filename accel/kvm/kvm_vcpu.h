@@ -77,6 +77,13 @@ class KvmVcpu : public Vcpu {
   absl::Status SetupLapicLints(bool extint);
   // 16-bit real mode at CS:IP = cs:ip, flat 64 KiB segments, interrupts off.
   absl::Status SetRealModeEntry(uint16_t cs, uint16_t ip);
+  // 64-bit long mode as the Linux 64-bit boot protocol wants it (boot.rst
+  // "64-bit BOOT PROTOCOL"): paging on with `cr3` (the caller's identity
+  // map), GDT at `gdt_base` with flat 64-bit code at selector 0x10, data at
+  // 0x18 and a busy 64-bit TSS at 0x20 (limit 0x67), RIP/RSI set and the
+  // other registers zero, interrupts off.
+  absl::Status SetLongModeEntry(uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit, uint64_t rip,
+                                uint64_t rsi);
   // 32-bit protected mode, paging off, as the Linux 32-bit boot protocol
   // (boot.rst, ESI = boot_params) and the PVH boot ABI (Xen
   // docs/misc/pvh.pandoc, EBX = start_info) want it: flat code at selector

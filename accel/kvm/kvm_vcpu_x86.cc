@@ -136,6 +136,57 @@ absl::Status KvmVcpu::SetRealModeEntry(uint16_t cs, uint16_t ip) {
   return absl::OkStatus();
 }
 
+absl::Status KvmVcpu::SetLongModeEntry(uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit,
+                                       uint64_t rip, uint64_t rsi) {
+  kvm_sregs sregs{};
+  if (::ioctl(fd(), KVM_GET_SREGS, &sregs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_GET_SREGS vcpu=%d", id_));
+  }
+  kvm_segment code{};
+  code.limit = 0xffffffff;
+  code.selector = 0x10;
+  code.type = 0xb;  // Execute/read, accessed.
+  code.present = 1;
+  code.s = 1;
+  code.l = 1;  // 64-bit code (D must be 0 with L=1).
+  code.g = 1;
+  kvm_segment data = code;
+  data.selector = 0x18;
+  data.type = 0x3;  // Read/write, accessed.
+  data.l = 0;
+  data.db = 1;
+  sregs.cs = code;
+  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+  // VM entry wants a usable TR: a busy 64-bit TSS (SDM vol. 3 §7.2.3).
+  sregs.tr = kvm_segment{};
+  sregs.tr.selector = 0x20;
+  sregs.tr.limit = 0x67;
+  sregs.tr.type = 0xb;
+  sregs.tr.present = 1;
+  sregs.ldt.unusable = 1;
+  sregs.gdt.base = gdt_base;
+  sregs.gdt.limit = gdt_limit;
+  sregs.idt.base = 0;
+  sregs.idt.limit = 0;
+  // The end state of SDM vol. 3 "Initializing IA-32e Mode" (PAE, EFER.LME,
+  // then CR0.PG), which KVM takes at once. CR0: PE | MP | ET | NE | WP | PG.
+  sregs.cr3 = cr3;
+  sregs.cr4 = 0x20;  // PAE.
+  sregs.cr0 = 0x1 | 0x2 | 0x10 | 0x20 | 0x10000 | 0x80000000;
+  sregs.efer = 0x100 | 0x400;  // LME | LMA.
+  if (::ioctl(fd(), KVM_SET_SREGS, &sregs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_SET_SREGS vcpu=%d (long mode)", id_));
+  }
+  kvm_regs regs{};
+  regs.rip = rip;
+  regs.rsi = rsi;
+  regs.rflags = 0x2;  // IF clear.
+  if (::ioctl(fd(), KVM_SET_REGS, &regs) < 0) {
+    return ErrnoStatus(absl::StrFormat("KVM_SET_REGS vcpu=%d", id_));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status KvmVcpu::SetProtectedModeEntry(uint64_t gdt_base, uint16_t gdt_limit,
                                             uint32_t eip, uint32_t ebx, uint32_t esi) {
   kvm_sregs sregs{};

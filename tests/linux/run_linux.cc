@@ -5,6 +5,7 @@
 // Exit status: 0 power off, 3 reboot, 1 crash, 4 timeout (stopped), 2 build
 // error. With timeout_s > 0 the machine is stopped after that many seconds.
 // RUN_LINUX_DISKS="path[:ro],path..." attaches virtio-blk disks.
+// RUN_LINUX_X86_ENTRY=64 enters a bzImage at startup_64 (default: 32).
 #include <unistd.h>
 
 #include <atomic>
@@ -38,6 +39,14 @@ int main(int argc, char** argv) {
       d.read_only = absl::ConsumeSuffix(&item, ":ro");
       d.path = std::string(item);
       spec.disks.push_back(d);
+    }
+  }
+  if (const char* e = std::getenv("RUN_LINUX_X86_ENTRY"); e != nullptr && *e != 0) {
+    if (std::string(e) == "64") {
+      spec.x86_entry = vmm::X86KernelEntry::k64Bit;
+    } else if (std::string(e) != "32") {
+      std::fprintf(stderr, "RUN_LINUX_X86_ENTRY=%s: must be 32 or 64\n", e);
+      return 2;
     }
   }
   const absl::Time start = absl::Now();

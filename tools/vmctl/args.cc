@@ -48,6 +48,7 @@ const std::map<std::string, FlagDef>& Flags() {
       {"nic", {true, kCreateOnly}},        {"vsock-cid", {true, kCreateOnly}},
       {"vsock-uds", {true, kCreateOnly}},  {"timeout-ms", {true, kStopOnly | kConsoleOnly}},
       {"force", {false, kStopOnly}},       {"replay", {false, kConsoleOnly}},
+      {"x86-entry", {true, kCreateOnly}},
   };
   return *flags;
 }
@@ -106,6 +107,13 @@ absl::StatusOr<Accelerator> ParseAccel(absl::string_view value) {
   return UsageError(absl::StrCat("--accel=", value, ": must be auto, kvm or tcg"));
 }
 
+absl::StatusOr<vmm::v1::X86Entry> ParseX86Entry(absl::string_view value) {
+  if (value == "32") return vmm::v1::X86_ENTRY_32BIT;
+  if (value == "64") return vmm::v1::X86_ENTRY_64BIT;
+  return UsageError(absl::StrCat("--x86-entry=", value,
+                                 ": must be 32 (startup_32, the default) or 64 (startup_64)"));
+}
+
 // Applies one `create` flag to `f`.
 absl::Status ApplyCreateFlag(const std::string& name, const std::string& value, CreateFlags& f) {
   if (name == "spec") {
@@ -134,6 +142,10 @@ absl::Status ApplyCreateFlag(const std::string& name, const std::string& value, 
     f.cmdline = value;
   } else if (name == "firmware") {
     f.firmware = value;
+  } else if (name == "x86-entry") {
+    auto e = ParseX86Entry(value);
+    if (!e.ok()) return e.status();
+    f.x86_entry = *e;
   } else if (name == "accel") {
     auto a = ParseAccel(value);
     if (!a.ok()) return a.status();
@@ -392,8 +404,10 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
       inv.create.name = positional[1];
     }
     const CreateFlags& f = inv.create;
-    if (f.payload.has_value() && (f.kernel || f.initrd || f.cmdline || f.firmware)) {
-      return UsageError("create: --payload excludes --kernel/--initrd/--cmdline/--firmware");
+    if (f.payload.has_value() &&
+        (f.kernel || f.initrd || f.cmdline || f.firmware || f.x86_entry)) {
+      return UsageError(
+          "create: --payload excludes --kernel/--initrd/--cmdline/--firmware/--x86-entry");
     }
     if (f.vsock_uds.has_value() && !f.vsock_cid.has_value()) {
       return UsageError("create: --vsock-uds needs --vsock-cid");
@@ -405,8 +419,8 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
       if (!f.payload.has_value() && !f.kernel.has_value()) {
         return UsageError("create: a boot source is required (--payload or --kernel)");
       }
-      if (!f.kernel.has_value() && (f.initrd || f.cmdline || f.firmware)) {
-        return UsageError("create: --initrd/--cmdline/--firmware need --kernel");
+      if (!f.kernel.has_value() && (f.initrd || f.cmdline || f.firmware || f.x86_entry)) {
+        return UsageError("create: --initrd/--cmdline/--firmware/--x86-entry need --kernel");
       }
     }
   } else if (def.command == Command::kCapture) {
@@ -478,13 +492,14 @@ absl::StatusOr<vmm::v1::VmSpec> BuildCreateSpec(const CreateFlags& f, absl::stri
   if (f.accel) spec.set_accelerator(*f.accel);
   if (f.payload) {
     spec.mutable_boot()->mutable_payload()->set_path(*f.payload);
-  } else if (f.kernel || f.initrd || f.cmdline || f.firmware) {
+  } else if (f.kernel || f.initrd || f.cmdline || f.firmware || f.x86_entry) {
     // Flags refine a kernel boot from the file, or start a new one.
     vmm::v1::KernelBoot* k = spec.mutable_boot()->mutable_kernel();
     if (f.kernel) k->set_kernel_path(*f.kernel);
     if (f.initrd) k->set_initrd_path(*f.initrd);
     if (f.cmdline) k->set_cmdline(*f.cmdline);
     if (f.firmware) k->set_firmware_path(*f.firmware);
+    if (f.x86_entry) k->set_x86_entry(*f.x86_entry);
   }
   for (const auto& d : f.disks) *spec.add_disks() = d;
   for (const auto& n : f.nics) *spec.add_nics() = n;
@@ -500,13 +515,17 @@ Commands:
   create [NAME] [--spec FILE.json] [--name NAME] [--arch x86_64|riscv64]
          [--vcpus N] [--memory-mib N] [--accel auto|kvm|tcg]
          (--payload PATH | --kernel PATH [--initrd PATH] [--cmdline STR]
-          [--firmware PATH])
+          [--firmware PATH] [--x86-entry 32|64])
          [--disk path=IMG[,ro][,serial=S][,cache=writeback|none|unsafe]
                  [,queues=N]]...
          [--nic [tap=NAME][,mac=MAC][,queues=N][,mtu=N][,LIMITS]]...
          [--vsock-cid N [--vsock-uds PATH]]
       Flags override fields of the --spec file (protobuf JSON of
       vmm.v1.VmSpec). Without --spec: x86_64, 1 vCPU, 256 MiB, auto.
+      --x86-entry: how an x86_64 bzImage is entered: 32 = startup_32,
+      paging off (the default); 64 = startup_64 in long mode on a 4 GiB
+      identity map (boot.rst "64-bit BOOT PROTOCOL"). JSON:
+      "boot": {"kernel": {..., "x86_entry": "X86_ENTRY_64BIT"}}.
   start VM | reboot VM | pause VM | resume VM | delete VM | get VM
   stop VM [--timeout-ms N] [--force]
   list

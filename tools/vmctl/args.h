@@ -56,6 +56,7 @@ struct CreateFlags {
   std::optional<std::string> initrd;
   std::optional<std::string> cmdline;
   std::optional<std::string> firmware;
+  std::optional<vmm::v1::X86Entry> x86_entry;  // --x86-entry 32|64.
   std::optional<vmm::v1::Accelerator> accel;
   std::vector<vmm::v1::Disk> disks;
   std::vector<vmm::v1::Nic> nics;

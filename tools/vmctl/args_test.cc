@@ -196,6 +196,49 @@ TEST(ParseArgs, SpecFileWithOverrides) {
   EXPECT_FALSE(BuildCreateSpec(inv->create, R"({"nosuchfield": 1})").ok());
 }
 
+TEST(ParseArgs, X86Entry) {
+  auto inv = Parse({"create", "x", "--kernel", "/bzImage", "--x86-entry", "64"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  auto spec = BuildCreateSpec(inv->create, "");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->boot().kernel().x86_entry(), vmm::v1::X86_ENTRY_64BIT);
+  inv = Parse({"create", "x", "--kernel", "/bzImage", "--x86-entry", "32"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  spec = BuildCreateSpec(inv->create, "");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->boot().kernel().x86_entry(), vmm::v1::X86_ENTRY_32BIT);
+  // Without the flag the field stays at its default (the daemon's 32-bit).
+  inv = Parse({"create", "x", "--kernel", "/bzImage"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  spec = BuildCreateSpec(inv->create, "");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->boot().kernel().x86_entry(), vmm::v1::X86_ENTRY_DEFAULT);
+
+  auto bad = Parse({"create", "x", "--kernel", "/k", "--x86-entry", "16"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "--x86-entry=16: must be 32 (startup_32, the default) or 64 (startup_64)");
+  EXPECT_FALSE(Parse({"create", "x", "--payload", "/p", "--x86-entry", "64"}).ok());
+  EXPECT_FALSE(Parse({"create", "x", "--x86-entry", "64"}).ok());  // No --kernel.
+  EXPECT_FALSE(Parse({"start", "x", "--x86-entry", "64"}).ok());   // create only.
+
+  // The --spec JSON form, and the flag overriding it.
+  inv = Parse({"create", "--spec", "vm.json"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  const char* json = R"({"name": "b64", "arch": "X86_64", "vcpus": 1, "memory_mib": 256,
+      "boot": {"kernel": {"kernel_path": "/bzImage", "x86_entry": "X86_ENTRY_64BIT"}}})";
+  spec = BuildCreateSpec(inv->create, json);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->boot().kernel().x86_entry(), vmm::v1::X86_ENTRY_64BIT);
+  EXPECT_EQ(spec->boot().kernel().kernel_path(), "/bzImage");
+  inv = Parse({"create", "--spec", "vm.json", "--x86-entry", "32"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  spec = BuildCreateSpec(inv->create, json);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->boot().kernel().x86_entry(), vmm::v1::X86_ENTRY_32BIT);
+  EXPECT_EQ(spec->boot().kernel().kernel_path(), "/bzImage");
+}
+
 TEST(ParseDisk, Errors) {
   EXPECT_FALSE(ParseDisk("ro").ok());  // No path.
   EXPECT_FALSE(ParseDisk("path=/a,bogus").ok());

@@ -37,6 +37,8 @@ std::string BootText(const vmm::v1::BootSource& boot) {
     if (!k.firmware_path().empty()) {
       absl::StrAppend(&s, " firmware ", k.firmware_path());
     }
+    if (k.x86_entry() == vmm::v1::X86_ENTRY_32BIT) absl::StrAppend(&s, " x86-entry 32");
+    if (k.x86_entry() == vmm::v1::X86_ENTRY_64BIT) absl::StrAppend(&s, " x86-entry 64");
     if (!k.cmdline().empty()) absl::StrAppend(&s, " cmdline \"", k.cmdline(), "\"");
     return s;
   }

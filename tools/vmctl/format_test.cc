@@ -74,6 +74,24 @@ TEST(FormatVmDetails, ShowsEverything) {
   }
 }
 
+TEST(FormatVmDetails, KernelBootShowsTheX86Entry) {
+  vmm::v1::Vm vm = MakeVm();
+  auto* k = vm.mutable_spec()->mutable_boot()->mutable_kernel();
+  k->set_kernel_path("/bzImage");
+  k->set_cmdline("console=ttyS0");
+  EXPECT_NE(FormatVmDetails(vm).find("Boot:         kernel /bzImage cmdline \"console=ttyS0\"\n"),
+            std::string::npos)
+      << "the default entry is not shown:\n" << FormatVmDetails(vm);
+  k->set_x86_entry(vmm::v1::X86_ENTRY_64BIT);
+  EXPECT_NE(FormatVmDetails(vm).find(
+                "Boot:         kernel /bzImage x86-entry 64 cmdline \"console=ttyS0\"\n"),
+            std::string::npos)
+      << FormatVmDetails(vm);
+  k->set_x86_entry(vmm::v1::X86_ENTRY_32BIT);
+  EXPECT_NE(FormatVmDetails(vm).find("kernel /bzImage x86-entry 32 cmdline"), std::string::npos)
+      << FormatVmDetails(vm);
+}
+
 TEST(FormatEvent, Lines) {
   vmm::v1::VmEvent ev;
   ev.set_vm_id("vm-1");

@@ -24,6 +24,11 @@ class PcapWriter;  // devices/virtio/vsock/pcap_writer.h
 
 enum class GuestArch { kX86_64, kRiscv64 };
 enum class AccelKind { kAuto, kKvm, kTcg };
+// How an x86_64 bzImage is entered (boot.rst): at startup_32 in flat 32-bit
+// mode, paging off (the default), or at startup_64 in long mode on the
+// loader's identity map. A PVH vmlinux ignores it; riscv64 has only k32Bit
+// (the default, meaning "not asked").
+enum class X86KernelEntry { k32Bit, k64Bit };
 
 // Devices, as the API's VmSpec describes them (defaults already applied by
 // the worker). Machines attach them over virtio-pci (x86_64) or virtio-mmio
@@ -75,6 +80,7 @@ struct MachineSpec {
   std::string initrd_path;
   std::string cmdline;
   std::string firmware_path;
+  X86KernelEntry x86_entry = X86KernelEntry::k32Bit;
 
   std::string vm_id;  // Stable across boots; seeds generated MACs.
   std::vector<DiskConfig> disks;

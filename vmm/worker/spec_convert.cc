@@ -51,6 +51,18 @@ absl::StatusOr<MachineSpec> ToMachineSpec(const v1::VmSpec& spec) {
       out.initrd_path = spec.boot().kernel().initrd_path();
       out.cmdline = spec.boot().kernel().cmdline();
       out.firmware_path = spec.boot().kernel().firmware_path();
+      switch (spec.boot().kernel().x86_entry()) {
+        case v1::X86_ENTRY_DEFAULT:
+        case v1::X86_ENTRY_32BIT:
+          out.x86_entry = X86KernelEntry::k32Bit;
+          break;
+        case v1::X86_ENTRY_64BIT:
+          out.x86_entry = X86KernelEntry::k64Bit;
+          break;
+        default:
+          return absl::InvalidArgumentError(absl::StrCat(
+              "spec.boot.kernel.x86_entry=", spec.boot().kernel().x86_entry(), ": unknown"));
+      }
       break;
     default:
       return absl::InvalidArgumentError("spec.boot: set a kernel or a payload");

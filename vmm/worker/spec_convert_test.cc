@@ -1,5 +1,7 @@
 #include "vmm/worker/spec_convert.h"
 
+#include <utility>
+
 #include "gtest/gtest.h"
 
 namespace vmm::worker {
@@ -40,6 +42,29 @@ TEST(ToMachineSpec, Kernel) {
   EXPECT_EQ(m->initrd_path, "/i");
   EXPECT_EQ(m->cmdline, "console=ttyS0");
   EXPECT_EQ(m->firmware_path, "/fw");
+  EXPECT_EQ(m->x86_entry, X86KernelEntry::k32Bit) << "the default";
+}
+
+TEST(ToMachineSpec, X86Entry) {
+  v1::VmSpec spec;
+  spec.set_arch(v1::X86_64);
+  spec.set_vcpus(1);
+  spec.set_memory_mib(128);
+  auto* k = spec.mutable_boot()->mutable_kernel();
+  k->set_kernel_path("/bzImage");
+  const std::pair<v1::X86Entry, X86KernelEntry> cases[] = {
+      {v1::X86_ENTRY_DEFAULT, X86KernelEntry::k32Bit},
+      {v1::X86_ENTRY_32BIT, X86KernelEntry::k32Bit},
+      {v1::X86_ENTRY_64BIT, X86KernelEntry::k64Bit},
+  };
+  for (const auto& [in, want] : cases) {
+    k->set_x86_entry(in);
+    absl::StatusOr<MachineSpec> m = ToMachineSpec(spec);
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_EQ(m->x86_entry, want) << v1::X86Entry_Name(in);
+  }
+  k->set_x86_entry(static_cast<v1::X86Entry>(9));
+  EXPECT_EQ(ToMachineSpec(spec).status().message(), "spec.boot.kernel.x86_entry=9: unknown");
 }
 
 TEST(ToMachineSpec, Disks) {

@@ -16,6 +16,7 @@
 #include "vmm/base/status_macros.h"
 #include "vmm/machine/x86/boot_gdt.h"
 #include "vmm/machine/x86/boot_write.h"
+#include "vmm/machine/x86/long_mode_boot.h"
 #include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
@@ -37,6 +38,7 @@ constexpr uint16_t kVersionRsdp = 0x020e;  // 2.14: boot_params.acpi_rsdp_addr.
 constexpr uint8_t kLoadedHigh = 0x01;
 constexpr uint16_t kXlfKernel64 = 0x01;
 constexpr uint8_t kTypeOfLoaderUndefined = 0xff;
+constexpr uint64_t kStartup64Offset = 0x200;  // boot.rst "64-bit BOOT PROTOCOL".
 
 template <typename T>
 T Get(absl::Span<const uint8_t> b, size_t off) {
@@ -173,7 +175,7 @@ absl::StatusOr<LinuxEntry> LoadLinux(GuestMemory* memory, uint64_t memory_bytes,
                                      const BzImageInfo& info, const LinuxBootPlan& plan,
                                      absl::Span<const uint8_t> image,
                                      absl::Span<const uint8_t> initrd, absl::string_view cmdline,
-                                     uint64_t rsdp) {
+                                     uint64_t rsdp, LinuxEntryMode mode) {
   RETURN_IF_ERROR(
       WriteBootBytes(memory, plan.kernel_address, image.subspan(info.setup_bytes), "kernel"));
   if (!initrd.empty()) {
@@ -212,9 +214,24 @@ absl::StatusOr<LinuxEntry> LoadLinux(GuestMemory* memory, uint64_t memory_bytes,
     AddE820(&bp, xl::k4GiB, memory_bytes - xl::kPciHoleStart, kE820Ram);
   }
   RETURN_IF_ERROR(memory->WriteObj(GuestAddress(xl::kZeroPageAddress), bp));
-  RETURN_IF_ERROR(WriteBootGdt(memory));
-  return LinuxEntry{static_cast<uint32_t>(plan.kernel_address),
-                    static_cast<uint32_t>(xl::kZeroPageAddress)};
+  if (mode == LinuxEntryMode::k32Bit) {
+    RETURN_IF_ERROR(WriteBootGdt(memory));
+    return LinuxEntry{mode, plan.kernel_address, xl::kZeroPageAddress};
+  }
+  // The 64-bit entry runs on our identity map until the kernel switches to
+  // its own, so everything it reads first must be mapped (boot.rst).
+  const uint64_t kernel_end = plan.kernel_address + std::max<uint64_t>(info.init_size,
+                                                                       info.kernel_bytes);
+  if (kernel_end > kIdentityMapBytes ||
+      plan.initrd_address + plan.initrd_bytes > kIdentityMapBytes) {
+    return absl::InternalError(absl::StrFormat(
+        "64-bit entry: kernel [0x%x, 0x%x) or initrd [0x%x, +0x%x) is above the 4 GiB identity "
+        "map",
+        plan.kernel_address, kernel_end, plan.initrd_address, plan.initrd_bytes));
+  }
+  RETURN_IF_ERROR(WriteLongModeGdt(memory));
+  RETURN_IF_ERROR(WriteIdentityMap(memory));
+  return LinuxEntry{mode, plan.kernel_address + kStartup64Offset, xl::kZeroPageAddress};
 }
 
 absl::StatusOr<std::string> ReadBootFile(absl::string_view what, const std::string& path,

@@ -12,16 +12,22 @@
 
 namespace vmm {
 
-// Linux/x86 boot protocol (Documentation/arch/x86/boot.rst), 32-bit entry.
+// Linux/x86 boot protocol (Documentation/arch/x86/boot.rst), 32-bit entry
+// by default, 64-bit entry on request.
 //
-// The guest starts at the protected-mode kernel's startup_32 (its load
-// address, code32_start) in flat 32-bit mode with paging off, as QEMU's
-// loader enters it. The decompressor then builds its own identity map of
-// 4 GiB and takes no page faults. Entered at startup_64 instead, it drops
-// the loader's page tables, maps only its image and boot_params, and
-// demand-faults every other 2 MiB it touches; delivering those early #PFs
-// to a vCPU whose nested page tables are still empty is the path suspected
-// in issue 3's first-run triple fault in the nested lab.
+// 32-bit (the default): the guest starts at the protected-mode kernel's
+// startup_32 (its load address, code32_start) in flat 32-bit mode with
+// paging off, as QEMU's loader enters it. The decompressor then builds its
+// own identity map of 4 GiB and takes no page faults. Entered at startup_64
+// instead, it drops the loader's page tables, maps only its image and
+// boot_params, and demand-faults every other 2 MiB it touches; delivering
+// those early #PFs to a vCPU whose nested page tables are still empty is the
+// path suspected in issue 3's first-run triple fault in the nested lab.
+//
+// 64-bit ("64-bit BOOT PROTOCOL"): startup_64 at load address + 0x200, in
+// long mode on the loader's 4 GiB identity map (long_mode_boot.h) with
+// __BOOT_CS 0x10 / __BOOT_DS 0x18 64-bit flat segments and RSI =
+// boot_params, as Firecracker and cloud-hypervisor enter a bzImage.
 //
 // We require protocol 2.12 (Linux 3.8, 2013) or newer: 2.12 adds xloadflags,
 // whose XLF_KERNEL_64 bit says the kernel is an x86_64 one; 2.10 gave us
@@ -60,19 +66,26 @@ struct LinuxBootPlan {
 absl::StatusOr<LinuxBootPlan> PlanLinuxBoot(const BzImageInfo& info, uint64_t memory_bytes,
                                             uint64_t initrd_bytes, size_t cmdline_length);
 
+enum class LinuxEntryMode {
+  k32Bit,  // startup_32, flat 32-bit protected mode, paging off.
+  k64Bit,  // startup_64, long mode on the identity map.
+};
+
 struct LinuxEntry {
-  uint32_t eip = 0;  // startup_32, the load address.
-  uint32_t esi = 0;  // boot_params.
+  LinuxEntryMode mode = LinuxEntryMode::k32Bit;
+  uint64_t rip = 0;  // startup_32 (the load address) or startup_64 (+ 0x200).
+  uint64_t rsi = 0;  // boot_params.
 };
 
 // Writes the protected-mode kernel, initrd, command line, boot_params (with
-// the e820 map) and the boot GDT (boot_gdt.h). `rsdp` is the ACPI RSDP
-// address (0: none).
+// the e820 map) and, for `mode` k32Bit, the boot GDT (boot_gdt.h); for
+// k64Bit, the long-mode GDT and the identity map (long_mode_boot.h). `rsdp`
+// is the ACPI RSDP address (0: none).
 absl::StatusOr<LinuxEntry> LoadLinux(GuestMemory* memory, uint64_t memory_bytes,
                                      const BzImageInfo& info, const LinuxBootPlan& plan,
                                      absl::Span<const uint8_t> image,
                                      absl::Span<const uint8_t> initrd, absl::string_view cmdline,
-                                     uint64_t rsdp);
+                                     uint64_t rsdp, LinuxEntryMode mode = LinuxEntryMode::k32Bit);
 
 // Reads a whole regular file of at most `max_bytes`; `what` names it in
 // errors ("kernel /x: ...").

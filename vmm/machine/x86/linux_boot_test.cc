@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "vmm/machine/x86/boot_gdt.h"
+#include "vmm/machine/x86/long_mode_boot.h"
 #include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
@@ -151,8 +152,9 @@ TEST(LoadLinuxTest, WritesKernelBootParamsAndPageTables) {
   auto entry = LoadLinux(mem->get(), mem_bytes, *info, *plan, S(img), S(initrd),
                          "console=foo", 0xe0000);
   ASSERT_TRUE(entry.ok()) << entry.status();
-  EXPECT_EQ(entry->eip, plan->kernel_address) << "startup_32, the load address";
-  EXPECT_EQ(entry->esi, xl::kZeroPageAddress);
+  EXPECT_EQ(entry->mode, LinuxEntryMode::k32Bit) << "the default";
+  EXPECT_EQ(entry->rip, plan->kernel_address) << "startup_32, the load address";
+  EXPECT_EQ(entry->rsi, xl::kZeroPageAddress);
 
   std::vector<uint8_t> kernel(info->kernel_bytes);
   ASSERT_TRUE((*mem)->Read(GuestAddress(plan->kernel_address), absl::MakeSpan(kernel)).ok());
@@ -185,6 +187,79 @@ TEST(LoadLinuxTest, WritesKernelBootParamsAndPageTables) {
   }
   EXPECT_EQ((kBootGdt[2] >> 53) & 1, 0u) << "__BOOT_CS is not a 64-bit (L=1) segment";
   EXPECT_EQ((kBootGdt[2] >> 54) & 1, 1u) << "__BOOT_CS is 32-bit (D=1)";
+}
+
+TEST(LoadLinuxTest, SixtyFourBitEntryWritesIdentityMapAndLongModeGdt) {
+  auto img = MakeImage();
+  auto info = ParseBzImage(S(img));
+  ASSERT_TRUE(info.ok());
+  const uint64_t mem_bytes = 64 << 20;
+  auto mem = GuestMemory::Create({{GuestAddress(0), mem_bytes}});
+  ASSERT_TRUE(mem.ok()) << mem.status();
+  std::vector<uint8_t> initrd(10000, 0xab);
+  auto plan = PlanLinuxBoot(*info, mem_bytes, initrd.size(), 11);
+  ASSERT_TRUE(plan.ok());
+  auto entry = LoadLinux(mem->get(), mem_bytes, *info, *plan, S(img), S(initrd), "console=foo",
+                         0xe0000, LinuxEntryMode::k64Bit);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->mode, LinuxEntryMode::k64Bit);
+  EXPECT_EQ(entry->rip, plan->kernel_address + 0x200) << "startup_64";
+  EXPECT_EQ(entry->rsi, xl::kZeroPageAddress);
+  auto bp = (*mem)->ReadObj<boot_params>(GuestAddress(xl::kZeroPageAddress));
+  ASSERT_TRUE(bp.ok());
+  EXPECT_EQ(bp->hdr.header, 0x53726448u);
+  EXPECT_EQ(bp->hdr.cmd_line_ptr, xl::kCmdlineAddress);
+
+  // Walk the tables as the MMU does (SDM vol. 3 §4.5) for addresses spread
+  // over [0, 4 GiB): each must translate to itself through a present,
+  // writable 2 MiB page.
+  auto read = [&](uint64_t addr) {
+    auto v = (*mem)->ReadObj<uint64_t>(GuestAddress(addr));
+    EXPECT_TRUE(v.ok()) << std::hex << addr;
+    return v.ok() ? *v : 0;
+  };
+  const uint64_t cr3 = xl::kPml4Address;
+  const uint64_t probes[] = {0,
+                             xl::kZeroPageAddress,
+                             xl::kCmdlineAddress,
+                             plan->kernel_address + 0x200,
+                             plan->initrd_address + plan->initrd_bytes - 1,
+                             xl::kPciHoleStart - 1,
+                             xl::kIoApicAddress,
+                             xl::kLapicAddress + 0x30,
+                             (4ull << 30) - 1};
+  for (uint64_t va : probes) {
+    const uint64_t pml4e = read(cr3 + 8 * ((va >> 39) & 511));
+    ASSERT_EQ(pml4e & 3, 3u) << "PML4E not present+writable for " << std::hex << va;
+    const uint64_t pdpte = read((pml4e & ~0xfffull) + 8 * ((va >> 30) & 511));
+    ASSERT_EQ(pdpte & 3, 3u) << "PDPTE for " << std::hex << va;
+    ASSERT_EQ(pdpte & 0x80, 0u) << "PDPTE maps a 1 GiB page for " << std::hex << va;
+    const uint64_t pde = read((pdpte & ~0xfffull) + 8 * ((va >> 21) & 511));
+    ASSERT_EQ(pde & 0x83, 0x83u) << "PDE not a present+writable 2 MiB page for " << std::hex << va;
+    const uint64_t pa = (pde & ~((1ull << 21) - 1) & ((1ull << 52) - 1)) | (va & ((1ull << 21) - 1));
+    EXPECT_EQ(pa, va) << "not identity-mapped";
+  }
+  // Nothing above 4 GiB: PML4[0] is the only PML4 entry, PDPT[4] is empty.
+  EXPECT_EQ(read(cr3 + 8), 0u);
+  EXPECT_EQ(read(xl::kPdptAddress + 8 * 4), 0u);
+  // The tables live in RAM the e820 map reports, below the command line
+  // and clear of boot_params.
+  EXPECT_GE(xl::kPml4Address, xl::kZeroPageAddress + sizeof(boot_params));
+  EXPECT_LE(xl::kPdAddress + 4 * 4096, xl::kCmdlineAddress);
+  const uint64_t cmd8 = read(xl::kCmdlineAddress);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(&cmd8), 8), "console=") << "clobbered";
+
+  // GDT: 64-bit code at __BOOT_CS 0x10 (L=1, D=0, P=1, DPL 0, execute/read),
+  // flat data at __BOOT_DS 0x18, busy TSS at 0x20.
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(read(xl::kGdtAddress + 8 * i), kLongModeGdt[i]) << "GDT entry " << i;
+  }
+  const uint64_t cs = kLongModeGdt[2], ds = kLongModeGdt[3];
+  EXPECT_EQ((cs >> 53) & 1, 1u) << "__BOOT_CS L=1";
+  EXPECT_EQ((cs >> 54) & 1, 0u) << "__BOOT_CS D=0 (required with L=1)";
+  EXPECT_EQ((cs >> 40) & 0xff, 0x9bu) << "present, DPL 0, code execute/read accessed";
+  EXPECT_EQ((ds >> 40) & 0xff, 0x93u) << "present, DPL 0, data read/write accessed";
+  EXPECT_EQ((kLongModeGdt[4] >> 40) & 0xff, 0x8bu) << "busy 64-bit TSS";
 }
 
 // Debian's stock kernel, when installed, parses and has what we need.

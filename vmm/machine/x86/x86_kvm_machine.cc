@@ -20,6 +20,7 @@
 #include "vmm/machine/x86/acpi_tables.h"
 #include "vmm/machine/x86/boot_gdt.h"
 #include "vmm/machine/x86/linux_boot.h"
+#include "vmm/machine/x86/long_mode_boot.h"
 #include "vmm/machine/x86/pci_aml.h"
 #include "vmm/machine/x86/pvh_boot.h"
 #include "vmm/machine/x86/x86_layout.h"
@@ -137,9 +138,13 @@ absl::Status X86KvmMachine::Build(ConsoleOutput console) {
     RETURN_IF_ERROR(vcpu->SetBootMsrs(kvm_->msr_index_list()));
     // Only the BSP takes 8259 interrupts, as a PC BIOS sets things up.
     RETURN_IF_ERROR(vcpu->SetupLapicLints(/*extint=*/id == 0));
-    if (id == 0 && kernel_boot) {
-      RETURN_IF_ERROR(vcpu->SetProtectedModeEntry(x86_layout::kGdtAddress, kBootGdtLimit,
-                                                  entry_.eip, entry_.ebx, entry_.esi));
+    if (id == 0 && kernel_boot && entry_.long_mode) {
+      RETURN_IF_ERROR(vcpu->SetLongModeEntry(x86_layout::kPml4Address, x86_layout::kGdtAddress,
+                                             kLongModeGdtLimit, entry_.rip, entry_.rsi));
+    } else if (id == 0 && kernel_boot) {
+      RETURN_IF_ERROR(vcpu->SetProtectedModeEntry(
+          x86_layout::kGdtAddress, kBootGdtLimit, static_cast<uint32_t>(entry_.rip),
+          static_cast<uint32_t>(entry_.rbx), static_cast<uint32_t>(entry_.rsi)));
     } else if (id == 0) {
       RETURN_IF_ERROR(vcpu->SetRealModeEntry(kPayloadAddress >> 4, 0));
     } else {
@@ -181,11 +186,15 @@ absl::Status X86KvmMachine::LoadKernel() {
   }
   ASSIGN_OR_RETURN(LinuxEntry entry,
                    LoadLinux(memory_.get(), spec_.memory_bytes, *info, *plan, AsBytes(image),
-                             AsBytes(in.initrd), in.cmdline, in.rsdp));
-  entry_ = {entry.eip, /*ebx=*/0, entry.esi};
+                             AsBytes(in.initrd), in.cmdline, in.rsdp,
+                             spec_.x86_entry == X86KernelEntry::k64Bit ? LinuxEntryMode::k64Bit
+                                                                      : LinuxEntryMode::k32Bit));
+  entry_ = {entry.mode == LinuxEntryMode::k64Bit, entry.rip, /*rbx=*/0, entry.rsi};
   Log(LogLevel::kInfo, "machine", "linux_loaded",
       {{"kernel", path},
        {"protocol", absl::StrFormat("%d.%02d", info->version >> 8, info->version & 0xff)},
+       {"mode", entry.mode == LinuxEntryMode::k64Bit ? "startup_64" : "startup_32"},
+       {"entry", absl::StrFormat("0x%x", entry.rip)},
        {"load_address", absl::StrFormat("0x%x", plan->kernel_address)},
        {"initrd_address", absl::StrFormat("0x%x", plan->initrd_address)},
        {"initrd_bytes", absl::StrCat(in.initrd.size())},
@@ -207,7 +216,13 @@ absl::Status X86KvmMachine::LoadPvhKernel(const std::string& image) {
   }
   ASSIGN_OR_RETURN(PvhEntry entry, LoadPvh(memory_.get(), spec_.memory_bytes, *info, *plan,
                                            AsBytes(image), AsBytes(in.initrd), in.cmdline, in.rsdp));
-  entry_ = {entry.eip, entry.ebx, /*esi=*/0};
+  // PVH has one entry (32-bit, paging off); the bzImage x86_entry choice
+  // does not apply (vmm.proto X86Entry).
+  entry_ = {/*long_mode=*/false, entry.eip, entry.ebx, /*rsi=*/0};
+  if (spec_.x86_entry == X86KernelEntry::k64Bit) {
+    Log(LogLevel::kInfo, "machine", "x86_entry_ignored",
+        {{"kernel", path}, {"reason", "a PVH vmlinux has only its 32-bit PVH entry"}});
+  }
   Log(LogLevel::kInfo, "machine", "linux_loaded",
       {{"kernel", path},
        {"protocol", "pvh"},

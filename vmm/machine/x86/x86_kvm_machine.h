@@ -150,13 +150,15 @@ class X86KvmMachine : public Machine {
   std::unique_ptr<NetDevices> net_;  // NICs and vsock.
   std::unique_ptr<X86PciDevices> pci_;
   // Kernel boot: vCPU 0 starts in 32-bit protected mode (bzImage: ESI =
-  // boot_params; PVH: EBX = start_info).
-  struct Entry32 {
-    uint32_t eip = 0;
-    uint32_t ebx = 0;
-    uint32_t esi = 0;
+  // boot_params; PVH: EBX = start_info) or, for a bzImage with
+  // spec.x86_entry k64Bit, in long mode (RSI = boot_params).
+  struct KernelEntry {
+    bool long_mode = false;
+    uint64_t rip = 0;
+    uint64_t rbx = 0;
+    uint64_t rsi = 0;
   };
-  Entry32 entry_;
+  KernelEntry entry_;
 
   absl::Mutex threads_mu_;
   bool started_ ABSL_GUARDED_BY(threads_mu_) = false;

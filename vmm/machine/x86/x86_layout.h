@@ -13,6 +13,10 @@ namespace x86_layout {
 
 constexpr uint64_t kGdtAddress = 0x500;            // kBootGdt (boot_gdt.h).
 constexpr uint64_t kZeroPageAddress = 0x7000;      // struct boot_params.
+// 64-bit bzImage entry only (long_mode_boot.h): identity map of 4 GiB.
+constexpr uint64_t kPml4Address = 0x9000;          // PML4,
+constexpr uint64_t kPdptAddress = 0xa000;          // PDPT,
+constexpr uint64_t kPdAddress = 0xb000;            // 4 PDs of 2 MiB pages, to 0xefff.
 constexpr uint64_t kCmdlineAddress = 0x20000;      // Up to kMaxCmdline bytes.
 constexpr uint64_t kMaxCmdline = 0x10000;
 constexpr uint64_t kEbdaStart = 0x9fc00;           // Reserved up to 1 MiB.
