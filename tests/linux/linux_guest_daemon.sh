@@ -169,8 +169,9 @@ SH
     fail "poweroff: state=$(status_of lin1 state) reason=$(status_of lin1 reason)"
     on_fail_dump lin1; dump_vm lin1
   fi
-  # --- Guest reboot -> the VM boots again.
-  vmctl create lin2 --vcpus 1 --memory-mib 256 --kernel "$KERNEL" \
+  # --- Guest reboot -> the VM boots again. Through the 64-bit boot
+  # protocol entry (startup_64; lin1 took the default 32-bit one), both boots.
+  vmctl create lin2 --vcpus 1 --memory-mib 256 --kernel "$KERNEL" --x86-entry 64 \
     --initrd "$WORK/reboot.cpio" --cmdline "$CMD" >/dev/null || fail "create lin2"
   vmctl start lin2 >/dev/null || fail "start lin2"
   end=$((SECONDS + 300)); bc=0
@@ -182,6 +183,9 @@ SH
   [ "${bc:-0}" -ge 2 ] 2>/dev/null && pass "guest reboot -> boot_count $bc" \
     || { fail "reboot: boot_count=$bc state=$(status_of lin2 state) $(status_of lin2 message)"
          on_fail_dump lin2; dump_vm lin2; }
+  n64=$(grep -c "event=linux_loaded.*mode=startup_64" "$(worker_log_of lin2)" 2>/dev/null)
+  [ "${n64:-0}" -ge 2 ] && pass "lin2 entered at startup_64 on both boots (x86-entry 64)" \
+    || fail "lin2: $n64 startup_64 loads in $(worker_log_of lin2)"
   vmctl stop lin2 --force >/dev/null 2>&1
 fi
 echo "failures=$failures"
