@@ -30,6 +30,40 @@ void SetApicReg(kvm_lapic_state& s, size_t off, uint32_t v) {
   std::memcpy(s.regs + off, &v, sizeof(v));
 }
 
+// The flat segments both kernel entries start on (boot.rst, pvh.pandoc):
+// 4 GiB code at selector 0x10 (64-bit with `long_mode`, else 32-bit), data
+// at 0x18, a busy TSS at 0x20 (VM entry wants a usable TR, SDM vol. 3
+// §7.2.3), no LDT, the GDT at `gdt_base`, no IDT.
+void SetFlatBootSegments(kvm_sregs* sregs, bool long_mode, uint64_t gdt_base,
+                         uint16_t gdt_limit) {
+  kvm_segment code{};
+  code.limit = 0xffffffff;
+  code.selector = 0x10;
+  code.type = 0xb;  // Execute/read, accessed.
+  code.present = 1;
+  code.s = 1;
+  code.l = long_mode ? 1 : 0;   // 64-bit code wants D = 0,
+  code.db = long_mode ? 0 : 1;  // 32-bit code D = 1.
+  code.g = 1;
+  kvm_segment data = code;
+  data.selector = 0x18;
+  data.type = 0x3;  // Read/write, accessed.
+  data.l = 0;
+  data.db = 1;
+  sregs->cs = code;
+  sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = data;
+  sregs->tr = kvm_segment{};
+  sregs->tr.selector = 0x20;
+  sregs->tr.limit = 0x67;
+  sregs->tr.type = 0xb;  // Busy TSS (32- or 64-bit: the same type).
+  sregs->tr.present = 1;
+  sregs->ldt.unusable = 1;
+  sregs->gdt.base = gdt_base;
+  sregs->gdt.limit = gdt_limit;
+  sregs->idt.base = 0;
+  sregs->idt.limit = 0;
+}
+
 }  // namespace
 
 absl::Status KvmVcpu::SetCpuid(const std::vector<kvm_cpuid_entry2>& supported, uint32_t num_vcpus) {
@@ -142,32 +176,7 @@ absl::Status KvmVcpu::SetLongModeEntry(uint64_t cr3, uint64_t gdt_base, uint16_t
   if (::ioctl(fd(), KVM_GET_SREGS, &sregs) < 0) {
     return ErrnoStatus(absl::StrFormat("KVM_GET_SREGS vcpu=%d", id_));
   }
-  kvm_segment code{};
-  code.limit = 0xffffffff;
-  code.selector = 0x10;
-  code.type = 0xb;  // Execute/read, accessed.
-  code.present = 1;
-  code.s = 1;
-  code.l = 1;  // 64-bit code (D must be 0 with L=1).
-  code.g = 1;
-  kvm_segment data = code;
-  data.selector = 0x18;
-  data.type = 0x3;  // Read/write, accessed.
-  data.l = 0;
-  data.db = 1;
-  sregs.cs = code;
-  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
-  // VM entry wants a usable TR: a busy 64-bit TSS (SDM vol. 3 §7.2.3).
-  sregs.tr = kvm_segment{};
-  sregs.tr.selector = 0x20;
-  sregs.tr.limit = 0x67;
-  sregs.tr.type = 0xb;
-  sregs.tr.present = 1;
-  sregs.ldt.unusable = 1;
-  sregs.gdt.base = gdt_base;
-  sregs.gdt.limit = gdt_limit;
-  sregs.idt.base = 0;
-  sregs.idt.limit = 0;
+  SetFlatBootSegments(&sregs, /*long_mode=*/true, gdt_base, gdt_limit);
   // The end state of SDM vol. 3 "Initializing IA-32e Mode" (PAE, EFER.LME,
   // then CR0.PG), which KVM takes at once. CR0: PE | MP | ET | NE | WP | PG.
   sregs.cr3 = cr3;
@@ -193,29 +202,7 @@ absl::Status KvmVcpu::SetProtectedModeEntry(uint64_t gdt_base, uint16_t gdt_limi
   if (::ioctl(fd(), KVM_GET_SREGS, &sregs) < 0) {
     return ErrnoStatus(absl::StrFormat("KVM_GET_SREGS vcpu=%d", id_));
   }
-  kvm_segment code{};
-  code.limit = 0xffffffff;
-  code.selector = 0x10;
-  code.type = 0xb;  // Execute/read, accessed.
-  code.present = 1;
-  code.s = 1;
-  code.db = 1;  // 32-bit.
-  code.g = 1;
-  kvm_segment data = code;
-  data.selector = 0x18;
-  data.type = 0x3;  // Read/write, accessed.
-  sregs.cs = code;
-  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
-  sregs.tr = kvm_segment{};
-  sregs.tr.selector = 0x20;
-  sregs.tr.limit = 0x67;
-  sregs.tr.type = 0xb;  // Busy 32-bit TSS.
-  sregs.tr.present = 1;
-  sregs.ldt.unusable = 1;
-  sregs.gdt.base = gdt_base;
-  sregs.gdt.limit = gdt_limit;
-  sregs.idt.base = 0;
-  sregs.idt.limit = 0;
+  SetFlatBootSegments(&sregs, /*long_mode=*/false, gdt_base, gdt_limit);
   sregs.cr0 = 0x1 | 0x10;  // PE, and ET which is hardwired to 1.
   sregs.cr3 = 0;
   sregs.cr4 = 0;
