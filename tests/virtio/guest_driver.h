@@ -99,7 +99,10 @@ class GuestDriver {
   uint16_t UsedIdx(uint16_t q);
   // Used ring entry number `idx` (mod size), for drivers that poll.
   VirtqUsedElem UsedElemAt(uint16_t q, uint16_t idx);
+  // Where SetupQueue put queue `q`'s rings (virtio 1.2 §2.7).
   GuestAddress desc_table(uint16_t q) const { return GuestAddress(queues_[q].desc); }
+  GuestAddress avail_ring(uint16_t q) const { return GuestAddress(queues_[q].avail); }
+  GuestAddress used_ring(uint16_t q) const { return GuestAddress(queues_[q].used); }
 
   void Kick(uint16_t q) { WriteReg(mmio::kQueueNotify, q); }
   // Waits until the used ring has an entry the driver has not consumed and

@@ -46,18 +46,7 @@ constexpr uint16_t kQueueSize = 256;
 constexpr uint32_t kHdr = sizeof(VirtioNetHdr);  // 12, num_buffers at 10.
 constexpr uint16_t kBasePort = 7000;
 
-uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
-
-struct Shape {
-  std::string name;
-  std::vector<RawBuf> bufs;
-  bool indirect = false;
-  uint64_t writable() const {
-    uint64_t n = 0;
-    for (const RawBuf& b : bufs) n += b.writable ? b.len : 0;
-    return n;
-  }
-};
+using Shape = ChainShape;
 
 class NetGuestWriteTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -86,10 +75,6 @@ class NetGuestWriteTest : public ::testing::TestWithParam<bool> {
     ASSERT_TRUE(f.ok()) << f.status();
     ASSERT_EQ((*f & Bit(kNetFMrgRxbuf)) != 0, mrg());
     for (uint16_t q = 0; q < 2; ++q) {  // rx 0, tx 1; no control queue.
-      const uint64_t desc = AlignUp(driver_->heap(), 16);
-      const uint64_t avail = AlignUp(desc + DescTableBytes(kQueueSize), 2);
-      const uint64_t used = AlignUp(avail + AvailRingBytes(kQueueSize), 4);
-      rings_.push_back({desc, avail, used});
       ASSERT_TRUE(driver_->SetupQueue(q, kQueueSize).ok());
     }
     driver_->DriverOk();
@@ -143,18 +128,14 @@ class NetGuestWriteTest : public ::testing::TestWithParam<bool> {
   std::shared_ptr<WaitableIrq> irq_;
   std::unique_ptr<VirtioMmioTransport> transport_;
   std::unique_ptr<GuestDriver> driver_;
-  struct Rings {
-    uint64_t desc, avail, used;
-  };
-  std::vector<Rings> rings_;
   uint64_t cursor_ = 0;
 };
 
 TEST_P(NetGuestWriteTest, HostFramesThroughAwkwardChainsWriteNothingOutsideThem) {
   FillCanary(*memory_, GuestAddress(kCanaryStart), kRamBytes - kCanaryStart);
   const std::vector<Shape> shapes = Shapes();
-  RawQueue rx(memory_.get(), kQueueSize, GuestAddress(rings_[0].desc),
-              GuestAddress(rings_[0].avail), GuestAddress(rings_[0].used));
+  RawQueue rx(memory_.get(), kQueueSize, driver_->desc_table(0),
+              driver_->avail_ring(0), driver_->used_ring(0));
   absl::flat_hash_map<uint16_t, size_t> by_head;
   for (size_t i = 0; i < shapes.size(); ++i) {
     std::optional<GuestAddress> table;
@@ -184,8 +165,8 @@ TEST_P(NetGuestWriteTest, HostFramesThroughAwkwardChainsWriteNothingOutsideThem)
   }
 
   WriteMap allowed;
-  allowed.Allow(GuestAddress(rings_[0].avail + kAvailIdxOffset), 2);
-  allowed.Allow(GuestAddress(rings_[0].used), UsedRingBytes(kQueueSize));
+  allowed.Allow(GuestAddress(driver_->avail_ring(0).value() + kAvailIdxOffset), 2);
+  allowed.Allow(driver_->used_ring(0), UsedRingBytes(kQueueSize));
   absl::flat_hash_map<uint16_t, uint32_t> used_len;
   std::vector<bool> got(sent.size(), false);
   size_t done = 0, cut = 0, multi = 0;
@@ -269,8 +250,8 @@ TEST_P(NetGuestWriteTest, HostFramesThroughAwkwardChainsWriteNothingOutsideThem)
 // whatever the tap or a stale kick brings; the new queues work.
 TEST_P(NetGuestWriteTest, OldRingsAndBuffersStayUntouchedAfterResetAndReprogramming) {
   FillCanary(*memory_, GuestAddress(kCanaryStart), kRamBytes - kCanaryStart);
-  RawQueue rx(memory_.get(), kQueueSize, GuestAddress(rings_[0].desc),
-              GuestAddress(rings_[0].avail), GuestAddress(rings_[0].used));
+  RawQueue rx(memory_.get(), kQueueSize, driver_->desc_table(0),
+              driver_->avail_ring(0), driver_->used_ring(0));
   for (int i = 0; i < 64; ++i) rx.Place({RawBuf{Buffer(2048), 2048, true}});
   rx.Publish();
   driver_->Kick(0);
@@ -312,13 +293,10 @@ TEST_P(NetGuestWriteTest, OldRingsAndBuffersStayUntouchedAfterResetAndReprogramm
 
   // Reload: new rings from the driver's heap, new buffers past the old ones.
   ASSERT_TRUE(driver_->Negotiate(~0ull).ok());
-  const uint64_t desc = AlignUp(driver_->heap(), 16);
-  const uint64_t avail = AlignUp(desc + DescTableBytes(kQueueSize), 2);
-  const uint64_t used = AlignUp(avail + AvailRingBytes(kQueueSize), 4);
   ASSERT_TRUE(driver_->SetupQueue(0, kQueueSize).ok());
   ASSERT_TRUE(driver_->SetupQueue(1, kQueueSize).ok());
-  RawQueue rx2(memory_.get(), kQueueSize, GuestAddress(desc), GuestAddress(avail),
-               GuestAddress(used));
+  RawQueue rx2(memory_.get(), kQueueSize, driver_->desc_table(0), driver_->avail_ring(0),
+               driver_->used_ring(0));
   for (int i = 0; i < 64; ++i) rx2.Place({RawBuf{Buffer(2048), 2048, true}});
   driver_->DriverOk();
   rx2.Publish();

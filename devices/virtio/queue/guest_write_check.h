@@ -29,6 +29,19 @@ struct RawBuf {
   bool writable = false;
 };
 
+// A named chain of buffers (`indirect`: placed through an indirect table).
+struct ChainShape {
+  std::string name;
+  std::vector<RawBuf> bufs;
+  bool indirect = false;
+  // Device-writable bytes of the chain.
+  uint64_t writable() const {
+    uint64_t n = 0;
+    for (const RawBuf& b : bufs) n += b.writable ? b.len : 0;
+    return n;
+  }
+};
+
 // The driver side of one split queue whose rings are at known addresses.
 class RawQueue {
  public:

@@ -39,19 +39,7 @@ constexpr uint16_t kQueueSize = 256;
 constexpr uint64_t kGuestCid = 42;
 constexpr uint32_t kHdr = sizeof(VsockHdr);
 
-uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
-
-// One rx chain shape and where its buffers went.
-struct Shape {
-  std::string name;
-  std::vector<RawBuf> bufs;
-  bool indirect = false;
-  uint64_t writable() const {
-    uint64_t n = 0;
-    for (const RawBuf& b : bufs) n += b.writable ? b.len : 0;
-    return n;
-  }
-};
+using Shape = ChainShape;  // One rx chain shape and where its buffers went.
 
 class VsockGuestWriteTest : public ::testing::Test {
  protected:
@@ -71,11 +59,6 @@ class VsockGuestWriteTest : public ::testing::Test {
     auto f = driver_->Negotiate(~0ull);
     ASSERT_TRUE(f.ok()) << f.status();
     for (uint16_t q = 0; q < 3; ++q) {
-      // Same layout as GuestDriver::SetupQueue: desc, avail, used in a row.
-      const uint64_t desc = AlignUp(driver_->heap(), 16);
-      const uint64_t avail = AlignUp(desc + DescTableBytes(kQueueSize), 2);
-      const uint64_t used = AlignUp(avail + AvailRingBytes(kQueueSize), 4);
-      rings_.push_back({desc, avail, used});
       ASSERT_TRUE(driver_->SetupQueue(q, kQueueSize).ok());
     }
     handshake_rx_ = driver_->Alloc(kHdr + 4096);
@@ -157,10 +140,6 @@ class VsockGuestWriteTest : public ::testing::Test {
   std::shared_ptr<WaitableIrq> irq_;
   std::unique_ptr<VirtioMmioTransport> transport_;
   std::unique_ptr<GuestDriver> driver_;
-  struct Rings {
-    uint64_t desc, avail, used;
-  };
-  std::vector<Rings> rings_;
   GuestAddress handshake_rx_, tx_hdr_;
   uint32_t host_port_ = 0;
   uint64_t cursor_ = 0;
@@ -185,8 +164,8 @@ TEST_F(VsockGuestWriteTest, HostDataThroughAwkwardChainsWritesNothingOutsideThem
   ASSERT_TRUE(WriteAll(host.get(), data).ok());
 
   // Slot 0 and avail entry 0 went to the handshake's chain.
-  RawQueue rx(memory_.get(), kQueueSize, GuestAddress(rings_[0].desc),
-              GuestAddress(rings_[0].avail), GuestAddress(rings_[0].used), 1, 1, 1);
+  RawQueue rx(memory_.get(), kQueueSize, driver_->desc_table(0),
+              driver_->avail_ring(0), driver_->used_ring(0), 1, 1, 1);
   absl::flat_hash_map<uint16_t, size_t> by_head;
   for (size_t i = 0; i < shapes.size(); ++i) {
     std::optional<GuestAddress> table;
@@ -198,8 +177,9 @@ TEST_F(VsockGuestWriteTest, HostDataThroughAwkwardChainsWritesNothingOutsideThem
   driver_->Kick(0);
 
   WriteMap allowed;
-  allowed.Allow(GuestAddress(rings_[0].avail + kAvailIdxOffset), 2);  // Publish, after the snapshot.
-  allowed.Allow(GuestAddress(rings_[0].used), UsedRingBytes(kQueueSize));
+  // avail.idx: Publish, after the snapshot.
+  allowed.Allow(GuestAddress(driver_->avail_ring(0).value() + kAvailIdxOffset), 2);
+  allowed.Allow(driver_->used_ring(0), UsedRingBytes(kQueueSize));
   std::string got;
   absl::flat_hash_map<uint16_t, uint32_t> used_len;
   auto take = [&] {
@@ -257,8 +237,8 @@ TEST_F(VsockGuestWriteTest, NothingChangesAfterResetMidStream) {
   Fd host = Establish(kPort);
   ASSERT_TRUE(host);
   FillCanary(*memory_, GuestAddress(kCanaryStart), kRamBytes - kCanaryStart);
-  RawQueue rx(memory_.get(), kQueueSize, GuestAddress(rings_[0].desc),
-              GuestAddress(rings_[0].avail), GuestAddress(rings_[0].used), 1, 1, 1);
+  RawQueue rx(memory_.get(), kQueueSize, driver_->desc_table(0),
+              driver_->avail_ring(0), driver_->used_ring(0), 1, 1, 1);
   for (int i = 0; i < 128; ++i) rx.Place({RawBuf{Buffer(kHdr + 4096), kHdr + 4096, true}});
   rx.Publish();
   driver_->Kick(0);
