@@ -139,7 +139,7 @@ TEST(PlanLinuxBootTest, RejectsTooLongCmdlineAndOversizedInitrd) {
   EXPECT_FALSE(overlap.ok());
 }
 
-TEST(LoadLinuxTest, WritesKernelBootParamsAndPageTables) {
+TEST(LoadLinuxTest, WritesKernelBootParamsAndBootGdt) {
   auto img = MakeImage();
   auto info = ParseBzImage(S(img));
   ASSERT_TRUE(info.ok());
