@@ -9,6 +9,7 @@
 // a fault, hence a triple fault, not a power-off. No Linux needed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
+#include "vmm/machine/x86/synthetic_bzimage.h"
 #include "vmm/machine/x86/x86_kvm_machine.h"
 
 namespace vmm {
@@ -38,24 +40,9 @@ constexpr uint8_t kStartup64[] = {
 // kStartup64 at offset 0x200; header fields as a real x86_64 bzImage has them.
 std::string WriteBzImage(const std::string& dir) {
   constexpr size_t kKernelBytes = 4096;
-  std::vector<uint8_t> img(5 * 512 + kKernelBytes, 0xf4);  // hlt everywhere else.
-  std::memset(img.data(), 0, 5 * 512);
-  auto put = [&](size_t off, auto v) { std::memcpy(&img[off], &v, sizeof(v)); };
-  put(0x1f1, uint8_t{4});                               // setup_sects
-  put(0x1f4, static_cast<uint32_t>(kKernelBytes / 16));  // syssize
-  put(0x1fe, uint16_t{0xaa55});                         // boot_flag
-  put(0x200, uint16_t{0x66eb});                         // jmp: header ends at 0x268
-  std::memcpy(&img[0x202], "HdrS", 4);
-  put(0x206, uint16_t{0x020f});     // version 2.15
-  put(0x211, uint8_t{0x01});        // loadflags LOADED_HIGH
-  put(0x22c, uint32_t{0x7fffffff});  // initrd_addr_max
-  put(0x230, uint32_t{0x200000});   // kernel_alignment
-  put(0x234, uint8_t{1});           // relocatable_kernel
-  put(0x236, uint16_t{0x01});       // xloadflags XLF_KERNEL_64
-  put(0x238, uint32_t{2047});       // cmdline_size
-  put(0x258, uint64_t{0x1000000});  // pref_address
-  put(0x260, uint32_t{0x100000});   // init_size
-  std::memcpy(&img[5 * 512 + 0x200], kStartup64, sizeof(kStartup64));
+  std::vector<uint8_t> img = SyntheticBzImage(kKernelBytes, 0x100000, /*XLF_KERNEL_64=*/0x01);
+  std::fill(img.begin() + kSyntheticKernelOffset, img.end(), 0xf4);  // hlt everywhere else.
+  std::memcpy(&img[kSyntheticKernelOffset + 0x200], kStartup64, sizeof(kStartup64));
   const std::string path = dir + "/bzimage64";
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(img.data()),
                                                static_cast<std::streamsize>(img.size()));

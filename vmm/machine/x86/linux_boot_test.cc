@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "vmm/machine/x86/boot_gdt.h"
 #include "vmm/machine/x86/long_mode_boot.h"
+#include "vmm/machine/x86/synthetic_bzimage.h"
 #include "vmm/machine/x86/x86_layout.h"
 
 namespace vmm {
@@ -17,26 +18,14 @@ namespace {
 
 namespace xl = x86_layout;
 
-// A synthetic bzImage: boot sector + 4 setup sectors + `kernel_bytes` of
-// protected-mode kernel, header fields as Debian 12's kernel has them.
+// A synthetic bzImage as Debian 12's kernel has its header (all xloadflags
+// bits, init_size 4x the kernel) with `kernel_bytes` of patterned kernel.
 std::vector<uint8_t> MakeImage(uint64_t kernel_bytes = 64 * 1024) {
-  std::vector<uint8_t> img(5 * 512 + kernel_bytes, 0);
-  auto put = [&](size_t off, auto v) { std::memcpy(&img[off], &v, sizeof(v)); };
-  put(0x1f1, uint8_t{4});                                   // setup_sects
-  put(0x1f4, static_cast<uint32_t>(kernel_bytes / 16));     // syssize
-  put(0x1fe, uint16_t{0xaa55});                             // boot_flag
-  put(0x200, uint16_t{0x66eb});                             // jmp +0x66: header ends at 0x268
-  std::memcpy(&img[0x202], "HdrS", 4);
-  put(0x206, uint16_t{0x020f});                             // version 2.15
-  put(0x211, uint8_t{0x01});                                // loadflags LOADED_HIGH
-  put(0x22c, uint32_t{0x7fffffff});                         // initrd_addr_max
-  put(0x230, uint32_t{0x200000});                           // kernel_alignment
-  put(0x234, uint8_t{1});                                   // relocatable_kernel
-  put(0x236, uint16_t{0x7f});                               // xloadflags incl. XLF_KERNEL_64
-  put(0x238, uint32_t{2047});                               // cmdline_size
-  put(0x258, uint64_t{0x1000000});                          // pref_address
-  put(0x260, static_cast<uint32_t>(kernel_bytes * 4));      // init_size
-  for (uint64_t i = 0; i < kernel_bytes; ++i) img[5 * 512 + i] = static_cast<uint8_t>(i * 7);
+  std::vector<uint8_t> img =
+      SyntheticBzImage(kernel_bytes, static_cast<uint32_t>(kernel_bytes * 4), 0x7f);
+  for (uint64_t i = 0; i < kernel_bytes; ++i) {
+    img[kSyntheticKernelOffset + i] = static_cast<uint8_t>(i * 7);
+  }
   return img;
 }
 
