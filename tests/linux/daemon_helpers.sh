@@ -5,14 +5,18 @@
 # paths instead of BIN:
 #
 #   . daemon_helpers.sh
-#   start_vmmd                       # vmmd on a private socket; EXIT trap
+#   start_vmmd                       # vmmd on a private socket, and a
+#                                    # `vmctl watch` of it; EXIT trap
 #   vmctl create ...                 # vmctl against that daemon
 #   attach_console VM                # console (with replay) -> $WORK/VM.console
-#   wait_console VM REGEX SECONDS    # 0 once the console matches; 1 at the
+#   wait_console VM TEXT SECONDS     # 0 once the console holds TEXT (literal;
+#                                    # ^TEXT: at a line's start); 1 at the
 #                                    # deadline or as soon as the VM is dead
 #                                    # (CRASHED, or the guest kernel panicked)
-#   wait_state VM STATE SECONDS      # 0 once `vmctl get` shows STATE; 1 at the
+#   wait_state VM STATE SECONDS      # 0 once the VM is in STATE; 1 at the
 #                                    # deadline or at once when CRASHED
+#   console_has FILE TEXT            # as wait_console, once, on any file
+#   nap SECONDS                      # sleep without starting a process
 #   vm_dead VM                       # 0 when CRASHED or panicked (says which)
 #   dump_vm VM                       # whole console + the worker's crash log
 #   status_of VM FIELD               # a field of the VM's status (state, reason, ...)
@@ -35,14 +39,45 @@ status_of() {  # status_of VM FIELD
   timeout 30 "${VMCTL:-$BIN/vmctl}" --socket "$SOCK" --json get "$1" 2>/dev/null |
     json_field "d['status'].get('$2', '')" 2>/dev/null
 }
+# Waiting costs the nested lab little: every process started there (sleep,
+# grep, vmctl, python3) loads its binary over the lab's 9p root, hundreds of
+# round trips whose interrupts and wake-ups preempt the guest's vCPU threads
+# (tests/linux/README.md, "Lab load"). So the waits below start none: nap
+# sleeps on a FIFO nobody writes, console_has reads with bash builtins, and
+# a VM's state comes from the one `vmctl watch` stream start_vmmd keeps.
+nap() {  # nap SECONDS
+  if [ -n "${NAP_FD:-}" ]; then read -r -t "$1" -u "$NAP_FD" _; else sleep "$1"; fi
+  return 0
+}
+console_has() {  # console_has FILE TEXT: TEXT in FILE; ^TEXT: at a line's start
+  local pieces text p="$2"
+  [ -r "$1" ] || return 1
+  mapfile -d '' pieces < "$1"  # split at NUL bytes, which bash strings cannot hold
+  local IFS=''
+  text="${pieces[*]}"
+  text="${text//$'\r'/}"
+  if [[ $p == ^* ]]; then [[ $'\n'$text == *$'\n'"${p#^}"* ]]; else [[ $text == *"$p"* ]]; fi
+}
+watched_state() {  # watched_state VM: sets WATCHED_STATE (e.g. RUNNING) from the watch stream
+  WATCHED_STATE=""
+  [ -n "${WATCH_PID:-}" ] && kill -0 "$WATCH_PID" 2>/dev/null || return 1
+  local _t name _id st _rest
+  while read -r _t name _id st _rest; do
+    [ "$name" = "$1" ] && WATCHED_STATE="${st^^}"
+  done < "$RUN/events"
+  [ -n "$WATCHED_STATE" ]
+}
+state_now() {  # state_now VM: sets STATE_NOW, from the stream, else from vmctl
+  if watched_state "$1"; then STATE_NOW=$WATCHED_STATE; else STATE_NOW=$(status_of "$1" state); fi
+}
 wait_state() {  # wait_state VM STATE SECONDS
-  local end=$((SECONDS + $3)) st
+  local end=$((SECONDS + $3))
   while [ "$SECONDS" -le "$end" ]; do
-    st=$(status_of "$1" state)
-    [ "$st" = "$2" ] && return 0
+    state_now "$1"
+    [ "$STATE_NOW" = "$2" ] && return 0
     # A crashed VM never changes state again: do not wait out the deadline.
-    [ "$st" = CRASHED ] && { echo "note: $1 is CRASHED (wanted $2)"; return 1; }
-    sleep 0.5
+    [ "$STATE_NOW" = CRASHED ] && { echo "note: $1 is CRASHED (wanted $2)"; return 1; }
+    nap 0.5
   done
   return 1
 }
@@ -50,10 +85,11 @@ wait_state() {  # wait_state VM STATE SECONDS
 # (triple fault, KVM error), or the guest kernel panicked (it then idles:
 # panic=0, the default).
 vm_dead() {  # vm_dead VM
-  if grep -aq "Kernel panic - not syncing" "$WORK/$1.console" 2>/dev/null; then
+  if console_has "$WORK/$1.console" "Kernel panic - not syncing"; then
     echo "note: $1's kernel panicked"; return 0
   fi
-  [ "$(status_of "$1" state)" = CRASHED ] && { echo "note: $1 is CRASHED"; return 0; }
+  state_now "$1"
+  [ "$STATE_NOW" = CRASHED ] && { echo "note: $1 is CRASHED"; return 0; }
   return 1
 }
 CONSOLES=()
@@ -61,13 +97,13 @@ attach_console() {  # attach_console VM: streams its console (with replay) to $W
   (sleep 900 | vmctl console "$1" --replay --timeout-ms 600000 > "$WORK/$1.console" 2>&1) &
   CONSOLES+=($!)
 }
-wait_console() {  # wait_console VM REGEX SECONDS
+wait_console() {  # wait_console VM TEXT SECONDS (TEXT as console_has takes it)
   local end=$((SECONDS + $3)) n=0
   while [ "$SECONDS" -le "$end" ]; do
-    grep -aq "$2" "$WORK/$1.console" 2>/dev/null && return 0
+    console_has "$WORK/$1.console" "$2" && return 0
     # Every ~2 s: stop at once when the guest can no longer get there.
     n=$((n + 1)); [ $((n % 4)) = 0 ] && vm_dead "$1" && return 1
-    sleep 0.5
+    nap 0.5
   done
   return 1
 }
@@ -114,6 +150,7 @@ stop_vmmd() {
   local c
   for c in "${CONSOLES[@]}"; do kill "$c" 2>/dev/null; done
   CONSOLES=()
+  [ -z "${WATCH_PID:-}" ] || { kill "$WATCH_PID" 2>/dev/null; WATCH_PID=""; }
   if [ -n "${DAEMON:-}" ]; then
     kill -TERM "$DAEMON" 2>/dev/null; wait "$DAEMON" 2>/dev/null
     DAEMON=""
@@ -129,7 +166,15 @@ start_vmmd() {  # sets RUN, SOCK, DAEMON; exits the script when vmmd does not li
   DAEMON=$!
   trap stop_vmmd EXIT
   local _
-  for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+  mkfifo "$RUN/nap" && exec {NAP_FD}<> "$RUN/nap"
+  for _ in $(seq 100); do
+    if [ -S "$SOCK" ]; then
+      "${VMCTL:-$BIN/vmctl}" --socket "$SOCK" watch > "$RUN/events" 2>&1 &
+      WATCH_PID=$!
+      return 0
+    fi
+    nap 0.1
+  done
   echo "FAIL: vmmd did not listen"
   cat "$WORK/vmmd.log"
   exit 1

@@ -3,6 +3,7 @@
 #   kvm_trace_start    when KVM_TRACE=1: enable the lab kernel's KVM trace
 #                      events, frozen at the first shutdown (triple fault)
 #   kvm_trace_rearm    empty the ring (before each guest of a loop)
+#   kvm_trace_save VM  save the ring to $WORK/VM.trace, re-arm
 #   kvm_trace_dump VM  save the ring to $WORK/VM.trace, print the faulting
 #                      vCPU's last events before the shutdown (guest
 #                      kernel RIPs named from the lab's kallsyms), re-arm
@@ -93,6 +94,13 @@ PY
 kvm_trace_rearm() {
   [ -n "$KVM_TRACE_DIR" ] || return 0
   echo 0 > "$KVM_TRACE_DIR/tracing_on"
+  echo > "$KVM_TRACE_DIR/trace"
+  echo 1 > "$KVM_TRACE_DIR/tracing_on"
+}
+kvm_trace_save() {  # kvm_trace_save VM: keep a healthy guest's ring too
+  [ -n "$KVM_TRACE_DIR" ] || return 0
+  echo 0 > "$KVM_TRACE_DIR/tracing_on"
+  cp "$KVM_TRACE_DIR/trace" "$WORK/$1.trace"
   echo > "$KVM_TRACE_DIR/trace"
   echo 1 > "$KVM_TRACE_DIR/tracing_on"
 }

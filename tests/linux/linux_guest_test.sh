@@ -46,7 +46,7 @@ if [ "$MODE" = --lab-smp-stress ]; then
   # LAB_MMU_STRESS=1 / LAB_THP=never stress or calm the lab's own MM.
   runs="${2:-5}"
   exec "$LAB" run --if-needed --cpus 2 --mem 1536 --timeout $((120 + runs * 240)) --share "$WORK" \
-    --env QEMU --env KVM_TRACE --env LAB_MMU_STRESS --env LAB_THP \
+    --env QEMU --env KVM_TRACE --env KVM_TRACE_KEEP --env THREAD_CPU --env LAB_MMU_STRESS --env LAB_THP \
     -- "$(readlink -f "$R/tests/linux/smp_stress_loop.sh")" "$BIN" "$KERNEL" "$WORK" "$runs" \
     "${3:-15}"
 fi

@@ -17,7 +17,9 @@
 # (qemu_power_loop.py: guest-shutdown is ok; guest-reset with our poweroff
 # initramfs is a triple fault), interleaved so both see the same load.
 # KVM_TRACE=1 records the lab kernel's KVM trace (kvm_trace_lib.sh) and
-# saves it for a failing guest.
+# saves it for a failing guest; KVM_TRACE_KEEP=1 for every guest (to compare
+# healthy ones: tests/linux/README.md "Lab load"). THREAD_CPU=1 prints each
+# guest's CPU use per lab thread and saves 4 s of the lab's context switches.
 # LAB_MMU_STRESS=1 makes the lab kernel move guest memory under the running
 # guests: memory compaction every 0.3 s and khugepaged without pauses, each
 # page move or collapse being an MMU-notifier invalidation that the lab's
@@ -80,14 +82,16 @@ run_ours() {  # run_ours I: one guest through vmmd; prints its verdict line
     --initrd "$WORK/stress.cpio" --cmdline "$CMD" >/dev/null || { verdict=create-failed; }
   [ -z "$verdict" ] && { vmctl start "$vm" >/dev/null || verdict=start-failed; }
   attach_console "$vm"
+  # As light on the lab as qemu_power_loop.py's one process: no process
+  # started per poll (daemon_helpers.sh, "Waiting costs the nested lab").
   while [ -z "$verdict" ]; do
-    sleep 1
-    st=$(status_of "$vm" state)
+    nap 1
+    state_now "$vm"; st=$STATE_NOW
     if [ "$st" = SHUTOFF ]; then
-      if [ "$(status_of "$vm" reason)" = GUEST_SHUTDOWN ] && grep -aq STRESS-DONE "$WORK/$vm.console"
+      if [ "$(status_of "$vm" reason)" = GUEST_SHUTDOWN ] && console_has "$WORK/$vm.console" STRESS-DONE
       then verdict=ok; else verdict="shutoff-early($(status_of "$vm" reason))"; fi
     elif [ "$st" = CRASHED ]; then verdict=crashed
-    elif grep -aq "Kernel panic - not syncing" "$WORK/$vm.console"; then verdict=panic
+    elif console_has "$WORK/$vm.console" "Kernel panic - not syncing"; then verdict=panic
     elif [ $((SECONDS - t0)) -ge 300 ]; then verdict=hang
     fi
   done
@@ -96,6 +100,7 @@ run_ours() {  # run_ours I: one guest through vmmd; prints its verdict line
   OURS[$verdict]=$((${OURS[$verdict]:-0} + 1))
   if [ "$verdict" != ok ]; then
     dump_vm "$vm"; kvm_trace_dump "$vm"
+  elif [ "${KVM_TRACE_KEEP:-0}" = 1 ]; then kvm_trace_save "$vm"
   fi
   vmctl stop "$vm" --force >/dev/null 2>&1
   vmctl delete "$vm" >/dev/null 2>&1
@@ -112,15 +117,36 @@ run_qemu() {  # run_qemu I: the same guest under QEMU/KVM
   if [ "$verdict" != guest-shutdown ]; then
     echo "===== qemu_st$1: whole console:"; tr -d '\r' < "$WORK/qemu_st$1.console"
     echo "===== end of qemu_st$1"; kvm_trace_dump "qemu_st$1"
+  elif [ "${KVM_TRACE_KEEP:-0}" = 1 ]; then kvm_trace_save "qemu_st$1"
   fi
 }
 mm_counters() {  # the lab's page moves so far: compaction, THP collapses
   grep -E '^(compact_migrate_scanned|compact_success|pgmigrate_success|thp_collapse_alloc|thp_fault_alloc) ' \
     /proc/vmstat | tr '\n' ' '
 }
+# THREAD_CPU=1: each guest's CPU use per lab thread (thread_cpu.py) and 4 s
+# of the lab's context switches from 45 s in (NAME.sched): who preempts the
+# vCPU threads.
+sched_snapshot() {  # sched_snapshot NAME
+  local I=/sys/kernel/tracing/instances/sched
+  [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+  mkdir -p "$I" 2>/dev/null || return 0
+  nap 45; echo > "$I/trace"
+  echo 1 > "$I/events/sched/sched_switch/enable"; echo 1 > "$I/events/sched/sched_wakeup/enable"
+  nap 4; echo 0 > "$I/events/sched/enable"; cp "$I/trace" "$WORK/$1.sched"
+}
+cpu_start() {  # cpu_start NAME
+  [ "${THREAD_CPU:-0}" = 1 ] || return 0
+  python3 "$HERE/thread_cpu.py" "$WORK/$1.cpu" 5 & CPU_PID=$!
+  sched_snapshot "$1" &
+}
+cpu_stop() {  # cpu_stop NAME
+  [ "${THREAD_CPU:-0}" = 1 ] || return 0
+  kill "$CPU_PID"; wait "$CPU_PID"; echo "--- lab threads' CPU during $1:"; head -10 "$WORK/$1.cpu"
+}
 for i in $(seq "$RUNS"); do
-  kvm_trace_rearm; run_ours "$i"
-  [ "${QEMU:-0}" = 1 ] && { kvm_trace_rearm; run_qemu "$i"; }
+  kvm_trace_rearm; cpu_start "st$i"; run_ours "$i"; cpu_stop "st$i"
+  [ "${QEMU:-0}" = 1 ] && { kvm_trace_rearm; cpu_start "qemu_st$i"; run_qemu "$i"; cpu_stop "qemu_st$i"; }
   echo "lab mm after round $i: $(mm_counters)"
 done
 line="summary: ours"
