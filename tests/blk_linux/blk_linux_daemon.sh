@@ -66,13 +66,13 @@ sums1=$(console_value SUMS1)
 
 # --- RebootVm: boot 2 sees the same files.
 vmctl reboot blk1 >/dev/null || fail "reboot blk1"
-end=$((SECONDS + 60)); bc=0
-while [ $SECONDS -le $end ]; do
-  bc=$(status_of blk1 boot_count); [ "${bc:-0}" -ge 2 ] 2>/dev/null && break; sleep 0.5
-done
+wait_boots blk1 2 60
+bc=$(status_of blk1 boot_count)
 [ "${bc:-0}" = 2 ] && pass "RebootVm -> boot_count 2" || fail "boot_count=$bc"
 end=$((SECONDS + 150))  # Until the second run of the guest script ends.
-while [ $SECONDS -le $end ] && [ "$(grep -ac script_rc= "$CONSOLE")" -lt 2 ]; do sleep 0.5; done
+while [ $SECONDS -le $end ]; do
+  console_count "$CONSOLE" script_rc=; [ "$CONSOLE_COUNT" -ge 2 ] && break; nap 0.5
+done
 if grep -aq "BLK-BOOT2-DONE" "$CONSOLE"; then
   pass "boot 2 finished"
 else

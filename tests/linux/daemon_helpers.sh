@@ -15,7 +15,10 @@
 #                                    # (CRASHED, or the guest kernel panicked)
 #   wait_state VM STATE SECONDS      # 0 once the VM is in STATE; 1 at the
 #                                    # deadline or at once when CRASHED
+#   wait_boots VM N SECONDS          # 0 once the VM has booted N times; 1 at
+#                                    # the deadline or at once when dead
 #   console_has FILE TEXT            # as wait_console, once, on any file
+#   console_count FILE TEXT          # CONSOLE_COUNT = TEXT's occurrences
 #   nap SECONDS                      # sleep without starting a process
 #   vm_dead VM                       # 0 when CRASHED or panicked (says which)
 #   dump_vm VM                       # whole console + the worker's crash log
@@ -66,6 +69,37 @@ watched_state() {  # watched_state VM: sets WATCHED_STATE (e.g. RUNNING) from th
     [ "$name" = "$1" ] && WATCHED_STATE="${st^^}"
   done < "$RUN/events"
   [ -n "$WATCHED_STATE" ]
+}
+console_count() {  # console_count FILE TEXT: sets CONSOLE_COUNT, TEXT's occurrences in FILE
+  local pieces text rest
+  CONSOLE_COUNT=0
+  [ -r "$1" ] && [ -n "$2" ] || return 0
+  mapfile -d '' pieces < "$1"
+  local IFS=''
+  text="${pieces[*]}"
+  rest="${text//"$2"/}"
+  CONSOLE_COUNT=$(( (${#text} - ${#rest}) / ${#2} ))
+}
+boots_now() {  # boots_now VM: sets BOOTS_NOW, the boots so far (stream: "rebooted boot N")
+  local _t name _id st reason msg n=""
+  if [ -n "${WATCH_PID:-}" ] && kill -0 "$WATCH_PID" 2>/dev/null; then
+    while read -r _t name _id st reason msg; do
+      [ "$name" = "$1" ] || continue
+      if [ "$reason" = rebooted ] && [[ $msg =~ ^boot\ ([0-9]+) ]]; then n=${BASH_REMATCH[1]}
+      elif [ "$st" = running ] && [ -z "$n" ]; then n=1; fi
+    done < "$RUN/events"
+  fi
+  BOOTS_NOW=${n:-$(status_of "$1" boot_count)}
+}
+wait_boots() {  # wait_boots VM N SECONDS: 0 once VM has booted N times; 1 at the deadline or dead
+  local end=$((SECONDS + $3)) n=0
+  while [ "$SECONDS" -le "$end" ]; do
+    boots_now "$1"
+    [ "${BOOTS_NOW:-0}" -ge "$2" ] 2>/dev/null && return 0
+    n=$((n + 1)); [ $((n % 4)) = 0 ] && vm_dead "$1" && return 1
+    nap 0.5
+  done
+  return 1
 }
 state_now() {  # state_now VM: sets STATE_NOW, from the stream, else from vmctl
   if watched_state "$1"; then STATE_NOW=$WATCHED_STATE; else STATE_NOW=$(status_of "$1" state); fi

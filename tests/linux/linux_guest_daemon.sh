@@ -174,12 +174,8 @@ SH
   vmctl create lin2 --vcpus 1 --memory-mib 256 --kernel "$KERNEL" --x86-entry 64 \
     --initrd "$WORK/reboot.cpio" --cmdline "$CMD" >/dev/null || fail "create lin2"
   vmctl start lin2 >/dev/null || fail "start lin2"
-  end=$((SECONDS + 300)); bc=0
-  while [ $SECONDS -le $end ]; do
-    bc=$(status_of lin2 boot_count); [ "${bc:-0}" -ge 2 ] 2>/dev/null && break
-    vm_dead lin2 && break
-    sleep 1
-  done
+  wait_boots lin2 2 300
+  bc=$(status_of lin2 boot_count)
   [ "${bc:-0}" -ge 2 ] 2>/dev/null && pass "guest reboot -> boot_count $bc" \
     || { fail "reboot: boot_count=$bc state=$(status_of lin2 state) $(status_of lin2 message)"
          on_fail_dump lin2; dump_vm lin2; }

@@ -1,41 +1,82 @@
 #!/usr/bin/python3
-"""Per-thread CPU time in the lab while guests run (issue 3 experiment).
-  thread_cpu.py OUT [PERIOD]   samples /proc/*/task/*/stat every PERIOD s until
-SIGTERM, then writes per thread: cpu seconds, voluntary/involuntary switches."""
-import os, signal, sys, time
-out, period = sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 2.0
-tck = os.sysconf('SC_CLK_TCK')
-acc = {}   # (pid, tid) -> [name, first_ticks, last_ticks, first_nvcs, last_nvcs]
-def sample():
-    for pid in os.listdir('/proc'):
-        if not pid.isdigit(): continue
-        try: tids = os.listdir('/proc/%s/task' % pid)
-        except OSError: continue
-        try: pname = open('/proc/%s/comm' % pid).read().strip()
-        except OSError: continue
-        for tid in tids:
-            try:
-                st = open('/proc/%s/task/%s/stat' % (pid, tid)).read()
-                sw = open('/proc/%s/task/%s/status' % (pid, tid)).read()
-            except OSError: continue
-            name = st[st.index('(') + 1:st.rindex(')')]
-            f = st[st.rindex(')') + 2:].split()
-            ticks = int(f[11]) + int(f[12])
-            nv = int([l for l in sw.splitlines() if l.startswith('nonvoluntary_ctxt_switches')][0].split()[1])
-            v = int([l for l in sw.splitlines() if l.startswith('voluntary_ctxt_switches')][0].split()[1])
-            k = (pid, tid)
-            if k not in acc: acc[k] = ['%s/%s' % (pname, name), ticks, ticks, v, v, nv, nv]
-            else: acc[k][2] = ticks; acc[k][4] = v; acc[k][6] = nv
-done = False
-def stop(*_):
-    global done; done = True
-signal.signal(signal.SIGTERM, stop)
-t0 = time.time()
-while not done:
-    sample(); time.sleep(period)
-sample()
-rows = sorted(acc.items(), key=lambda kv: -(kv[1][2] - kv[1][1]))
-with open(out, 'w') as o:
-    o.write('span %.0f s; cpu_s vol_sw invol_sw pid tid name\n' % (time.time() - t0))
-    for (pid, tid), a in rows[:40]:
-        o.write('%7.2f %7d %7d %6s %6s %s\n' % ((a[2] - a[1]) / tck, a[4] - a[3], a[6] - a[5], pid, tid, a[0]))
+"""CPU time and context switches of every thread, while guests run in the lab.
+
+  thread_cpu.py OUT [PERIOD]
+
+Samples /proc/*/task/* every PERIOD seconds (default 2) until SIGTERM, then
+writes to OUT the 40 busiest threads of that span: CPU seconds, voluntary and
+involuntary context switches. Involuntary switches of a vCPU thread are the
+times something else took its CPU (tests/linux/README.md, "Lab load").
+Threads that lived less than one period are not seen.
+"""
+import os
+import signal
+import sys
+import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def read_thread(pid, tid):
+  """(name, cpu ticks, voluntary, involuntary) of one thread, or None."""
+  base = "/proc/%s/task/%s/" % (pid, tid)
+  try:
+    with open(base + "stat") as f:
+      stat = f.read()
+    with open(base + "status") as f:
+      status = f.read()
+  except OSError:
+    return None
+  name = stat[stat.index("(") + 1:stat.rindex(")")]
+  fields = stat[stat.rindex(")") + 2:].split()
+  ticks = int(fields[11]) + int(fields[12])  # utime + stime
+  switches = {}
+  for line in status.splitlines():
+    key, _, value = line.partition(":")
+    if key in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
+      switches[key] = int(value)
+  return (name, ticks, switches.get("voluntary_ctxt_switches", 0),
+          switches.get("nonvoluntary_ctxt_switches", 0))
+
+
+def sample(first, last):
+  for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+      with open("/proc/%s/comm" % pid) as f:
+        process = f.read().strip()
+      tids = os.listdir("/proc/%s/task" % pid)
+    except OSError:
+      continue
+    for tid in tids:
+      now = read_thread(pid, tid)
+      if now is None:
+        continue
+      key = (pid, tid, "%s/%s" % (process, now[0]))
+      first.setdefault(key, now)
+      last[key] = now
+
+
+def main():
+  out = sys.argv[1]
+  period = float(sys.argv[2]) if len(sys.argv) > 2 else 2.0
+  stop = []
+  signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+  first, last = {}, {}
+  start = time.time()
+  while not stop:
+    sample(first, last)
+    time.sleep(period)
+  sample(first, last)
+  rows = []
+  for key, now in last.items():
+    was = first[key]
+    rows.append(((now[1] - was[1]) / TICKS, now[2] - was[2], now[3] - was[3], key))
+  rows.sort(key=lambda r: -r[0])
+  with open(out, "w") as f:
+    f.write("span %.0f s; cpu_s vol_sw invol_sw pid tid process/thread\n" % (time.time() - start))
+    for cpu, vol, invol, (pid, tid, name) in rows[:40]:
+      f.write("%7.2f %7d %7d %6s %6s %s\n" % (cpu, vol, invol, pid, tid, name))
+
+
+if __name__ == "__main__":
+  main()

@@ -40,8 +40,8 @@ crash_check() {  # crash_check [VM...] (default a b): exits the script on a dead
   local vm st con
   for vm in ${@:-a b}; do
     con="$CA"; [ $vm = b ] && con="$CB"
-    st=$(status_of nm-$vm state)
-    if [ "$st" = CRASHED ] || grep -aq "Kernel panic - not syncing" "$con" 2>/dev/null; then
+    state_now nm-$vm; st=$STATE_NOW
+    if [ "$st" = CRASHED ] || console_has "$con" "Kernel panic - not syncing"; then
       fail "nm-$vm is ${st:-?} ($((SECONDS - t0)) s after start)$(grep -aq 'Kernel panic' "$con" && echo ', guest kernel panicked')"
       kvm_trace_dump nm-$vm
       echo "message: $(status_of nm-$vm message)"
@@ -128,7 +128,7 @@ PIDS="$PIDS $FLOWS"
 # The flows run in the background so that a crash of a ends the run at once
 # (their sockets would otherwise wait out their 60 s timeouts).
 while kill -0 $FLOWS 2>/dev/null; do
-  sleep 2; kill -0 $FLOWS 2>/dev/null && crash_check a
+  nap 2; kill -0 $FLOWS 2>/dev/null && crash_check a
 done
 wait $FLOWS || fail "multiqueue traffic: $(cat "$RUN/flows.out")"
 crash_check

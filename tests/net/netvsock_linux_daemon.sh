@@ -239,7 +239,7 @@ if [ -n "${NETVSOCK_BENCH:-}" ]; then
   # unix socket pair. virtio-net beside QEMU's: tests/net/net_bench_lab.sh.
   echo "== bench: vsock"
   "$PY" -c "import socket; socket.create_connection(('10.77.0.2', 5009), timeout=10).close()"
-  for _ in $(seq 120); do grep -q "^sink bytes=" "$RUN/sink.log" && break; sleep 0.5; done
+  for _ in $(seq 120); do console_has "$RUN/sink.log" "^sink bytes=" && break; nap 0.5; done
   echo "vsock guest->host (ours): $(grep '^sink' "$RUN/sink.log" | tail -1)"
   "$PY" "$BIN/vsock_host.py" connect-rate "$VS" 5000 200 | sed 's/^/vsock connect (ours): /'
   "$PY" "$BIN/vsock_host.py" sink "$RUN/u.sock" >"$RUN/usink.log" 2>&1 &
@@ -273,7 +273,7 @@ nic_totals() { vmctl --json get nv1 | field "' '.join(str(d['counters']['nics'][
 not_less() { "$PY" -c "import sys; a='$1'.split(); b='$2'.split(); sys.exit(0 if len(a) == 4 and all(int(x) >= int(y) for x, y in zip(a, b)) else 1)"; }
 n1=$(nic_totals)
 vmctl reboot nv1 >/dev/null || fail "reboot nv1"
-for _ in $(seq 60); do [ "$(status_of nv1 boot_count)" = 2 ] && break; sleep 0.5; done
+wait_boots nv1 2 30
 n2=$(nic_totals)
 [ "$(status_of nv1 boot_count)" = 2 ] && not_less "$n2" "$n1" \
   && pass "NIC counters after a reboot ($n2) >= before ($n1)" || fail "after reboot: '$n2' < '$n1' (boot_count $(status_of nv1 boot_count))"
