@@ -29,7 +29,8 @@ HERE="$(dirname "$(readlink -f "$0")")"
 field() { json_field "$1" 2>/dev/null; }
 CA="$WORK/nm-a.console"; CB="$WORK/nm-b.console"  # attach_console's names
 # KVM_TRACE=1: the lab kernel's KVM trace, frozen at the first triple fault
-# (issue 3: VM a triple-faults in ~1 of 4 runs under the flows below).
+# (the lab's nested SVM: VM a triple-faulted in ~1 of 4 runs under the flows
+# below before the lab waits got light; QEMU's guests fault there too).
 . "$HERE/kvm_trace_lib.sh"
 kvm_trace_start
 # A VM that can no longer get anywhere: CRASHED (triple fault) or panicked.
