@@ -42,7 +42,7 @@ status_of() {  # status_of VM FIELD
   timeout 30 "${VMCTL:-$BIN/vmctl}" --socket "$SOCK" --json get "$1" 2>/dev/null |
     json_field "d['status'].get('$2', '')" 2>/dev/null
 }
-# Waiting costs the nested lab little: every process started there (sleep,
+# Waits must cost the nested lab little: every process started there (sleep,
 # grep, vmctl, python3) loads its binary over the lab's 9p root, hundreds of
 # round trips whose interrupts and wake-ups preempt the guest's vCPU threads
 # (tests/linux/README.md, "Lab load"). So the waits below start none: nap
@@ -52,14 +52,19 @@ nap() {  # nap SECONDS
   if [ -n "${NAP_FD:-}" ]; then read -r -t "$1" -u "$NAP_FD" _; else sleep "$1"; fi
   return 0
 }
-console_has() {  # console_has FILE TEXT: TEXT in FILE; ^TEXT: at a line's start
-  local pieces text p="$2"
+read_text() {  # read_text FILE: sets TEXT to FILE without its NUL bytes and CRs; 1 if unreadable
+  local pieces
+  TEXT=""
   [ -r "$1" ] || return 1
   mapfile -d '' pieces < "$1"  # split at NUL bytes, which bash strings cannot hold
   local IFS=''
-  text="${pieces[*]}"
-  text="${text//$'\r'/}"
-  if [[ $p == ^* ]]; then [[ $'\n'$text == *$'\n'"${p#^}"* ]]; else [[ $text == *"$p"* ]]; fi
+  TEXT="${pieces[*]}"
+  TEXT="${TEXT//$'\r'/}"
+}
+console_has() {  # console_has FILE TEXT: TEXT in FILE; ^TEXT: at a line's start
+  local p="$2"
+  read_text "$1" || return 1
+  if [[ $p == ^* ]]; then [[ $'\n'$TEXT == *$'\n'"${p#^}"* ]]; else [[ $TEXT == *"$p"* ]]; fi
 }
 watched_state() {  # watched_state VM: sets WATCHED_STATE (e.g. RUNNING) from the watch stream
   WATCHED_STATE=""
@@ -71,14 +76,11 @@ watched_state() {  # watched_state VM: sets WATCHED_STATE (e.g. RUNNING) from th
   [ -n "$WATCHED_STATE" ]
 }
 console_count() {  # console_count FILE TEXT: sets CONSOLE_COUNT, TEXT's occurrences in FILE
-  local pieces text rest
+  local rest
   CONSOLE_COUNT=0
-  [ -r "$1" ] && [ -n "$2" ] || return 0
-  mapfile -d '' pieces < "$1"
-  local IFS=''
-  text="${pieces[*]}"
-  rest="${text//"$2"/}"
-  CONSOLE_COUNT=$(( (${#text} - ${#rest}) / ${#2} ))
+  [ -n "$2" ] && read_text "$1" || return 0
+  rest="${TEXT//"$2"/}"
+  CONSOLE_COUNT=$(( (${#TEXT} - ${#rest}) / ${#2} ))
 }
 boots_now() {  # boots_now VM: sets BOOTS_NOW, the boots so far (stream: "rebooted boot N")
   local _t name _id st reason msg n=""

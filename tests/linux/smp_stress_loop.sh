@@ -83,7 +83,7 @@ run_ours() {  # run_ours I: one guest through vmmd; prints its verdict line
   [ -z "$verdict" ] && { vmctl start "$vm" >/dev/null || verdict=start-failed; }
   attach_console "$vm"
   # As light on the lab as qemu_power_loop.py's one process: no process
-  # started per poll (daemon_helpers.sh, "Waiting costs the nested lab").
+  # started per poll (daemon_helpers.sh, "Waits must cost the nested lab little").
   while [ -z "$verdict" ]; do
     nap 1
     state_now "$vm"; st=$STATE_NOW
