@@ -66,15 +66,6 @@ console_has() {  # console_has FILE TEXT: TEXT in FILE; ^TEXT: at a line's start
   read_text "$1" || return 1
   if [[ $p == ^* ]]; then [[ $'\n'$TEXT == *$'\n'"${p#^}"* ]]; else [[ $TEXT == *"$p"* ]]; fi
 }
-watched_state() {  # watched_state VM: sets WATCHED_STATE (e.g. RUNNING) from the watch stream
-  WATCHED_STATE=""
-  [ -n "${WATCH_PID:-}" ] && kill -0 "$WATCH_PID" 2>/dev/null || return 1
-  local _t name _id st _rest
-  while read -r _t name _id st _rest; do
-    [ "$name" = "$1" ] && WATCHED_STATE="${st^^}"
-  done < "$RUN/events"
-  [ -n "$WATCHED_STATE" ]
-}
 console_count() {  # console_count FILE TEXT: sets CONSOLE_COUNT, TEXT's occurrences in FILE
   local rest
   CONSOLE_COUNT=0
@@ -82,16 +73,24 @@ console_count() {  # console_count FILE TEXT: sets CONSOLE_COUNT, TEXT's occurre
   rest="${TEXT//"$2"/}"
   CONSOLE_COUNT=$(( (${#TEXT} - ${#rest}) / ${#2} ))
 }
-boots_now() {  # boots_now VM: sets BOOTS_NOW, the boots so far (stream: "rebooted boot N")
-  local _t name _id st reason msg n=""
-  if [ -n "${WATCH_PID:-}" ] && kill -0 "$WATCH_PID" 2>/dev/null; then
-    while read -r _t name _id st reason msg; do
-      [ "$name" = "$1" ] || continue
-      if [ "$reason" = rebooted ] && [[ $msg =~ ^boot\ ([0-9]+) ]]; then n=${BASH_REMATCH[1]}
-      elif [ "$st" = running ] && [ -z "$n" ]; then n=1; fi
-    done < "$RUN/events"
-  fi
-  BOOTS_NOW=${n:-$(status_of "$1" boot_count)}
+# One pass over the watch stream's lines ("TIME NAME ID state reason [message]")
+# for VM: WATCHED_STATE (e.g. RUNNING) and WATCHED_BOOTS (1 once running, N
+# after "rebooted boot N"). 1 when the stream is gone or has no line for VM.
+watched() {  # watched VM
+  WATCHED_STATE="" WATCHED_BOOTS=""
+  [ -n "${WATCH_PID:-}" ] && kill -0 "$WATCH_PID" 2>/dev/null || return 1
+  local _t name _id st reason msg
+  while read -r _t name _id st reason msg; do
+    [ "$name" = "$1" ] || continue
+    WATCHED_STATE="${st^^}"
+    if [ "$reason" = rebooted ] && [[ $msg =~ ^boot\ ([0-9]+) ]]; then WATCHED_BOOTS=${BASH_REMATCH[1]}
+    elif [ "$st" = running ] && [ -z "$WATCHED_BOOTS" ]; then WATCHED_BOOTS=1; fi
+  done < "$RUN/events"
+  [ -n "$WATCHED_STATE" ]
+}
+boots_now() {  # boots_now VM: sets BOOTS_NOW, from the stream, else from vmctl
+  if watched "$1" && [ -n "$WATCHED_BOOTS" ]; then BOOTS_NOW=$WATCHED_BOOTS
+  else BOOTS_NOW=$(status_of "$1" boot_count); fi
 }
 wait_boots() {  # wait_boots VM N SECONDS: 0 once VM has booted N times; 1 at the deadline or dead
   local end=$((SECONDS + $3)) n=0
@@ -104,7 +103,7 @@ wait_boots() {  # wait_boots VM N SECONDS: 0 once VM has booted N times; 1 at th
   return 1
 }
 state_now() {  # state_now VM: sets STATE_NOW, from the stream, else from vmctl
-  if watched_state "$1"; then STATE_NOW=$WATCHED_STATE; else STATE_NOW=$(status_of "$1" state); fi
+  if watched "$1"; then STATE_NOW=$WATCHED_STATE; else STATE_NOW=$(status_of "$1" state); fi
 }
 wait_state() {  # wait_state VM STATE SECONDS
   local end=$((SECONDS + $3))

@@ -97,7 +97,7 @@ kvm_trace_rearm() {
   echo > "$KVM_TRACE_DIR/trace"
   echo 1 > "$KVM_TRACE_DIR/tracing_on"
 }
-kvm_trace_save() {  # kvm_trace_save VM: keep a healthy guest's ring too
+kvm_trace_save() {  # kvm_trace_save VM: the ring to $WORK/VM.trace, then re-armed
   [ -n "$KVM_TRACE_DIR" ] || return 0
   echo 0 > "$KVM_TRACE_DIR/tracing_on"
   cp "$KVM_TRACE_DIR/trace" "$WORK/$1.trace"
@@ -106,12 +106,9 @@ kvm_trace_save() {  # kvm_trace_save VM: keep a healthy guest's ring too
 }
 kvm_trace_dump() {  # kvm_trace_dump VM
   [ -n "$KVM_TRACE_DIR" ] || return 0
-  echo 0 > "$KVM_TRACE_DIR/tracing_on"
-  cp "$KVM_TRACE_DIR/trace" "$WORK/$1.trace"
+  kvm_trace_save "$1"
   ps -eLo pid,tid,args | grep "[v]mm-worker\|[q]emu-system" > "$WORK/$1.threads" 2>/dev/null
   echo "--- $1: KVM trace saved in $WORK/$1.trace ($(wc -l < "$WORK/$1.trace") lines); last shutdown/exception lines:"
   grep -n "SHUTDOWN\|shutdown\|inj_exception\|userspace_exit" "$WORK/$1.trace" | tail -20
   kvm_trace_excerpt "$WORK/$1.trace" 60
-  echo > "$KVM_TRACE_DIR/trace"
-  echo 1 > "$KVM_TRACE_DIR/tracing_on"
 }
